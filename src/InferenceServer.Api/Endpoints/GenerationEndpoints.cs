@@ -1,0 +1,164 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using InferenceServer.Api.Contracts;
+using InferenceServer.Api.Generation;
+using InferenceServer.Api.Streaming;
+using InferenceServer.Engine;
+using InferenceServer.Engine.Sequences;
+using InferenceServer.LlamaSharp;
+
+namespace InferenceServer.Api.Endpoints;
+
+/// <summary>
+/// <c>POST /v1/chat/completions</c> and <c>POST /v1/completions</c>: validate, submit, then either stream
+/// Server-Sent Events (content chunks, a finish chunk, an optional usage chunk, <c>[DONE]</c>) or return one object.
+/// </summary>
+public static class GenerationEndpoints
+{
+    /// <summary>Maps both endpoints on <paramref name="v1"/>.</summary>
+    public static RouteGroupBuilder MapGeneration(this RouteGroupBuilder v1)
+    {
+        v1.MapPost("/chat/completions", CreateChatCompletion)
+            .WithName("CreateChatCompletion")
+            .WithSummary("Creates a model response for a chat conversation (OpenAI-compatible; stream: true streams SSE chunks).")
+            .Accepts<JsonElement>("application/json")
+            .Produces<ChatCompletionResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+            .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests)
+            .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+        v1.MapPost("/completions", CreateCompletion)
+            .WithName("CreateCompletion")
+            .WithSummary("Creates a completion for a text prompt (OpenAI-compatible; stream: true streams SSE chunks).")
+            .Accepts<JsonElement>("application/json")
+            .Produces<CompletionResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+            .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests)
+            .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+        return v1;
+    }
+
+    private static Task<IResult> CreateChatCompletion(HttpContext http, TextGenerator generator, EngineClient engine,
+        LlamaModelHost model, ILoggerFactory loggers) =>
+        HandleAsync(http, generator, engine, model, loggers.CreateLogger("InferenceServer.Requests"), "chat.completions",
+            GenerationRequestParser.ParseChat, () => new ChatResponseShape(model.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+
+    private static Task<IResult> CreateCompletion(HttpContext http, TextGenerator generator, EngineClient engine,
+        LlamaModelHost model, ILoggerFactory loggers) =>
+        HandleAsync(http, generator, engine, model, loggers.CreateLogger("InferenceServer.Requests"), "completions",
+            GenerationRequestParser.ParseCompletion, () => new CompletionResponseShape(model.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+
+    private static async Task<IResult> HandleAsync(HttpContext http, TextGenerator generator, EngineClient engine, LlamaModelHost model,
+        ILogger logger, string endpoint, Func<JsonDocument, GenerationRequest> parse, Func<IResponseShape> newShape)
+    {
+        GenerationRun run;
+        GenerationRequest request;
+        IResponseShape shape;
+        try
+        {
+            if (!engine.IsReady)
+                throw ErrorMapping.NotReady();
+            using var body = await ApiErrors.ReadJsonAsync(http).ConfigureAwait(false);
+            request = parse(body);
+            if (request.Model != model.ModelId)
+                throw ApiException.ModelNotFound(request.Model);
+            shape = newShape();
+            run = new GenerationRun(shape.Id, endpoint, model.ModelId, generator.Start(request), request.Stream, logger);
+        }
+        catch (ApiException ex)
+        {
+            RequestLog.Refused(logger, http.TraceIdentifier, endpoint, ex.StatusCode, ex.Error.Code);
+            return ApiErrors.ToResult(http, ex);
+        }
+
+        if (request.Stream)
+            return TypedResults.ServerSentEvents(StreamAsync(run, shape, request, generator, http.RequestAborted));
+        return await CollectAsync(http, run, shape, request, generator).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> CollectAsync(HttpContext http, GenerationRun run, IResponseShape shape,
+        GenerationRequest request, TextGenerator generator)
+    {
+        var text = new StringBuilder();
+        GenerationEvent? last = null;
+        try
+        {
+            await foreach (var e in generator.ReadAsync(run.Stream, request.Stop, http.RequestAborted).ConfigureAwait(false))
+            {
+                run.Observe(e);
+                text.Append(e.Text);
+                last = e;
+            }
+        }
+        catch (GenerationFailedException ex)
+        {
+            run.Failed();
+            return ApiErrors.ToResult(http, new ApiException(StatusCodes.Status500InternalServerError,
+                new ErrorDetail(ex.Message, "server_error", null, "generation_failed")));
+        }
+        finally
+        {
+            run.Complete();
+        }
+        if (last?.FinishReason is not ({ } finish and (FinishReason.Stop or FinishReason.Length)))
+            return ApiErrors.ToResult(http, Aborted());
+        var usage = new Usage(last.NumPromptTokens, last.NumCompletionTokens);
+        return Results.Text(shape.Full(text.ToString(), finish.ToWireName(), usage), "application/json", Encoding.UTF8);
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(GenerationRun run, IResponseShape shape,
+        GenerationRequest request, TextGenerator generator, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (shape.FirstChunk() is { } first)
+            yield return new SseItem<string>(first);
+        await using var events = generator.ReadAsync(run.Stream, request.Stop, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        GenerationEvent? last = null;
+        string? error = null;
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await events.MoveNextAsync().ConfigureAwait(false))
+                        break;
+                }
+                catch (GenerationFailedException ex)
+                {
+                    run.Failed();
+                    error = ex.Message;
+                    break;
+                }
+                var e = events.Current;
+                run.Observe(e);
+                last = e;
+                if (e.FinishReason is { } finish)
+                {
+                    if (finish is not (FinishReason.Stop or FinishReason.Length))
+                        break;
+                    yield return new SseItem<string>(shape.FinishChunk(e.Text, finish.ToWireName()));
+                }
+                else if (e.Text.Length > 0)
+                    yield return new SseItem<string>(shape.ContentChunk(e.Text));
+            }
+        }
+        finally
+        {
+            run.Complete();
+        }
+
+        if (error is null && last?.FinishReason is not (FinishReason.Stop or FinishReason.Length))
+            error = Aborted().Message;
+        if (error is not null)
+            yield return new SseItem<string>(ApiErrors.Serialize(new ErrorDetail(error, "server_error", null, null)));
+        else if (request.IncludeUsage)
+            yield return new SseItem<string>(shape.UsageChunk(new Usage(last!.NumPromptTokens, last.NumCompletionTokens)));
+        yield return new SseItem<string>("[DONE]");
+    }
+
+    private static ApiException Aborted() => new(StatusCodes.Status503ServiceUnavailable,
+        new ErrorDetail("The request was cancelled by the server.", "server_error", null, "cancelled"));
+}

@@ -1,0 +1,193 @@
+using System.Text;
+using System.Text.Json;
+using InferenceServer.Engine.Sequences;
+using InferenceServer.LlamaSharp;
+
+namespace InferenceServer.Api.Generation;
+
+/// <summary>
+/// Parses and validates OpenAI chat-completion and completion request bodies (fields, types and ranges as in the
+/// OpenAI API reference; <c>top_k</c>, <c>min_p</c> and <c>ignore_eos</c> as in vLLM and llama.cpp's server).
+/// </summary>
+/// <exception cref="ApiException">400 naming the offending field.</exception>
+public static class GenerationRequestParser
+{
+    private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool"];
+
+    /// <summary>Maximum number of stop strings (OpenAI's limit).</summary>
+    public const int MaxStopStrings = 4;
+
+    /// <summary>Parses a <c>POST /v1/chat/completions</c> body.</summary>
+    public static GenerationRequest ParseChat(JsonDocument body)
+    {
+        var root = RequireObject(body);
+        var r = new JsonFieldReader(root);
+        var messages = ParseMessages(r);
+        return ParseCommon(r, messages, prompt: null,
+            maxTokens: r.Integer("max_completion_tokens", 1, int.MaxValue) ?? r.Integer("max_tokens", 1, int.MaxValue));
+    }
+
+    /// <summary>Parses a <c>POST /v1/completions</c> body.</summary>
+    public static GenerationRequest ParseCompletion(JsonDocument body)
+    {
+        var root = RequireObject(body);
+        var r = new JsonFieldReader(root);
+        string prompt = r.Get("prompt") switch
+        {
+            null => throw ApiException.BadRequest("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter"),
+            { ValueKind: JsonValueKind.String } v => v.GetString()!,
+            { ValueKind: JsonValueKind.Array } v when v.GetArrayLength() == 1 && v[0].ValueKind == JsonValueKind.String => v[0].GetString()!,
+            { } v => throw JsonFieldReader.WrongType("prompt", "a string", v),
+        };
+        if (prompt.Length == 0)
+            throw ApiException.BadRequest("'prompt' must not be empty.", "prompt", "invalid_value");
+        return ParseCommon(r, messages: null, prompt, r.Integer("max_tokens", 1, int.MaxValue));
+    }
+
+    private static JsonElement RequireObject(JsonDocument body) =>
+        body.RootElement.ValueKind == JsonValueKind.Object ? body.RootElement
+            : throw ApiException.BadRequest("The request body must be a JSON object.", null, "invalid_json");
+
+    private static GenerationRequest ParseCommon(JsonFieldReader r, IReadOnlyList<ChatMessage>? messages, string? prompt, long? maxTokens)
+    {
+        string model = r.String("model") ?? throw ApiException.BadRequest(
+            "Missing required parameter: 'model'.", "model", "missing_required_parameter");
+        if (r.Integer("n", 1, long.MaxValue) is > 1)
+            throw ApiException.BadRequest("Only n = 1 is supported.", "n", "invalid_value");
+        bool stream = r.Bool("stream") ?? false;
+        bool includeUsage = false;
+        if (r.Get("stream_options") is { } so)
+        {
+            if (so.ValueKind != JsonValueKind.Object)
+                throw JsonFieldReader.WrongType("stream_options", "an object", so);
+            includeUsage = new JsonFieldReader(so).Bool("include_usage") ?? false;
+        }
+        var sampling = new SamplingParams
+        {
+            Temperature = (float)(r.Number("temperature", 0, 2) ?? 1),
+            TopP = (float)(r.Number("top_p", 0, 1) ?? 1),
+            TopK = (int)(r.Integer("top_k", -1, int.MaxValue) is { } k && k > 0 ? k : 0),
+            MinP = (float)(r.Number("min_p", 0, 1) ?? 0),
+            Seed = r.Integer("seed", long.MinValue, long.MaxValue) is { } seed ? unchecked((uint)seed) : null,
+            PresencePenalty = (float)(r.Number("presence_penalty", -2, 2) ?? 0),
+            FrequencyPenalty = (float)(r.Number("frequency_penalty", -2, 2) ?? 0),
+            LogitBias = ParseLogitBias(r),
+            IgnoreEos = r.Bool("ignore_eos") ?? false,
+            MaxTokens = (int)(maxTokens ?? 1),
+        };
+        return new GenerationRequest(model, messages, prompt, sampling, (int?)maxTokens, ParseStop(r), stream, includeUsage);
+    }
+
+    private static List<ChatMessage> ParseMessages(JsonFieldReader r)
+    {
+        if (r.Get("messages") is not { } arr)
+            throw ApiException.BadRequest("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
+        if (arr.ValueKind != JsonValueKind.Array)
+            throw JsonFieldReader.WrongType("messages", "an array", arr);
+        if (arr.GetArrayLength() == 0)
+            throw ApiException.BadRequest("'messages' must contain at least one message.", "messages", "empty_array");
+        var list = new List<ChatMessage>();
+        int i = 0;
+        foreach (var m in arr.EnumerateArray())
+        {
+            string at = $"messages[{i++}]";
+            if (m.ValueKind != JsonValueKind.Object)
+                throw JsonFieldReader.WrongType(at, "an object", m);
+            var mr = new JsonFieldReader(m);
+            string role = ReadNested(() => mr.String("role"), at, "role")
+                ?? throw ApiException.BadRequest($"Missing required parameter: '{at}.role'.", $"{at}.role", "missing_required_parameter");
+            if (!Roles.Contains(role))
+                throw ApiException.BadRequest(
+                    $"Invalid value: '{role}'. Supported values are: 'system', 'developer', 'user', 'assistant', and 'tool'.",
+                    $"{at}.role", "invalid_value");
+            list.Add(new ChatMessage(role, ParseContent(mr.Get("content"), role, $"{at}.content")));
+        }
+        return list;
+    }
+
+    private static string ParseContent(JsonElement? content, string role, string param)
+    {
+        switch (content)
+        {
+            case null when role == "assistant":
+                return "";
+            case null:
+                throw ApiException.BadRequest($"Missing required parameter: '{param}'.", param, "missing_required_parameter");
+            case { ValueKind: JsonValueKind.String } s:
+                return s.GetString()!;
+            case { ValueKind: JsonValueKind.Array } parts:
+                var text = new StringBuilder();
+                int j = 0;
+                foreach (var part in parts.EnumerateArray())
+                {
+                    string at = $"{param}[{j++}]";
+                    if (part.ValueKind != JsonValueKind.Object)
+                        throw JsonFieldReader.WrongType(at, "an object", part);
+                    var pr = new JsonFieldReader(part);
+                    string? type = ReadNested(() => pr.String("type"), at, "type");
+                    if (type != "text")
+                        throw ApiException.BadRequest($"Unsupported content part type '{type}': only 'text' parts are supported.", $"{at}.type", "invalid_value");
+                    text.Append(ReadNested(() => pr.String("text"), at, "text")
+                        ?? throw ApiException.BadRequest($"Missing required parameter: '{at}.text'.", $"{at}.text", "missing_required_parameter"));
+                }
+                return text.ToString();
+            case { } other:
+                throw JsonFieldReader.WrongType(param, "a string or an array of content parts", other);
+        }
+    }
+
+    private static IReadOnlyDictionary<int, float> ParseLogitBias(JsonFieldReader r)
+    {
+        var bias = new Dictionary<int, float>();
+        if (r.Get("logit_bias") is not { } obj)
+            return bias;
+        if (obj.ValueKind != JsonValueKind.Object)
+            throw JsonFieldReader.WrongType("logit_bias", "an object", obj);
+        foreach (var p in obj.EnumerateObject())
+        {
+            if (!int.TryParse(p.Name, out int token) || token < 0)
+                throw ApiException.BadRequest($"Invalid key in 'logit_bias': '{p.Name}' is not a token id.", "logit_bias", "invalid_value");
+            double value = new JsonFieldReader(obj).Number(p.Name, -100, 100) ?? 0;
+            bias[token] = (float)value;
+        }
+        return bias;
+    }
+
+    private static IReadOnlyList<string> ParseStop(JsonFieldReader r)
+    {
+        switch (r.Get("stop"))
+        {
+            case null:
+                return [];
+            case { ValueKind: JsonValueKind.String } s:
+                return s.GetString() is { Length: > 0 } one ? [one] : [];
+            case { ValueKind: JsonValueKind.Array } arr:
+                if (arr.GetArrayLength() > MaxStopStrings)
+                    throw ApiException.BadRequest($"'stop' may hold at most {MaxStopStrings} strings.", "stop", "invalid_value");
+                var list = new List<string>();
+                foreach (var e in arr.EnumerateArray())
+                {
+                    if (e.ValueKind != JsonValueKind.String)
+                        throw JsonFieldReader.WrongType("stop", "a string or an array of strings", e);
+                    if (e.GetString() is { Length: > 0 } text)
+                        list.Add(text);
+                }
+                return list;
+            case { } other:
+                throw JsonFieldReader.WrongType("stop", "a string or an array of strings", other);
+        }
+    }
+
+    // Re-raises a field error with the full path of the nested field (e.g. messages[2].role).
+    private static T ReadNested<T>(Func<T> read, string at, string field)
+    {
+        try
+        {
+            return read();
+        }
+        catch (ApiException ex) when (ex.Error.Param == field)
+        {
+            throw ApiException.BadRequest(ex.Message.Replace($"'{field}'", $"'{at}.{field}'"), $"{at}.{field}", ex.Error.Code);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using InferenceServer.Api.Contracts;
+using InferenceServer.Api.Endpoints;
+using InferenceServer.Api.Generation;
+using InferenceServer.Engine;
+using InferenceServer.Engine.Execution;
+using InferenceServer.LlamaSharp;
+using Serilog;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddSerilog((services, log) => log
+    .ReadFrom.Configuration(builder.Configuration)
+    .Enrich.FromLogContext()
+    .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+
+builder.Services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<LlamaModelHost>();
+builder.Services.AddSingleton<IModelRunnerFactory, LlamaModelRunnerFactory>();
+builder.Services.AddSingleton<EngineClient>();
+builder.Services.AddHostedService<EngineLoop>();
+builder.Services.AddSingleton<TextGenerator>();
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+builder.Services.AddEndpointsApiExplorer();
+builder.Services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "InferenceServer", Version = "v1",
+    Description = "OpenAI-compatible chat completions and completions over a continuous-batching llama.cpp engine." }));
+
+var app = builder.Build();
+
+app.UseExceptionHandler(error => error.Run(async http =>
+{
+    http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+    http.Response.ContentType = "application/json";
+    await http.Response.WriteAsync(ApiErrors.Serialize(new ErrorDetail(
+        "The server had an error while processing your request.", "server_error", null, null)));
+}));
+app.UseSwagger();
+app.UseSwaggerUI();
+
+app.MapGet("/health/live", () => Results.Ok(new { status = "live" })).WithName("Liveness").WithSummary("200 while the process runs.");
+app.MapGet("/health/ready", (EngineClient engine) => engine.IsReady
+        ? Results.Ok(new { status = "ready" })
+        : Results.Json(new { status = "loading" }, statusCode: StatusCodes.Status503ServiceUnavailable))
+    .WithName("Readiness").WithSummary("200 once the model is loaded and the engine runs; 503 before.");
+
+var v1 = app.MapGroup("/v1");
+v1.MapGeneration();
+v1.MapModels();
+
+app.Run();
+
+/// <summary>Entry point; public so integration tests can host the app.</summary>
+public partial class Program;

@@ -1,0 +1,200 @@
+using System.Threading.Channels;
+using InferenceServer.Engine.Execution;
+using InferenceServer.Engine.KvCache;
+using InferenceServer.Engine.Scheduling;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace InferenceServer.Engine;
+
+/// <summary>
+/// The engine: a hosted service that loads the model, then runs steps on one dedicated thread which alone owns
+/// the scheduler, the KV books and the model runner. Each step is schedule, execute, update. Other threads talk to
+/// it only through <see cref="EngineClient"/>'s inbox.
+/// </summary>
+public sealed partial class EngineLoop : BackgroundService
+{
+    private readonly EngineClient _client;
+    private readonly IModelRunnerFactory _runnerFactory;
+    private readonly EngineOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<EngineLoop> _logger;
+    private readonly Dictionary<long, ChannelWriter<StepResult>> _streams = [];
+    private IModelRunner? _runner;
+    private Scheduler? _scheduler;
+    private long _numSteps;
+
+    /// <summary>Creates the loop; nothing runs until the host starts it.</summary>
+    public EngineLoop(EngineClient client, IModelRunnerFactory runnerFactory, IOptions<EngineOptions> options,
+        TimeProvider time, ILogger<EngineLoop> logger)
+    {
+        _client = client;
+        _runnerFactory = runnerFactory;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            _runner = await _runnerFactory.CreateAsync(_options, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            Log.ModelLoadFailed(_logger, ex);
+            throw;
+        }
+
+        int numBlocks = _runner.Info.NumBlocks;
+        var kv = new KvCacheManager(numBlocks, _options.BlockSize);
+        _scheduler = new Scheduler(kv, _runner.Info, _options.MaxSequences, _options.MaxBatchTokens, _options.ChunkedPrefill, _time);
+        PublishStats();
+        _client.SetReady(_runner.Info);
+        Log.EngineStarted(_logger, numBlocks, _options.BlockSize, _options.MaxSequences, _runner.Info.MaxModelLength);
+
+        await Task.Factory.StartNew(() => Run(stoppingToken), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+    }
+
+    private void Run(CancellationToken stoppingToken)
+    {
+        var scheduler = _scheduler!;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                DrainInbox(scheduler);
+                if (!scheduler.HasWork)
+                {
+                    _runner!.Release(scheduler.TakeReleased());
+                    PublishStats();
+                    WaitForInbox(stoppingToken);
+                    continue;
+                }
+                Step(scheduler);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _client.BeginStopping();
+            AbortAll(scheduler);
+            _runner!.Dispose();
+        }
+    }
+
+    /// <summary>One step: schedule, execute, update; then hand results to their streams.</summary>
+    private void Step(Scheduler scheduler)
+    {
+        _runner!.Release(scheduler.TakeReleased());
+        var output = scheduler.Schedule();
+        if (output.IsEmpty && output.Released.Count == 0)
+        {
+            // Nothing fits yet (only possible while blocks are tied up elsewhere): wait for news, don't spin.
+            _client.Inbox.WaitToReadAsync().AsTask().Wait(TimeSpan.FromMilliseconds(10));
+            return;
+        }
+        IReadOnlyList<StepResult> results;
+        try
+        {
+            results = scheduler.Update(output, _runner.Execute(output));
+        }
+        catch (Exception ex)
+        {
+            Log.StepFailed(_logger, output.Scheduled.Count, ex);
+            results = scheduler.Fail(output, "The model failed to compute this request.");
+        }
+        _runner.Release(scheduler.TakeReleased());
+        _numSteps++;
+        Deliver(results);
+        if (output.Preempted.Count > 0)
+            Log.Preempted(_logger, output.Preempted.Count, scheduler.NumWaiting);
+        PublishStats();
+    }
+
+    private void DrainInbox(Scheduler scheduler)
+    {
+        int added = 0;
+        while (_client.Inbox.TryRead(out var command))
+        {
+            switch (command)
+            {
+                case EngineCommand.Add add:
+                    _streams.Add(add.Sequence.SequenceId, add.Results);
+                    scheduler.Add(add.Sequence);
+                    added++;
+                    break;
+                case EngineCommand.Abort abort when scheduler.Abort(abort.SequenceId) is { } result:
+                    Deliver([result]);
+                    break;
+            }
+        }
+        if (added > 0)
+        {
+            _client.OnDrained(added);
+            PublishStats();
+        }
+    }
+
+    private void WaitForInbox(CancellationToken stoppingToken) =>
+        _client.Inbox.WaitToReadAsync(stoppingToken).AsTask().GetAwaiter().GetResult();
+
+    private void Deliver(IReadOnlyList<StepResult> results)
+    {
+        foreach (var result in results)
+        {
+            if (!_streams.TryGetValue(result.SequenceId, out var writer))
+                continue;
+            writer.TryWrite(result);
+            if (result.FinishReason is not null)
+            {
+                writer.TryComplete();
+                _streams.Remove(result.SequenceId);
+            }
+        }
+    }
+
+    private void AbortAll(Scheduler scheduler)
+    {
+        foreach (long id in _streams.Keys.ToArray())
+            if (scheduler.Abort(id) is { } result)
+                Deliver([result]);
+        while (_client.Inbox.TryRead(out var command))
+            if (command is EngineCommand.Add add)
+                add.Results.TryComplete(new EngineRejectedException(RejectionReason.ShuttingDown, "The server is shutting down."));
+        _runner!.Release(scheduler.TakeReleased());
+        PublishStats();
+    }
+
+    private void PublishStats()
+    {
+        var s = _scheduler!;
+        _client.Publish(new EngineStats(_client.Model is not null, s.NumRunning, s.NumWaiting, s.KvCache.NumBlocks,
+            s.KvCache.NumFreeBlocks, s.KvCache.BlockSize, s.NumPreemptions, s.NumPromptTokens, s.NumGeneratedTokens, _numSteps));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1000, LogLevel.Information, "Engine started: {NumBlocks} blocks of {BlockSize} tokens, {MaxSequences} sequences, max model length {MaxModelLength} tokens")]
+        public static partial void EngineStarted(ILogger logger, int numBlocks, int blockSize, int maxSequences, int maxModelLength);
+
+        [LoggerMessage(1001, LogLevel.Critical, "Model load failed")]
+        public static partial void ModelLoadFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(1002, LogLevel.Error, "Step failed; {NumSequences} sequences ended with an error")]
+        public static partial void StepFailed(ILogger logger, int numSequences, Exception exception);
+
+        [LoggerMessage(1003, LogLevel.Debug, "Preempted {NumPreempted} sequences; {NumWaiting} waiting")]
+        public static partial void Preempted(ILogger logger, int numPreempted, int numWaiting);
+    }
+}

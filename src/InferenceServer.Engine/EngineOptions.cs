@@ -1,0 +1,61 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace InferenceServer.Engine;
+
+/// <summary>
+/// Engine configuration, bound from the <c>Engine</c> configuration section.
+/// The KV cache holds <see cref="NumBlocks"/> × <see cref="BlockSize"/> token cells in one llama.cpp context.
+/// </summary>
+public sealed class EngineOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Engine";
+
+    /// <summary>Most sequences decoding at once (llama.cpp <c>n_seq_max</c>). Default 16.</summary>
+    [Range(1, 256)]
+    public int MaxSequences { get; set; } = 16;
+
+    /// <summary>Tokens per KV block. Default 16.</summary>
+    [Range(1, 1024)]
+    public int BlockSize { get; set; } = 16;
+
+    /// <summary>
+    /// KV blocks in the pool. 0 (default) sizes the pool to the model's training context, capped at
+    /// <see cref="DefaultMaxKvTokens"/> tokens.
+    /// </summary>
+    [Range(0, 1 << 20)]
+    public int NumBlocks { get; set; }
+
+    /// <summary>Token budget of one step: decode tokens plus prefill chunks (llama.cpp <c>n_batch</c>). Default 512.</summary>
+    [Range(1, 65536)]
+    public int MaxBatchTokens { get; set; } = 512;
+
+    /// <summary>Requests allowed to wait for admission; one more is refused with 429. Default 256.</summary>
+    [Range(0, 1_000_000)]
+    public int MaxWaiting { get; set; } = 256;
+
+    /// <summary>CPU threads llama.cpp uses for decode. 0 (default) picks the processor count.</summary>
+    [Range(0, 1024)]
+    public int Threads { get; set; }
+
+    /// <summary>Prefill long prompts in chunks within the token budget so running streams keep decoding. Default on.</summary>
+    public bool ChunkedPrefill { get; set; } = true;
+
+    /// <summary>Seed of the generator that picks a sampling seed for requests without one; null seeds from the clock.</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Upper bound for the automatic KV size (tokens) when <see cref="NumBlocks"/> is 0.</summary>
+    public const int DefaultMaxKvTokens = 8192;
+
+    /// <summary>Number of KV blocks for a model trained on <paramref name="trainedContextTokens"/> tokens.</summary>
+    public int ResolveNumBlocks(int trainedContextTokens)
+    {
+        if (NumBlocks > 0)
+            return NumBlocks;
+        int tokens = Math.Min(trainedContextTokens > 0 ? trainedContextTokens : DefaultMaxKvTokens, DefaultMaxKvTokens);
+        return Math.Max(1, tokens / BlockSize);
+    }
+
+    /// <summary>Thread count for llama.cpp: <see cref="Threads"/>, or the processor count when 0.</summary>
+    public int ResolveThreads() => Threads > 0 ? Threads : Environment.ProcessorCount;
+}

@@ -1,0 +1,23 @@
+namespace InferenceServer.Engine;
+
+/// <summary>A snapshot of the engine's books, published by the engine thread after every step.</summary>
+/// <param name="Ready">The model is loaded and the engine loop runs.</param>
+/// <param name="NumRunning">Sequences holding blocks.</param>
+/// <param name="NumWaiting">Sequences waiting for admission, preempted ones included.</param>
+/// <param name="NumBlocks">Blocks in the KV pool.</param>
+/// <param name="NumFreeBlocks">Blocks held by no sequence.</param>
+/// <param name="BlockSize">Tokens per block.</param>
+/// <param name="NumPreemptions">Preemptions since start.</param>
+/// <param name="NumPromptTokens">Prompt tokens of admitted requests since start.</param>
+/// <param name="NumGeneratedTokens">Tokens sampled since start.</param>
+/// <param name="NumSteps">Engine steps since start.</param>
+public sealed record EngineStats(
+    bool Ready, int NumRunning, int NumWaiting, int NumBlocks, int NumFreeBlocks, int BlockSize,
+    long NumPreemptions, long NumPromptTokens, long NumGeneratedTokens, long NumSteps)
+{
+    /// <summary>Stats of an engine whose model is not loaded yet.</summary>
+    public static EngineStats NotReady { get; } = new(false, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    /// <summary>Blocks held by at least one sequence.</summary>
+    public int NumUsedBlocks => NumBlocks - NumFreeBlocks;
+}

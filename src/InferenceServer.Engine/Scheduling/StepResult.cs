@@ -1,0 +1,16 @@
+using InferenceServer.Engine.Sequences;
+
+namespace InferenceServer.Engine.Scheduling;
+
+/// <summary>
+/// A sequence's news from one step: a new token and/or the end of the sequence.
+/// </summary>
+/// <param name="TokenId">Sampled token, or null when the sequence ended without one (abort, error).</param>
+/// <param name="IsEndOfGeneration">The token is an end-of-generation token: count it, show no text for it.</param>
+/// <param name="FinishReason">Set on the sequence's last result.</param>
+/// <param name="NumPromptTokens">Prompt length in tokens.</param>
+/// <param name="NumOutputTokens">Tokens generated so far, this one included.</param>
+/// <param name="Error">Why the sequence failed, when <paramref name="FinishReason"/> is Error.</param>
+public sealed record StepResult(
+    long SequenceId, int? TokenId, bool IsEndOfGeneration, FinishReason? FinishReason,
+    int NumPromptTokens, int NumOutputTokens, string? Error = null);

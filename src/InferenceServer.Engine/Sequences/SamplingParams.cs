@@ -1,0 +1,32 @@
+namespace InferenceServer.Engine.Sequences;
+
+/// <summary>
+/// Per-sequence sampling settings, applied by the model runner with llama.cpp's sampler chain
+/// (penalties → logit bias → top-k → top-p → min-p → temperature → dist; greedy when temperature is 0).
+/// </summary>
+public sealed record SamplingParams
+{
+    /// <summary>Softmax temperature, 0–2; 0 selects the most likely token (greedy).</summary>
+    public float Temperature { get; init; } = 1f;
+    /// <summary>Nucleus sampling mass, (0, 1]; 1 disables it.</summary>
+    public float TopP { get; init; } = 1f;
+    /// <summary>Keep the k most likely tokens; 0 disables it.</summary>
+    public int TopK { get; init; }
+    /// <summary>Drop tokens below <c>min_p × p(max)</c>; 0 disables it.</summary>
+    public float MinP { get; init; }
+    /// <summary>RNG seed; null draws one from the engine's seeded generator.</summary>
+    public uint? Seed { get; init; }
+    /// <summary>OpenAI presence penalty, −2–2, over generated tokens.</summary>
+    public float PresencePenalty { get; init; }
+    /// <summary>OpenAI frequency penalty, −2–2, over generated tokens.</summary>
+    public float FrequencyPenalty { get; init; }
+    /// <summary>Additive logit bias per token id (OpenAI <c>logit_bias</c>, −100–100).</summary>
+    public IReadOnlyDictionary<int, float> LogitBias { get; init; } = new Dictionary<int, float>();
+    /// <summary>Tokens to generate at most (≥ 1).</summary>
+    public int MaxTokens { get; init; } = 16;
+    /// <summary>Keep generating past end-of-generation tokens (vLLM/llama.cpp <c>ignore_eos</c>), for benchmarks.</summary>
+    public bool IgnoreEos { get; init; }
+
+    /// <summary>True when the choice is deterministic (greedy).</summary>
+    public bool IsGreedy => Temperature <= 0f;
+}

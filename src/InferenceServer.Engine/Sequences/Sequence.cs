@@ -1,0 +1,119 @@
+namespace InferenceServer.Engine.Sequences;
+
+/// <summary>
+/// One generation stream: prompt tokens, generated tokens and the KV bookkeeping the scheduler needs.
+/// Owned by the engine thread; nothing else reads or writes it.
+/// </summary>
+/// <remarks>
+/// Invariant: <c>NumComputedTokens ≤ NumTokens</c>; the tokens in <c>[NumComputedTokens, NumTokens)</c> still
+/// have to be fed to the model. While decoding that is exactly the last sampled token; after a preemption it is
+/// every token (prompt plus output), which is recomputed.
+/// </remarks>
+public sealed class Sequence
+{
+    private readonly List<int> _tokenIds;
+    private readonly List<int> _blockTable = [];
+
+    /// <summary>Creates a waiting sequence.</summary>
+    /// <exception cref="ArgumentException">The prompt is empty.</exception>
+    public Sequence(long sequenceId, IReadOnlyList<int> promptTokenIds, SamplingParams sampling, DateTimeOffset arrivalTime)
+    {
+        if (promptTokenIds.Count == 0)
+            throw new ArgumentException("A sequence needs at least one prompt token.", nameof(promptTokenIds));
+        SequenceId = sequenceId;
+        _tokenIds = [.. promptTokenIds];
+        NumPromptTokens = promptTokenIds.Count;
+        Sampling = sampling;
+        ArrivalTime = arrivalTime;
+    }
+
+    /// <summary>Engine-wide unique id.</summary>
+    public long SequenceId { get; }
+    /// <summary>Sampling settings.</summary>
+    public SamplingParams Sampling { get; }
+    /// <summary>When the request reached the engine.</summary>
+    public DateTimeOffset ArrivalTime { get; }
+    /// <summary>When the first output token was sampled; null before.</summary>
+    public DateTimeOffset? FirstTokenTime { get; private set; }
+    /// <summary>Current status.</summary>
+    public SequenceStatus Status { get; private set; } = SequenceStatus.Waiting;
+    /// <summary>Prompt then output token ids.</summary>
+    public IReadOnlyList<int> TokenIds => _tokenIds;
+    /// <summary>Prompt length in tokens.</summary>
+    public int NumPromptTokens { get; }
+    /// <summary>Prompt plus output length in tokens.</summary>
+    public int NumTokens => _tokenIds.Count;
+    /// <summary>Generated tokens so far.</summary>
+    public int NumOutputTokens => _tokenIds.Count - NumPromptTokens;
+    /// <summary>Tokens whose KV entries are in the cache.</summary>
+    public int NumComputedTokens { get; private set; }
+    /// <summary>Prompt tokens served from the prefix cache at admission.</summary>
+    public int NumCachedTokens { get; private set; }
+    /// <summary>Block ids holding this sequence's KV, in token order (token i lives in block i / block size).</summary>
+    public IReadOnlyList<int> BlockTable => _blockTable;
+    /// <summary>llama.cpp sequence id while running; -1 otherwise.</summary>
+    public int Slot { get; private set; } = -1;
+    /// <summary>Times this sequence was preempted.</summary>
+    public int NumPreemptions { get; private set; }
+    /// <summary>True once the status is one of the finished ones.</summary>
+    public bool IsFinished => Status >= SequenceStatus.FinishedStopped;
+    /// <summary>Tokens still to feed to the model.</summary>
+    public int NumUncomputedTokens => NumTokens - NumComputedTokens;
+
+    internal List<int> MutableBlockTable => _blockTable;
+
+    /// <summary>Waiting/Preempted → Running on admission to <paramref name="slot"/>.</summary>
+    internal void Admit(int slot)
+    {
+        Expect(Status is SequenceStatus.Waiting or SequenceStatus.Preempted, "admit");
+        Status = SequenceStatus.Running;
+        Slot = slot;
+    }
+
+    /// <summary>Running → Preempted: KV is gone, everything will be recomputed.</summary>
+    internal void Preempt()
+    {
+        Expect(Status == SequenceStatus.Running, "preempt");
+        Status = SequenceStatus.Preempted;
+        Slot = -1;
+        NumComputedTokens = 0;
+        NumCachedTokens = 0;
+        NumPreemptions++;
+    }
+
+    /// <summary>Any non-finished status → a finished one.</summary>
+    internal void Finish(SequenceStatus finishedStatus)
+    {
+        Expect(!IsFinished && finishedStatus >= SequenceStatus.FinishedStopped, "finish");
+        Status = finishedStatus;
+        Slot = -1;
+    }
+
+    /// <summary>Records that <paramref name="count"/> more tokens were computed this step.</summary>
+    internal void AddComputedTokens(int count)
+    {
+        if (count < 0 || NumComputedTokens + count > NumTokens)
+            throw new InvalidOperationException($"Sequence {SequenceId}: cannot compute {count} more tokens.");
+        NumComputedTokens += count;
+    }
+
+    /// <summary>Marks the first <paramref name="count"/> prompt tokens as served from the prefix cache.</summary>
+    internal void SetCachedTokens(int count)
+    {
+        NumCachedTokens = count;
+        NumComputedTokens = count;
+    }
+
+    /// <summary>Appends a sampled token.</summary>
+    internal void AppendToken(int tokenId, DateTimeOffset now)
+    {
+        _tokenIds.Add(tokenId);
+        FirstTokenTime ??= now;
+    }
+
+    private void Expect(bool condition, string transition)
+    {
+        if (!condition)
+            throw new InvalidOperationException($"Sequence {SequenceId}: cannot {transition} from {Status}.");
+    }
+}

@@ -1,0 +1,20 @@
+namespace InferenceServer.Engine.Sequences;
+
+/// <summary>Lifecycle of a <see cref="Sequence"/>. Transitions live in <see cref="Sequence"/> methods only.</summary>
+public enum SequenceStatus
+{
+    /// <summary>Queued for admission; holds no blocks.</summary>
+    Waiting,
+    /// <summary>Admitted: holds blocks and a llama.cpp sequence slot.</summary>
+    Running,
+    /// <summary>Lost its blocks to a preemption; waits at the head of the queue to be recomputed.</summary>
+    Preempted,
+    /// <summary>Ended on an end-of-generation token or a stop string.</summary>
+    FinishedStopped,
+    /// <summary>Ended on max_tokens or the context limit.</summary>
+    FinishedLength,
+    /// <summary>Cancelled by its client or the server.</summary>
+    FinishedAborted,
+    /// <summary>Ended because the model runner failed while computing it.</summary>
+    FinishedError,
+}

@@ -1,0 +1,67 @@
+using LLama;
+using LLama.Common;
+using Microsoft.Extensions.Options;
+
+namespace InferenceServer.LlamaSharp;
+
+/// <summary>
+/// The loaded GGUF model: weights, tokenizer and chat formatter, shared by the runner (engine thread) and the HTTP
+/// layer (tokenizing and detokenizing). <see cref="ModelId"/> is known before the model loads.
+/// </summary>
+public sealed class LlamaModelHost : IDisposable
+{
+    private readonly ModelOptions _options;
+    private volatile LoadedModel? _loaded;
+
+    /// <summary>Creates the host; <see cref="Load"/> loads the model.</summary>
+    public LlamaModelHost(IOptions<ModelOptions> options)
+    {
+        _options = options.Value;
+        IsDemo = string.IsNullOrWhiteSpace(_options.Path);
+        ModelId = !string.IsNullOrWhiteSpace(_options.Id) ? _options.Id!
+            : IsDemo ? DemoModelId
+            : Path.GetFileNameWithoutExtension(_options.Path!);
+    }
+
+    /// <summary>Id of the built-in demo model.</summary>
+    public const string DemoModelId = "inference-server-demo";
+
+    /// <summary>Id served by /v1/models.</summary>
+    public string ModelId { get; }
+    /// <summary>True when serving the built-in demo model (random weights: gibberish output).</summary>
+    public bool IsDemo { get; }
+    /// <summary>True once <see cref="Load"/> finished.</summary>
+    public bool IsLoaded => _loaded is not null;
+    /// <summary>Seconds since the Unix epoch when the model finished loading (OpenAI <c>created</c>).</summary>
+    public long CreatedUnixSeconds { get; private set; }
+
+    /// <summary>The tokenizer.</summary>
+    /// <exception cref="InvalidOperationException">The model is not loaded yet.</exception>
+    public LlamaTokenizer Tokenizer => Loaded.Tokenizer;
+    /// <summary>The chat-template formatter.</summary>
+    /// <exception cref="InvalidOperationException">The model is not loaded yet.</exception>
+    public ChatPromptFormatter Chat => Loaded.Chat;
+    /// <summary>The weights.</summary>
+    /// <exception cref="InvalidOperationException">The model is not loaded yet.</exception>
+    public LLamaWeights Weights => Loaded.Weights;
+
+    private LoadedModel Loaded => _loaded ?? throw new InvalidOperationException("The model is not loaded yet.");
+
+    /// <summary>Loads the GGUF at <paramref name="path"/> (call once).</summary>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
+    /// <exception cref="LLama.Exceptions.LoadWeightsFailedException">llama.cpp could not load it.</exception>
+    public void Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Model file not found: {path}", path);
+        var weights = LLamaWeights.LoadFromFile(new ModelParams(path) { GpuLayerCount = _options.GpuLayerCount });
+        var loaded = new LoadedModel(weights, new LlamaTokenizer(weights.NativeHandle), new ChatPromptFormatter(weights.NativeHandle));
+        CreatedUnixSeconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        _loaded = loaded;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _loaded?.Weights.Dispose();
+
+    private sealed record LoadedModel(LLamaWeights Weights, LlamaTokenizer Tokenizer, ChatPromptFormatter Chat);
+}

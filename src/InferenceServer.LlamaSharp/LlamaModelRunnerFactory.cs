@@ -1,0 +1,89 @@
+using InferenceServer.Engine;
+using InferenceServer.Engine.Execution;
+using InferenceServer.LlamaSharp.ModelGeneration;
+using LLama.Native;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace InferenceServer.LlamaSharp;
+
+/// <summary>
+/// Loads the configured GGUF (or makes the demo model), then creates one llama.cpp context with a unified KV cache
+/// of NumBlocks × BlockSize cells for up to MaxSequences sequences, and wraps it in a <see cref="LlamaModelRunner"/>.
+/// </summary>
+public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
+{
+    private readonly LlamaModelHost _host;
+    private readonly ModelOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the factory.</summary>
+    public LlamaModelRunnerFactory(LlamaModelHost host, IOptions<ModelOptions> options, ILoggerFactory loggerFactory)
+    {
+        _host = host;
+        _options = options.Value;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<LlamaModelRunnerFactory>();
+    }
+
+    /// <inheritdoc />
+    public Task<IModelRunner> CreateAsync(EngineOptions options, CancellationToken cancellationToken) =>
+        Task.Run(() => Create(options), cancellationToken);
+
+    private IModelRunner Create(EngineOptions options)
+    {
+        LlamaNativeSetup.Configure(_loggerFactory);
+        string path = _host.IsDemo ? MakeDemoModel() : Path.GetFullPath(_options.Path!);
+        Log.Loading(_logger, _host.ModelId, path);
+        _host.Load(path);
+
+        var model = _host.Weights.NativeHandle;
+        int numBlocks = options.ResolveNumBlocks(model.ContextSize);
+        int kvTokens = numBlocks * options.BlockSize;
+        int maxModelLength = Math.Min(model.ContextSize > 0 ? model.ContextSize : kvTokens, kvTokens);
+        int threads = options.ResolveThreads();
+
+        var p = LLamaContextParams.Default();
+        p.n_ctx = (uint)kvTokens;
+        // Without chunked prefill a whole prompt goes into one decode call.
+        p.n_batch = (uint)(options.ChunkedPrefill ? options.MaxBatchTokens : Math.Max(options.MaxBatchTokens, maxModelLength));
+        p.n_ubatch = Math.Min(512u, p.n_batch);
+        p.n_seq_max = (uint)options.MaxSequences;
+        p.n_threads = threads;
+        p.n_threads_batch = threads;
+        // One KV pool shared by all sequences: the paged books decide who may use how much of it.
+        p.kv_unified = true;
+        p.no_perf = true;
+        var context = model.CreateContext(p);
+
+        var eog = new HashSet<int>();
+        for (int t = 0; t < _host.Tokenizer.VocabSize; t++)
+            if (((LLamaToken)t).IsEndOfGeneration(model.Vocab))
+                eog.Add(t);
+        var info = new ModelInfo(maxModelLength, _host.Tokenizer.VocabSize, eog, numBlocks);
+        Log.Loaded(_logger, _host.ModelId, model.ParameterCount, model.LayerCount, numBlocks, options.BlockSize,
+            maxModelLength, threads, _host.Chat.UsesModelTemplate);
+        return new LlamaModelRunner(context, info);
+    }
+
+    private string MakeDemoModel()
+    {
+        string dir = _options.ResolveDataDirectory();
+        Log.DemoModel(_logger, dir);
+        return DemoModel.Ensure(dir);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(2000, LogLevel.Information, "Loading model {ModelId} from {Path}")]
+        public static partial void Loading(ILogger logger, string modelId, string path);
+
+        [LoggerMessage(2001, LogLevel.Information, "Model {ModelId} ready: {NumParameters} parameters, {NumLayers} layers; KV cache {NumBlocks} blocks × {BlockSize} tokens; max model length {MaxModelLength}; {Threads} threads; chat template: {UsesModelTemplate}")]
+        public static partial void Loaded(ILogger logger, string modelId, ulong numParameters, int numLayers, int numBlocks,
+            int blockSize, int maxModelLength, int threads, bool usesModelTemplate);
+
+        [LoggerMessage(2002, LogLevel.Warning, "No Model:Path given: serving the built-in demo model (random weights, its output is gibberish by design), cached in {DataDirectory}. To serve a real model: --Model:Path=/path/to/model.gguf (or env Model__Path)")]
+        public static partial void DemoModel(ILogger logger, string dataDirectory);
+    }
+}

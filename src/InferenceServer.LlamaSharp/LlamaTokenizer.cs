@@ -1,0 +1,74 @@
+using System.Text;
+using LLama.Native;
+
+namespace InferenceServer.LlamaSharp;
+
+/// <summary>
+/// The model's own tokenizer (llama.cpp's <c>llama_tokenize</c> / <c>llama_token_to_piece</c>), thread-safe.
+/// </summary>
+public sealed class LlamaTokenizer
+{
+    private readonly SafeLlamaModelHandle _model;
+    private readonly byte[]?[] _pieces;
+
+    /// <summary>Wraps the vocabulary of <paramref name="model"/>.</summary>
+    public LlamaTokenizer(SafeLlamaModelHandle model)
+    {
+        _model = model;
+        VocabSize = model.Vocab.Count;
+        _pieces = new byte[VocabSize][];
+        AddBos = model.Vocab.ShouldAddBOS;
+    }
+
+    /// <summary>Vocabulary size in tokens.</summary>
+    public int VocabSize { get; }
+
+    /// <summary>True when the model wants a BOS token in front of every prompt.</summary>
+    public bool AddBos { get; }
+
+    /// <summary>Tokenizes UTF-8 text, adding BOS when the model wants it.</summary>
+    /// <param name="parseSpecial">Turn special-token text (e.g. <c>&lt;|im_start|&gt;</c>) into its token; on for chat templates.</param>
+    public int[] Tokenize(string text, bool parseSpecial)
+    {
+        var tokens = _model.Tokenize(text, AddBos, parseSpecial, Encoding.UTF8);
+        var ids = new int[tokens.Length];
+        for (int i = 0; i < tokens.Length; i++)
+            ids[i] = (int)tokens[i];
+        return ids;
+    }
+
+    /// <summary>UTF-8 bytes of a token's text; empty for control tokens. Byte-fallback tokens give their single byte.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The id is outside the vocabulary.</exception>
+    public byte[] TokenBytes(int tokenId)
+    {
+        if ((uint)tokenId >= (uint)VocabSize)
+            throw new ArgumentOutOfRangeException(nameof(tokenId), tokenId, "Token id outside the vocabulary.");
+        return _pieces[tokenId] ??= ReadPiece(tokenId);
+    }
+
+    /// <summary>Text of a whole token sequence (invalid UTF-8 becomes U+FFFD).</summary>
+    public string Detokenize(IEnumerable<int> tokenIds)
+    {
+        var detok = new IncrementalDetokenizer(TokenBytes);
+        var text = new StringBuilder();
+        foreach (int id in tokenIds)
+            text.Append(detok.Add(id));
+        return text.Append(detok.Flush()).ToString();
+    }
+
+    /// <summary>A new streaming detokenizer over this vocabulary.</summary>
+    public IncrementalDetokenizer CreateDetokenizer() => new(TokenBytes);
+
+    private byte[] ReadPiece(int tokenId)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        uint n = _model.TokenToSpan((LLamaToken)tokenId, buffer, 0, false);
+        if (n > buffer.Length)
+        {
+            var big = new byte[n];
+            _model.TokenToSpan((LLamaToken)tokenId, big, 0, false);
+            return big;
+        }
+        return buffer[..(int)n].ToArray();
+    }
+}
