@@ -39,6 +39,8 @@ public sealed class GenerationStream : IAsyncDisposable
                 yield return result;
                 if (_finished)
                     yield break;
+                // Results may already be buffered; a cancelled reader must stop now, not drain them.
+                cancellationToken.ThrowIfCancellationRequested();
             }
         }
         finally

@@ -1,0 +1,123 @@
+using InferenceServer.Engine.Sequences;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace InferenceServer.Engine.Tests;
+
+public sealed class EngineLoopTests : IAsyncLifetime
+{
+    private readonly FakeModelRunnerFactory _factory = new(FakeModelRunner.Model(maxModelLength: 64, numBlocks: 16), TimeSpan.FromMilliseconds(2));
+    private EngineClient _client = null!;
+    private EngineLoop _loop = null!;
+
+    private async Task StartAsync(EngineOptions options)
+    {
+        var wrapped = Options.Create(options);
+        _client = new EngineClient(wrapped, TimeProvider.System);
+        _loop = new EngineLoop(_client, _factory, wrapped, TimeProvider.System, NullLogger<EngineLoop>.Instance);
+        await _loop.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _client.IsReady);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_loop is not null)
+            await _loop.StopAsync(CancellationToken.None);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, int timeoutMs = 5000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
+            await Task.Delay(5);
+        }
+    }
+
+    private static async Task<List<Scheduling.StepResult>> ReadAll(GenerationStream stream)
+    {
+        var list = new List<Scheduling.StepResult>();
+        await foreach (var r in stream.ReadAllAsync())
+            list.Add(r);
+        return list;
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_stream_their_tokens_and_leave_every_block_free()
+    {
+        await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 4, MaxBatchTokens = 16 });
+        var streams = Enumerable.Range(0, 6)
+            .Select(i => _client.Submit(Enumerable.Range(1 + i, 5).ToArray(), new SamplingParams { MaxTokens = 7, Temperature = 0 }))
+            .ToList();
+
+        var all = await Task.WhenAll(streams.Select(ReadAll));
+
+        Assert.All(all, results =>
+        {
+            Assert.Equal(7, results.Count);
+            Assert.Equal(FinishReason.Length, results[^1].FinishReason);
+            Assert.Equal(Enumerable.Range(1, 7), results.Select(r => r.NumOutputTokens));
+        });
+        await WaitUntil(() => _client.Stats is { NumRunning: 0, NumWaiting: 0 });
+        Assert.Equal(_client.Stats.NumBlocks, _client.Stats.NumFreeBlocks);
+        Assert.Equal(42, _client.Stats.NumGeneratedTokens);
+        Assert.Equal(0, _factory.Runner!.NumSlotsHoldingPositions);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_read_aborts_the_sequence_and_returns_its_blocks()
+    {
+        await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 2 });
+        var stream = _client.Submit([1, 2, 3, 4, 5, 6], new SamplingParams { MaxTokens = 58, Temperature = 0 });
+        using var cts = new CancellationTokenSource();
+        int read = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in stream.ReadAllAsync(cts.Token))
+                if (++read == 3)
+                    cts.Cancel();
+        });
+
+        await WaitUntil(() => _client.Stats is { NumRunning: 0 } s && s.NumFreeBlocks == s.NumBlocks, timeoutMs: 1000);
+        Assert.Equal(0, _factory.Runner!.NumSlotsHoldingPositions);
+    }
+
+    [Fact]
+    public async Task Submit_refuses_what_cannot_fit_and_a_full_queue()
+    {
+        await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 1, MaxWaiting = 1 });
+
+        var tooLong = Assert.Throws<EngineRejectedException>(() =>
+            _client.Submit(Enumerable.Range(1, 60).ToArray(), new SamplingParams { MaxTokens = 5 }));
+        Assert.Equal(RejectionReason.ContextLengthExceeded, tooLong.Reason);
+
+        var running = _client.Submit([1, 2], new SamplingParams { MaxTokens = 60 });
+        await WaitUntil(() => _client.Stats.NumRunning == 1);
+        var waiting = _client.Submit([3, 4], new SamplingParams { MaxTokens = 2 });
+        var full = Assert.Throws<EngineRejectedException>(() => _client.Submit([5], new SamplingParams { MaxTokens = 2 }));
+        Assert.Equal(RejectionReason.QueueFull, full.Reason);
+
+        await running.DisposeAsync();
+        var results = await ReadAll(waiting);
+        Assert.Equal(FinishReason.Length, results[^1].FinishReason);
+    }
+
+    [Fact]
+    public async Task Stopping_the_engine_ends_every_stream_with_abort()
+    {
+        await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 1 });
+        var stream = _client.Submit([1, 2], new SamplingParams { MaxTokens = 60 });
+        await WaitUntil(() => _client.Stats.NumRunning == 1);
+
+        await _loop.StopAsync(CancellationToken.None);
+        var results = await ReadAll(stream);
+
+        Assert.Equal(FinishReason.Abort, results[^1].FinishReason);
+        Assert.False(_client.IsReady);
+        Assert.Throws<EngineRejectedException>(() => _client.Submit([1], new SamplingParams()));
+    }
+}

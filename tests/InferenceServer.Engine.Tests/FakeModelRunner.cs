@@ -1,0 +1,94 @@
+using InferenceServer.Engine;
+using InferenceServer.Engine.Execution;
+using InferenceServer.Engine.Scheduling;
+
+namespace InferenceServer.Engine.Tests;
+
+/// <summary>
+/// A model runner for pure scheduling tests. It keeps, like llama.cpp, the set of positions each slot holds, and
+/// refuses a batch that is not contiguous with what the slot already holds. The sampled token depends only on the
+/// last fed token and its position, so an output never depends on batching or preemption.
+/// </summary>
+public sealed class FakeModelRunner : IModelRunner
+{
+    private readonly Dictionary<int, SortedSet<int>> _positions = [];
+    private readonly HashSet<long> _samplers = [];
+
+    public FakeModelRunner(ModelInfo info, Func<int, int, int>? nextToken = null)
+    {
+        Info = info;
+        NextToken = nextToken ?? ((last, pos) => (last * 31 + pos * 7 + 3) % (info.VocabSize - 1) + 1);
+    }
+
+    public ModelInfo Info { get; }
+    public Func<int, int, int> NextToken { get; }
+    public int NumExecuted { get; private set; }
+    public List<int> BatchSizes { get; } = [];
+    /// <summary>Sequences with live sampler state (sampled at least once and not finished).</summary>
+    public IReadOnlyCollection<long> LiveSamplers => _samplers;
+    /// <summary>When set, Execute throws for batches containing this sequence.</summary>
+    public long? FailFor { get; set; }
+    /// <summary>Wall time each step takes, so engine-loop tests can act while sequences run.</summary>
+    public TimeSpan StepDelay { get; set; }
+
+    public static ModelInfo Model(int maxModelLength = 64, int vocabSize = 100, int numBlocks = 8, params int[] eog) =>
+        new(maxModelLength, vocabSize, eog.ToHashSet(), numBlocks);
+
+    public RunnerOutput Execute(SchedulerOutput output)
+    {
+        Release(output.Released);
+        if (output.Scheduled.Any(s => s.SequenceId == FailFor))
+            throw new ModelRunnerException("injected failure");
+        if (StepDelay > TimeSpan.Zero)
+            Thread.Sleep(StepDelay);
+        NumExecuted++;
+        BatchSizes.Add(output.NumScheduledTokens);
+        var sampled = new List<SampledToken>();
+        foreach (var s in output.Scheduled)
+        {
+            var held = _positions.TryGetValue(s.Slot, out var set) ? set : _positions[s.Slot] = [];
+            int expected = held.Count == 0 ? 0 : held.Max + 1;
+            if (s.StartPosition != expected)
+                throw new InvalidOperationException($"Slot {s.Slot}: batch starts at {s.StartPosition}, cache ends at {expected - 1}.");
+            for (int k = 0; k < s.TokenIds.Count; k++)
+                held.Add(s.StartPosition + k);
+            if (s.Sample)
+            {
+                _samplers.Add(s.SequenceId);
+                int lastPos = s.StartPosition + s.TokenIds.Count - 1;
+                sampled.Add(new SampledToken(s.SequenceId, NextToken(s.TokenIds[^1], lastPos)));
+            }
+        }
+        return new RunnerOutput(sampled);
+    }
+
+    public void Release(IReadOnlyList<ReleasedSequence> released)
+    {
+        foreach (var r in released)
+        {
+            if (r.Slot >= 0)
+                _positions.Remove(r.Slot);
+            if (r.Finished)
+                _samplers.Remove(r.SequenceId);
+        }
+    }
+
+    public (int Min, int Max) GetSlotPositions(int slot) =>
+        _positions.TryGetValue(slot, out var set) && set.Count > 0 ? (set.Min, set.Max) : (-1, -1);
+
+    public int NumSlotsHoldingPositions => _positions.Count(p => p.Value.Count > 0);
+
+    public void Dispose() { }
+}
+
+/// <summary>Builds a <see cref="FakeModelRunner"/> for the engine loop.</summary>
+public sealed class FakeModelRunnerFactory(ModelInfo info, TimeSpan stepDelay = default) : IModelRunnerFactory
+{
+    public FakeModelRunner? Runner { get; private set; }
+
+    public Task<IModelRunner> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
+    {
+        Runner = new FakeModelRunner(info) { StepDelay = stepDelay };
+        return Task.FromResult<IModelRunner>(Runner);
+    }
+}

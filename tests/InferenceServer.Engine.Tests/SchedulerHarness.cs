@@ -1,0 +1,103 @@
+using InferenceServer.Engine.KvCache;
+using InferenceServer.Engine.Scheduling;
+using InferenceServer.Engine.Sequences;
+
+namespace InferenceServer.Engine.Tests;
+
+/// <summary>Drives a scheduler and a fake runner step by step, as the engine loop does, without threads.</summary>
+public sealed class SchedulerHarness
+{
+    private long _nextId;
+
+    public SchedulerHarness(int numBlocks = 8, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 32,
+        bool chunkedPrefill = true, int maxModelLength = 64, int[]? eog = null, Func<int, int, int>? nextToken = null)
+    {
+        Kv = new KvCacheManager(numBlocks, blockSize);
+        Runner = new FakeModelRunner(FakeModelRunner.Model(maxModelLength, 100, numBlocks, eog ?? []), nextToken);
+        Scheduler = new Scheduler(Kv, Runner.Info, maxSequences, maxBatchTokens, chunkedPrefill, TimeProvider.System);
+    }
+
+    public KvCacheManager Kv { get; }
+    public FakeModelRunner Runner { get; }
+    public Scheduler Scheduler { get; }
+    public Dictionary<long, Sequence> All { get; } = [];
+    public Dictionary<long, List<StepResult>> Results { get; } = [];
+
+    public Sequence Add(int promptLength, int maxTokens, int firstToken = 1, bool ignoreEos = false)
+    {
+        var prompt = Enumerable.Range(firstToken, promptLength).Select(t => t % 90 + 1).ToArray();
+        return Add(prompt, maxTokens, ignoreEos);
+    }
+
+    public Sequence Add(int[] prompt, int maxTokens, bool ignoreEos = false)
+    {
+        var seq = new Sequence(++_nextId, prompt, new SamplingParams { MaxTokens = maxTokens, Temperature = 0, IgnoreEos = ignoreEos },
+            DateTimeOffset.UtcNow);
+        All[seq.SequenceId] = seq;
+        Results[seq.SequenceId] = [];
+        Scheduler.Add(seq);
+        return seq;
+    }
+
+    /// <summary>One step: release, schedule, execute, update, release.</summary>
+    public SchedulerOutput Step()
+    {
+        Runner.Release(Scheduler.TakeReleased());
+        var output = Scheduler.Schedule();
+        IReadOnlyList<StepResult> results;
+        try
+        {
+            results = Scheduler.Update(output, Runner.Execute(output));
+        }
+        catch (InferenceServer.Engine.Execution.ModelRunnerException ex)
+        {
+            results = Scheduler.Fail(output, ex.Message);
+        }
+        Runner.Release(Scheduler.TakeReleased());
+        foreach (var r in results)
+            Results[r.SequenceId].Add(r);
+        return output;
+    }
+
+    public void Abort(long id)
+    {
+        if (Scheduler.Abort(id) is { } r)
+            Results[id].Add(r);
+        Runner.Release(Scheduler.TakeReleased());
+    }
+
+    public int RunToIdle(int maxSteps = 10_000)
+    {
+        int steps = 0;
+        while (Scheduler.HasWork && steps++ < maxSteps)
+            Step();
+        Assert.False(Scheduler.HasWork, "scheduler did not drain");
+        return steps;
+    }
+
+    public int[] Output(long id) => All[id].TokenIds.Skip(All[id].NumPromptTokens).ToArray();
+
+    /// <summary>The KV books' invariants, checked against the runner's view of llama.cpp memory.</summary>
+    public void CheckInvariants()
+    {
+        var holders = new Dictionary<int, int>();
+        var slots = new HashSet<int>();
+        foreach (var seq in Scheduler.Running)
+        {
+            Assert.True(slots.Add(seq.Slot), $"slot {seq.Slot} used twice");
+            Assert.True(seq.BlockTable.Count * Kv.BlockSize >= seq.NumComputedTokens);
+            foreach (int b in seq.BlockTable)
+                holders[b] = holders.GetValueOrDefault(b) + 1;
+            var (min, max) = Runner.GetSlotPositions(seq.Slot);
+            Assert.Equal(seq.NumComputedTokens == 0 ? (-1, -1) : (0, seq.NumComputedTokens - 1), (min, max));
+        }
+        for (int b = 0; b < Kv.NumBlocks; b++)
+        {
+            int held = holders.GetValueOrDefault(b);
+            Assert.Equal(held, Kv.Pool[b].RefCount);
+            Assert.Equal(held == 0, Kv.Pool.IsFree(b));
+        }
+        Assert.Equal(Kv.NumBlocks, Kv.NumFreeBlocks + holders.Count);
+        Assert.Equal(Scheduler.NumRunning, Runner.NumSlotsHoldingPositions + Scheduler.Running.Count(s => s.NumComputedTokens == 0));
+    }
+}
