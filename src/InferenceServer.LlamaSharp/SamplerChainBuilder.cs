@@ -5,7 +5,8 @@ namespace InferenceServer.LlamaSharp;
 
 /// <summary>
 /// Builds a llama.cpp sampler chain for one sequence from its <see cref="SamplingParams"/>, in llama.cpp's common
-/// order: logit bias → penalties → top-k → top-p → min-p → temperature → dist(seed); greedy when temperature is 0.
+/// order: logit bias → penalties → top-k → top-p → min-p → temperature → seeded draw; greedy when temperature is 0.
+/// The draw is <see cref="SeededGumbelSampler"/> rather than llama.cpp's <c>dist</c>, so a seed reproduces under load.
 /// </summary>
 public static class SamplerChainBuilder
 {
@@ -34,7 +35,7 @@ public static class SamplerChainBuilder
         if (p.MinP > 0f)
             chain.AddMinP(p.MinP, 1);
         chain.AddTemperature(p.Temperature);
-        chain.AddDistributionSampler(p.Seed ?? 0);
+        chain.AddCustom(new SeededGumbelSampler(p.Seed ?? 0));
         return chain;
     }
 }

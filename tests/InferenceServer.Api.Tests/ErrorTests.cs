@@ -1,0 +1,116 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using InferenceServer.Api.Tests.Infrastructure;
+
+namespace InferenceServer.Api.Tests;
+
+[Collection(ServerCollection.Name)]
+public sealed class ErrorTests(DemoServerFixture fixture)
+{
+    private TestServer Server => fixture.Server;
+    private const string Model = "inference-server-demo";
+    private const string User = """[{"role":"user","content":"hi"}]""";
+
+    private static async Task<JsonNode> AssertError(HttpResponseMessage response, HttpStatusCode status, string? param, string? code = null)
+    {
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"expected {status}, got {response.StatusCode}: {text}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var error = JsonNode.Parse(text)!["error"]!;
+        Assert.False(string.IsNullOrWhiteSpace((string?)error["message"]));
+        Assert.False(string.IsNullOrWhiteSpace((string?)error["type"]));
+        Assert.Equal(param, (string?)error["param"]);
+        if (code is not null)
+            Assert.Equal(code, (string?)error["code"]);
+        Assert.True(error.AsObject().ContainsKey("param") && error.AsObject().ContainsKey("code"));
+        return error;
+    }
+
+    [Theory]
+    [InlineData("{\"model\": ", null, "invalid_json")]
+    [InlineData("[1,2]", null, "invalid_json")]
+    [InlineData("{\"messages\":" + User + "}", "model", "missing_required_parameter")]
+    [InlineData("{\"model\":\"" + Model + "\"}", "messages", "missing_required_parameter")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":[]}", "messages", "empty_array")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":\"hi\"}", "messages", "invalid_type")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":[{\"role\":\"wizard\",\"content\":\"hi\"}]}", "messages[0].role", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":[{\"content\":\"hi\"}]}", "messages[0].role", "missing_required_parameter")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":[{\"role\":\"user\"}]}", "messages[0].content", "missing_required_parameter")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\"}]}]}", "messages[0].content[0].type", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"temperature\":\"hot\"}", "temperature", "invalid_type")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"temperature\":2.5}", "temperature", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"temperature\":-0.1}", "temperature", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"top_p\":1.5}", "top_p", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"max_tokens\":0}", "max_tokens", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"max_completion_tokens\":-3}", "max_completion_tokens", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"max_tokens\":1.5}", "max_tokens", "invalid_type")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"stream\":\"yes\"}", "stream", "invalid_type")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"stop\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}", "stop", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"presence_penalty\":3}", "presence_penalty", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"logit_bias\":{\"abc\":1}}", "logit_bias", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"logit_bias\":{\"99999999\":1}}", "logit_bias", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"n\":3}", "n", "invalid_value")]
+    public async Task Bad_chat_requests_get_400_naming_the_parameter(string body, string? param, string code)
+    {
+        using var response = await Server.PostJsonAsync("v1/chat/completions", body);
+        var error = await AssertError(response, HttpStatusCode.BadRequest, param, code);
+        Assert.Equal("invalid_request_error", (string?)error["type"]);
+    }
+
+    [Theory]
+    [InlineData("{\"model\":\"" + Model + "\"}", "prompt")]
+    [InlineData("{\"model\":\"" + Model + "\",\"prompt\":42}", "prompt")]
+    [InlineData("{\"model\":\"" + Model + "\",\"prompt\":\"\"}", "prompt")]
+    [InlineData("{\"model\":\"" + Model + "\",\"prompt\":\"hi\",\"top_p\":-1}", "top_p")]
+    public async Task Bad_completion_requests_get_400_naming_the_parameter(string body, string param)
+    {
+        using var response = await Server.PostJsonAsync("v1/completions", body);
+        await AssertError(response, HttpStatusCode.BadRequest, param);
+    }
+
+    [Theory]
+    [InlineData("v1/chat/completions")]
+    [InlineData("v1/completions")]
+    public async Task Unknown_model_is_404(string path)
+    {
+        using var response = await Server.PostJsonAsync(path, "{\"model\":\"gpt-9\",\"messages\":" + User + ",\"prompt\":\"hi\"}");
+        await AssertError(response, HttpStatusCode.NotFound, "model", "model_not_found");
+        using var get = await Server.Http.GetAsync("v1/models/gpt-9");
+        await AssertError(get, HttpStatusCode.NotFound, "model", "model_not_found");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Prompt_plus_max_tokens_beyond_the_context_is_400_before_any_stream_byte(bool stream)
+    {
+        int maxModelLength = Server.Engine.Model!.MaxModelLength;
+        using var response = await Server.PostAsync("v1/chat/completions", new
+        {
+            model = fixture.ModelId, messages = new[] { new { role = "user", content = "hi" } }, max_tokens = maxModelLength, stream,
+        }, HttpCompletionOption.ResponseHeadersRead);
+
+        var error = await AssertError(response, HttpStatusCode.BadRequest, "messages", "context_length_exceeded");
+        Assert.Contains(maxModelLength.ToString(), (string)error["message"]!);
+    }
+
+    [Fact]
+    public async Task A_prompt_longer_than_the_context_is_400_even_without_max_tokens()
+    {
+        string longText = string.Join(' ', Enumerable.Repeat("people world", Server.Engine.Model!.MaxModelLength));
+        using var response = await Server.PostAsync("v1/completions", new { model = fixture.ModelId, prompt = longText });
+        await AssertError(response, HttpStatusCode.BadRequest, "prompt", "context_length_exceeded");
+    }
+
+    [Fact]
+    public async Task Unknown_fields_are_ignored_and_the_server_keeps_serving_after_errors()
+    {
+        using (await Server.PostJsonAsync("v1/chat/completions", "{not json")) { }
+        var ok = await Server.ChatAsync(new
+        {
+            model = fixture.ModelId, messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 2,
+            some_future_field = new { nested = true }, user = "abc", logprobs = false,
+        });
+        Assert.Equal(2, (int)ok["usage"]!["completion_tokens"]!);
+    }
+}

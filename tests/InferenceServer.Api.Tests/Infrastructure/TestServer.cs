@@ -1,0 +1,129 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using InferenceServer.Engine;
+using InferenceServer.Engine.Execution;
+using InferenceServer.LlamaSharp;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace InferenceServer.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The real application on real Kestrel at 127.0.0.1 (random port), with real llama.cpp. Settings are ordinary
+/// configuration keys (e.g. <c>Engine:MaxSequences</c>). A gate, when given, holds the model load
+/// until it is completed, so tests can observe the not-ready state.
+/// </summary>
+public sealed class TestServer : WebApplicationFactory<Program>
+{
+    /// <summary>Folder where tests keep generated models (the demo model is cached there).</summary>
+    public static readonly string DataDirectory = Path.Combine(Path.GetTempPath(), "inference-server-tests");
+
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly TaskCompletionSource? _gate;
+
+    private TestServer(IReadOnlyDictionary<string, string?> settings, TaskCompletionSource? gate)
+    {
+        _settings = settings;
+        _gate = gate;
+    }
+
+    public Uri BaseAddress { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+    public EngineClient Engine => Services.GetRequiredService<EngineClient>();
+    public LlamaModelHost Model => Services.GetRequiredService<LlamaModelHost>();
+
+    /// <summary>Starts a server and, unless gated, waits until it is ready.</summary>
+    public static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TaskCompletionSource? gate = null)
+    {
+        var all = new Dictionary<string, string?>
+        {
+            ["Engine:Threads"] = "1",
+            ["Model:DataDirectory"] = DataDirectory,
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+            all[k] = v;
+        var server = new TestServer(all, gate);
+        server.UseKestrel(0);
+        server.StartServer();
+        var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1") + "/");
+        server.Http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        if (gate is null)
+            await server.WaitReadyAsync();
+        return server;
+    }
+
+    public async Task WaitReadyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!Engine.IsReady)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "server did not become ready");
+            await Task.Delay(20);
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+            builder.UseSetting(key, value);
+        if (_gate is { } gate)
+            builder.ConfigureServices(services =>
+            {
+                services.RemoveAll<IModelRunnerFactory>();
+                services.AddSingleton<LlamaModelRunnerFactory>();
+                services.AddSingleton<IModelRunnerFactory>(sp => new GatedRunnerFactory(sp.GetRequiredService<LlamaModelRunnerFactory>(), gate.Task));
+            });
+    }
+
+    public Task<HttpResponseMessage> PostJsonAsync(string path, string json, HttpCompletionOption option = HttpCompletionOption.ResponseContentRead,
+        CancellationToken cancellationToken = default)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        return Http.SendAsync(request, option, cancellationToken);
+    }
+
+    public Task<HttpResponseMessage> PostAsync(string path, object body, HttpCompletionOption option = HttpCompletionOption.ResponseContentRead,
+        CancellationToken cancellationToken = default) =>
+        PostJsonAsync(path, JsonSerializer.Serialize(body), option, cancellationToken);
+
+    /// <summary>Non-streaming chat completion; returns the parsed response (asserting 200).</summary>
+    public async Task<JsonNode> ChatAsync(object body)
+    {
+        using var response = await PostAsync("v1/chat/completions", body);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    /// <summary>Streams a request and returns every <c>data:</c> payload in order.</summary>
+    public async Task<List<string>> StreamAsync(string path, object body)
+    {
+        using var response = await PostAsync(path, body, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        return await SseReader.ReadAllAsync(response);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        Http?.Dispose();
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Delays the real model load until the gate opens.</summary>
+    private sealed class GatedRunnerFactory(IModelRunnerFactory inner, Task gate) : IModelRunnerFactory
+    {
+        public async Task<IModelRunner> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
+        {
+            await gate.WaitAsync(cancellationToken);
+            return await inner.CreateAsync(options, cancellationToken);
+        }
+    }
+}
