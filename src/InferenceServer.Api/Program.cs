@@ -5,24 +5,40 @@ using InferenceServer.Api.Generation;
 using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
 using InferenceServer.LlamaSharp;
+using Microsoft.Extensions.Options;
 using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// Defaults live in code so the server behaves the same from any working directory; configuration overrides them.
+if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+    builder.WebHost.UseUrls("http://127.0.0.1:8000");
+
 builder.Services.AddSerilog((services, log) => log
+    .MinimumLevel.Information()
+    .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
+    .MinimumLevel.Override("llama.cpp", Serilog.Events.LogEventLevel.Warning)
     .ReadFrom.Configuration(builder.Configuration)
     .Enrich.FromLogContext()
     .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
 
 builder.Services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations()
+    .Validate(o => string.IsNullOrWhiteSpace(o.Path) || File.Exists(o.Path),
+        $"Model:Path names no file (working directory: {Environment.CurrentDirectory}).")
+    .ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<LlamaModelHost>();
 builder.Services.AddSingleton<IModelRunnerFactory, LlamaModelRunnerFactory>();
 builder.Services.AddSingleton<EngineClient>();
 builder.Services.AddHostedService<EngineLoop>();
 builder.Services.AddSingleton<TextGenerator>();
-builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+    o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+    o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Wire);
+});
 builder.Services.AddEndpointsApiExplorer();
 builder.Services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "InferenceServer", Version = "v1",
     Description = "OpenAI-compatible chat completions and completions over a continuous-batching llama.cpp engine." }));
@@ -49,7 +65,17 @@ var v1 = app.MapGroup("/v1");
 v1.MapGeneration();
 v1.MapModels();
 
-app.Run();
+try
+{
+    app.Run();
+    return 0;
+}
+catch (OptionsValidationException ex)
+{
+    // A configuration mistake: say what is wrong in one line instead of a stack trace.
+    Console.Error.WriteLine($"Invalid configuration: {string.Join(" ", ex.Failures)}");
+    return 2;
+}
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>
 public partial class Program;

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace InferenceServer.Api.Contracts;
@@ -11,4 +13,15 @@ namespace InferenceServer.Api.Contracts;
 [JsonSerializable(typeof(ModelObject))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(InferenceServer.Engine.EngineStats))]
-public sealed partial class ApiJsonContext : JsonSerializerContext;
+public sealed partial class ApiJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context used on the wire: text is written as UTF-8 characters, not <c>\uXXXX</c> escapes (only JSON's
+    /// mandatory escapes), as the OpenAI API does. Responses are JSON or event streams, never HTML.
+    /// </summary>
+    public static ApiJsonContext Wire { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

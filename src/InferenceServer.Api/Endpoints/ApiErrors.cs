@@ -36,5 +36,5 @@ public static class ApiErrors
 
     /// <summary>The JSON text <c>{"error":{…}}</c>.</summary>
     public static string Serialize(ErrorDetail error) =>
-        JsonSerializer.Serialize(new ErrorResponse(error), ApiJsonContext.Default.ErrorResponse);
+        JsonSerializer.Serialize(new ErrorResponse(error), ApiJsonContext.Wire.ErrorResponse);
 }

@@ -25,8 +25,8 @@ public sealed class ChatResponseShape(string model, long created) : IResponseSha
     /// <inheritdoc />
     public string Full(string text, string finishReason, Usage usage) => JsonSerializer.Serialize(
         new ChatCompletionResponse(Id, created, model, [new ChatChoice(0, new AssistantMessage(text), finishReason)], usage),
-        ApiJsonContext.Default.ChatCompletionResponse);
+        ApiJsonContext.Wire.ChatCompletionResponse);
 
     private string Chunk(IReadOnlyList<ChatChunkChoice> choices, Usage? usage = null) => JsonSerializer.Serialize(
-        new ChatCompletionChunk(Id, created, model, choices) { Usage = usage }, ApiJsonContext.Default.ChatCompletionChunk);
+        new ChatCompletionChunk(Id, created, model, choices) { Usage = usage }, ApiJsonContext.Wire.ChatCompletionChunk);
 }

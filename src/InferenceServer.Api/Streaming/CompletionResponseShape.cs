@@ -25,5 +25,5 @@ public sealed class CompletionResponseShape(string model, long created) : IRespo
     public string Full(string text, string finishReason, Usage usage) => Serialize([new CompletionChoice(0, text, finishReason)], usage);
 
     private string Serialize(IReadOnlyList<CompletionChoice> choices, Usage? usage = null) => JsonSerializer.Serialize(
-        new CompletionResponse(Id, created, model, choices) { Usage = usage }, ApiJsonContext.Default.CompletionResponse);
+        new CompletionResponse(Id, created, model, choices) { Usage = usage }, ApiJsonContext.Wire.CompletionResponse);
 }

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using InferenceServer.Api.Tests.Infrastructure;
+
+namespace InferenceServer.Api.Tests;
+
+[Collection(ServerCollection.Name)]
+public sealed class ServiceTests(DemoServerFixture fixture)
+{
+    private static readonly object[] Hello = [new { role = "user", content = "hello" }];
+
+    [Fact]
+    public async Task Health_swagger_models_and_stats_are_served()
+    {
+        var http = fixture.Server.Http;
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("health/ready")).StatusCode);
+
+        var swagger = JsonNode.Parse(await http.GetStringAsync("swagger/v1/swagger.json"))!;
+        var paths = swagger["paths"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.Contains("/v1/chat/completions", paths);
+        Assert.Contains("/v1/completions", paths);
+        Assert.Contains("/v1/models", paths);
+        Assert.Contains("/v1/engine/stats", paths);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("swagger/index.html")).StatusCode);
+
+        var models = JsonNode.Parse(await http.GetStringAsync("v1/models"))!;
+        Assert.Equal("list", (string)models["object"]!);
+        Assert.Equal("inference-server-demo", (string)models["data"]![0]!["id"]!);
+
+        var stats = JsonNode.Parse(await http.GetStringAsync("v1/engine/stats"))!;
+        Assert.True((bool)stats["ready"]!);
+        Assert.Equal(16, (int)stats["block_size"]!);
+        Assert.Equal((int)stats["num_blocks"]!, (int)stats["num_free_blocks"]! + (int)stats["num_used_blocks"]!);
+    }
+
+    [Fact]
+    public async Task Before_the_model_is_loaded_ready_and_generation_answer_503_then_200()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServer.StartAsync(gate: gate);
+
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await server.Http.GetAsync("health/ready")).StatusCode);
+        using var early = await server.PostAsync("v1/chat/completions", new { model = "inference-server-demo", messages = Hello });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, early.StatusCode);
+        Assert.Equal("model_not_ready", (string?)JsonNode.Parse(await early.Content.ReadAsStringAsync())!["error"]!["code"]);
+
+        gate.SetResult();
+        await server.WaitReadyAsync();
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("health/ready")).StatusCode);
+        var ok = await server.ChatAsync(new { model = "inference-server-demo", messages = Hello, max_tokens = 2 });
+        Assert.Equal(2, (int)ok["usage"]!["completion_tokens"]!);
+    }
+
+    [Fact]
+    public async Task A_full_waiting_queue_answers_429_with_retry_after_and_loses_nothing()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Engine:MaxSequences"] = "1",
+            ["Engine:MaxWaiting"] = "1",
+        });
+        object Long(int n) => new { model = "inference-server-demo", messages = Hello, max_tokens = n, stream = true, temperature = 0 };
+
+        var running = server.StreamAsync("v1/chat/completions", Long(1500));
+        await WaitFor(() => server.Engine.Stats.NumRunning == 1);
+        var waiting = server.StreamAsync("v1/chat/completions", Long(3));
+        await WaitFor(() => server.Engine.Stats.NumWaiting == 1);
+
+        using var refused = await server.PostAsync("v1/chat/completions", Long(3));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal("1", refused.Headers.RetryAfter?.ToString());
+        Assert.Equal("rate_limit_error", (string?)JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!["type"]);
+
+        var done = await Task.WhenAll(running, waiting);
+        Assert.All(done, events => Assert.Equal("[DONE]", events[^1]));
+        Assert.Equal(1503, server.Engine.Stats.NumGeneratedTokens);
+    }
+
+    private static async Task WaitFor(Func<bool> condition)
+    {
+        var start = DateTime.UtcNow;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow - start < TimeSpan.FromSeconds(10), "condition not met in time");
+            await Task.Delay(5);
+        }
+    }
+}
