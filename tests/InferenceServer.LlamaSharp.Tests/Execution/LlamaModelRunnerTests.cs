@@ -1,0 +1,87 @@
+using InferenceServer.Engine.Sequences;
+
+namespace InferenceServer.LlamaSharp.Tests.Execution;
+
+[Collection("llama")]
+public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFixture<RealRunnerFixture>
+{
+    private int[] Prompt(string text) => fixture.Host.Tokenizer.Tokenize(text, parseSpecial: false);
+
+    private int[] Solo(int[] prompt, int maxTokens, float temperature = 0, uint seed = 0)
+    {
+        var driver = new RealEngineDriver(fixture.Runner, numBlocks: 32);
+        var seq = driver.Add(prompt, maxTokens, temperature, seed);
+        driver.RunToIdle();
+        return RealEngineDriver.Output(seq);
+    }
+
+    [Fact]
+    public void Model_facts_come_from_the_gguf_and_the_kv_size()
+    {
+        var info = fixture.Runner.Info;
+        Assert.Equal(32 * 4, info.MaxModelLength);
+        Assert.Equal(32, info.NumBlocks);
+        Assert.Equal(fixture.Host.Tokenizer.VocabSize, info.VocabSize);
+        int imEnd = fixture.Host.Tokenizer.Tokenize("<|im_end|>", parseSpecial: true).Last();
+        Assert.Contains(imEnd, info.EndOfGenerationTokenIds);
+    }
+
+    [Fact]
+    public void Batched_greedy_decoding_equals_each_sequence_alone_even_through_preemption()
+    {
+        string[] texts = ["The people of the world", "A small house", "Once upon a time there", "Why do we dream"];
+        var solo = texts.Select(t => Solo(Prompt(t), 24)).ToList();
+
+        // 10 blocks of 4 tokens cannot hold four sequences of ~30 tokens: preemption must happen.
+        var driver = new RealEngineDriver(fixture.Runner, numBlocks: 10);
+        var seqs = texts.Select(t => driver.Add(Prompt(t), 24)).ToList();
+        driver.RunToIdle();
+
+        Assert.True(driver.Scheduler.NumPreemptions > 0);
+        Assert.Equal(solo, seqs.Select(RealEngineDriver.Output));
+        Assert.Equal(10, driver.Kv.NumFreeBlocks);
+        Assert.Equal(0, fixture.Runner.NumSamplers);
+    }
+
+    [Fact]
+    public void Seeded_sampling_is_reproducible_and_depends_on_the_seed()
+    {
+        var prompt = Prompt("The people of the world");
+        var a = Solo(prompt, 20, temperature: 1, seed: 11);
+        var b = Solo(prompt, 20, temperature: 1, seed: 11);
+        var c = Solo(prompt, 20, temperature: 1, seed: 12);
+
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Random_workload_keeps_llama_memory_and_block_tables_in_step(int seed)
+    {
+        var random = new Random(seed);
+        var driver = new RealEngineDriver(fixture.Runner, numBlocks: 24);
+        string[] words = ["the", "world", "people", "small", "house", "time", "dream", "river", "light"];
+        for (int step = 0; step < 150; step++)
+        {
+            if (random.NextDouble() < 0.25)
+            {
+                string text = string.Join(' ', Enumerable.Range(0, random.Next(1, 12)).Select(_ => words[random.Next(words.Length)]));
+                driver.Add(Prompt(text), random.Next(1, 30));
+            }
+            if (random.NextDouble() < 0.04 && driver.All.Where(s => !s.IsFinished).ToList() is { Count: > 0 } live)
+                driver.Abort(live[random.Next(live.Count)]);
+            if (driver.Scheduler.HasWork)
+                driver.Step();
+            driver.CheckMemoryMatchesBooks();
+        }
+        driver.RunToIdle();
+
+        Assert.Equal(24, driver.Kv.NumFreeBlocks);
+        Assert.All(driver.All, s => Assert.True(s.IsFinished));
+        for (int slot = 0; slot < 4; slot++)
+            Assert.Equal((-1, -1), fixture.Runner.GetSlotPositions(slot));
+        Assert.Equal(0, fixture.Runner.NumSamplers);
+    }
+}

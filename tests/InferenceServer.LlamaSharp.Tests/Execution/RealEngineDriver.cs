@@ -1,0 +1,79 @@
+using InferenceServer.Engine.Execution;
+using InferenceServer.Engine.KvCache;
+using InferenceServer.Engine.Scheduling;
+using InferenceServer.Engine.Sequences;
+
+namespace InferenceServer.LlamaSharp.Tests.Execution;
+
+/// <summary>Steps a scheduler over the real runner without threads, checking llama.cpp's memory against the books.</summary>
+public sealed class RealEngineDriver
+{
+    private readonly IModelRunner _runner;
+    // Drivers share one runner, whose samplers are keyed by sequence id: ids stay unique across drivers.
+    private static long _nextId;
+
+    public RealEngineDriver(IModelRunner runner, int numBlocks, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 16)
+    {
+        _runner = runner;
+        Kv = new KvCacheManager(numBlocks, blockSize);
+        Scheduler = new Scheduler(Kv, runner.Info with { NumBlocks = numBlocks }, maxSequences, maxBatchTokens, true, TimeProvider.System);
+        MaxSequences = maxSequences;
+    }
+
+    public KvCacheManager Kv { get; }
+    public Scheduler Scheduler { get; }
+    public int MaxSequences { get; }
+    public List<Sequence> All { get; } = [];
+
+    public Sequence Add(int[] prompt, int maxTokens, float temperature = 0, uint seed = 0)
+    {
+        var seq = new Sequence(Interlocked.Increment(ref _nextId), prompt,
+            new SamplingParams { MaxTokens = maxTokens, Temperature = temperature, Seed = seed, IgnoreEos = true }, DateTimeOffset.UtcNow);
+        All.Add(seq);
+        Scheduler.Add(seq);
+        return seq;
+    }
+
+    public void Step()
+    {
+        _runner.Release(Scheduler.TakeReleased());
+        var output = Scheduler.Schedule();
+        Scheduler.Update(output, _runner.Execute(output));
+        _runner.Release(Scheduler.TakeReleased());
+    }
+
+    public void Abort(Sequence seq)
+    {
+        Scheduler.Abort(seq.SequenceId);
+        _runner.Release(Scheduler.TakeReleased());
+    }
+
+    public void RunToIdle()
+    {
+        for (int i = 0; Scheduler.HasWork; i++)
+        {
+            Assert.True(i < 100_000);
+            Step();
+            CheckMemoryMatchesBooks();
+        }
+    }
+
+    /// <summary>llama.cpp holds positions 0…computed−1 for each running sequence's slot, and nothing for free slots.</summary>
+    public void CheckMemoryMatchesBooks()
+    {
+        var running = Scheduler.Running.ToDictionary(s => s.Slot);
+        for (int slot = 0; slot < MaxSequences; slot++)
+        {
+            var positions = _runner.GetSlotPositions(slot);
+            if (running.TryGetValue(slot, out var seq) && seq.NumComputedTokens > 0)
+            {
+                Assert.Equal((0, seq.NumComputedTokens - 1), positions);
+                Assert.True(seq.BlockTable.Count * Kv.BlockSize >= seq.NumComputedTokens);
+            }
+            else
+                Assert.Equal((-1, -1), positions);
+        }
+    }
+
+    public static int[] Output(Sequence s) => s.TokenIds.Skip(s.NumPromptTokens).ToArray();
+}

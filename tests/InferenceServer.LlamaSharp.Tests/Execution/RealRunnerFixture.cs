@@ -1,0 +1,38 @@
+using InferenceServer.Engine;
+using InferenceServer.Engine.Execution;
+using InferenceServer.LlamaSharp.ModelGeneration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace InferenceServer.LlamaSharp.Tests.Execution;
+
+/// <summary>
+/// The demo model loaded through the production factory into a real llama.cpp context: 32 blocks of 4 tokens,
+/// 4 sequences, a token budget of 16, one thread.
+/// </summary>
+public sealed class RealRunnerFixture : IAsyncLifetime
+{
+    public static readonly EngineOptions Options = new()
+    {
+        BlockSize = 4, NumBlocks = 32, MaxSequences = 4, MaxBatchTokens = 16, Threads = 1,
+    };
+
+    public LlamaModelHost Host { get; private set; } = null!;
+    public LlamaModelRunner Runner { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "inference-server-tests");
+        var modelOptions = Microsoft.Extensions.Options.Options.Create(new ModelOptions { Path = DemoModel.Ensure(dir) });
+        Host = new LlamaModelHost(modelOptions);
+        var factory = new LlamaModelRunnerFactory(Host, modelOptions, NullLoggerFactory.Instance);
+        Runner = (LlamaModelRunner)await factory.CreateAsync(Options, CancellationToken.None);
+    }
+
+    public Task DisposeAsync()
+    {
+        Runner.Dispose();
+        Host.Dispose();
+        return Task.CompletedTask;
+    }
+}
