@@ -54,7 +54,7 @@ public sealed partial class EngineLoop : BackgroundService
         }
 
         int numBlocks = _runner.Info.NumBlocks;
-        var kv = new KvCacheManager(numBlocks, _options.BlockSize);
+        var kv = new KvCacheManager(numBlocks, _options.BlockSize, _options.PrefixCaching ? _runner.Info.NumCacheHolders : 0);
         _scheduler = new Scheduler(kv, _runner.Info, _options.MaxSequences, _options.MaxBatchTokens, _options.ChunkedPrefill, _time);
         PublishStats();
         _client.SetReady(_runner.Info);
@@ -74,7 +74,7 @@ public sealed partial class EngineLoop : BackgroundService
                 DrainInbox(scheduler);
                 if (!scheduler.HasWork)
                 {
-                    _runner!.Release(scheduler.TakeReleased());
+                    _runner!.Apply(scheduler.TakeKvEvents());
                     PublishStats();
                     WaitForInbox(stoppingToken);
                     continue;
@@ -96,9 +96,9 @@ public sealed partial class EngineLoop : BackgroundService
     /// <summary>One step: schedule, execute, update; then hand results to their streams.</summary>
     private void Step(Scheduler scheduler)
     {
-        _runner!.Release(scheduler.TakeReleased());
+        _runner!.Apply(scheduler.TakeKvEvents());
         var output = scheduler.Schedule();
-        if (output.IsEmpty && output.Released.Count == 0)
+        if (output.IsEmpty && output.Events.IsEmpty)
         {
             // Nothing fits yet (only possible while blocks are tied up elsewhere): wait for news, don't spin.
             _client.Inbox.WaitToReadAsync().AsTask().Wait(TimeSpan.FromMilliseconds(10));
@@ -114,7 +114,7 @@ public sealed partial class EngineLoop : BackgroundService
             Log.StepFailed(_logger, output.Scheduled.Count, ex);
             results = scheduler.Fail(output, "The model failed to compute this request.");
         }
-        _runner.Release(scheduler.TakeReleased());
+        _runner.Apply(scheduler.TakeKvEvents());
         _numSteps++;
         Deliver(results);
         if (output.Preempted.Count > 0)
@@ -172,7 +172,7 @@ public sealed partial class EngineLoop : BackgroundService
         while (_client.Inbox.TryRead(out var command))
             if (command is EngineCommand.Add add)
                 add.Results.TryComplete(new EngineRejectedException(RejectionReason.ShuttingDown, "The server is shutting down."));
-        _runner!.Release(scheduler.TakeReleased());
+        _runner!.Apply(scheduler.TakeKvEvents());
         PublishStats();
     }
 
@@ -180,7 +180,8 @@ public sealed partial class EngineLoop : BackgroundService
     {
         var s = _scheduler!;
         _client.Publish(new EngineStats(_client.Model is not null, s.NumRunning, s.NumWaiting, s.KvCache.NumBlocks,
-            s.KvCache.NumFreeBlocks, s.KvCache.BlockSize, s.NumPreemptions, s.NumPromptTokens, s.NumGeneratedTokens, _numSteps));
+            s.KvCache.NumFreeBlocks, s.KvCache.NumCachedFreeBlocks, s.KvCache.BlockSize, s.NumPreemptions, s.NumPromptTokens,
+            s.NumCachedPromptTokens, s.NumGeneratedTokens, s.KvCache.NumEvictions, _numSteps));
     }
 
     private static partial class Log

@@ -38,6 +38,9 @@ public sealed class EngineOptions
     [Range(0, 1024)]
     public int Threads { get; set; }
 
+    /// <summary>Reuse the KV of cached full prompt blocks across requests (automatic prefix caching). Default on.</summary>
+    public bool PrefixCaching { get; set; } = true;
+
     /// <summary>Prefill long prompts in chunks within the token budget so running streams keep decoding. Default on.</summary>
     public bool ChunkedPrefill { get; set; } = true;
 

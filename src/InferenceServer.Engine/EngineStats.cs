@@ -5,19 +5,28 @@ namespace InferenceServer.Engine;
 /// <param name="NumRunning">Sequences holding blocks.</param>
 /// <param name="NumWaiting">Sequences waiting for admission, preempted ones included.</param>
 /// <param name="NumBlocks">Blocks in the KV pool.</param>
-/// <param name="NumFreeBlocks">Blocks held by no sequence.</param>
+/// <param name="NumFreeBlocks">Blocks held by no sequence, cached ones included (they are evicted on demand).</param>
+/// <param name="NumCachedBlocks">Free blocks that still hold a reusable cached prefix.</param>
 /// <param name="BlockSize">Tokens per block.</param>
 /// <param name="NumPreemptions">Preemptions since start.</param>
-/// <param name="NumPromptTokens">Prompt tokens of admitted requests since start.</param>
+/// <param name="NumPromptTokens">Prompt tokens of requests since start.</param>
+/// <param name="NumCachedPromptTokens">Prompt tokens served from the prefix cache since start.</param>
 /// <param name="NumGeneratedTokens">Tokens sampled since start.</param>
+/// <param name="NumEvictions">Cached blocks evicted since start.</param>
 /// <param name="NumSteps">Engine steps since start.</param>
 public sealed record EngineStats(
-    bool Ready, int NumRunning, int NumWaiting, int NumBlocks, int NumFreeBlocks, int BlockSize,
-    long NumPreemptions, long NumPromptTokens, long NumGeneratedTokens, long NumSteps)
+    bool Ready, int NumRunning, int NumWaiting, int NumBlocks, int NumFreeBlocks, int NumCachedBlocks, int BlockSize,
+    long NumPreemptions, long NumPromptTokens, long NumCachedPromptTokens, long NumGeneratedTokens, long NumEvictions, long NumSteps)
 {
     /// <summary>Stats of an engine whose model is not loaded yet.</summary>
-    public static EngineStats NotReady { get; } = new(false, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static EngineStats NotReady { get; } = new(false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /// <summary>Blocks held by at least one sequence.</summary>
     public int NumUsedBlocks => NumBlocks - NumFreeBlocks;
+
+    /// <summary>Free blocks holding nothing reusable.</summary>
+    public int NumEmptyBlocks => NumFreeBlocks - NumCachedBlocks;
+
+    /// <summary>Prefix cache hit rate: cached prompt tokens / prompt tokens (0 before any request).</summary>
+    public double PrefixCacheHitRate => NumPromptTokens == 0 ? 0 : (double)NumCachedPromptTokens / NumPromptTokens;
 }

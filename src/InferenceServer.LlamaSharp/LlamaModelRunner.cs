@@ -1,4 +1,5 @@
 using InferenceServer.Engine.Execution;
+using InferenceServer.Engine.KvCache;
 using InferenceServer.Engine.Scheduling;
 using LLama.Native;
 
@@ -10,18 +11,36 @@ namespace InferenceServer.LlamaSharp;
 /// requested only where a token is sampled; each sequence samples from its own logits row with its own chain.
 /// Used only from the engine thread.
 /// </summary>
+/// <remarks>
+/// Prefix-cache cells outlive their sequence through holder sequence ids (ids MaxSequences and up, never decoded):
+/// when a block enters the cache its cells are also tagged with a holder id (<c>llama_memory_seq_cp</c> shares
+/// cells, it copies nothing), so dropping the sequence later leaves them in place. A holder keeps at most one block
+/// per position index, so copying positions [start, start + BlockSize) of a holder into a new sequence yields
+/// exactly that block. Eviction removes the block's positions from its holder.
+/// </remarks>
 public sealed class LlamaModelRunner : IModelRunner
 {
     private readonly SafeLLamaContextHandle _context;
     private readonly LLamaBatch _batch = new();
     private readonly Dictionary<long, SafeLLamaSamplerChainHandle> _samplers = [];
+    private readonly Dictionary<int, (int Holder, int Start)> _cachedCells = [];
+    private readonly HashSet<int>[] _holderIndices;
+    private readonly int _firstHolder;
+    private readonly int _blockSize;
 
-    /// <summary>Wraps a context created for <paramref name="info"/>; the runner owns and disposes it.</summary>
-    public LlamaModelRunner(SafeLLamaContextHandle context, ModelInfo info)
+    /// <summary>
+    /// Wraps a context created for <paramref name="info"/> with sequence ids 0 … <paramref name="maxSequences"/> − 1
+    /// for running sequences and <c>info.NumCacheHolders</c> more for the prefix cache; the runner owns the context.
+    /// </summary>
+    public LlamaModelRunner(SafeLLamaContextHandle context, ModelInfo info, int maxSequences, int blockSize)
     {
         _context = context;
         Info = info;
+        _firstHolder = maxSequences;
+        _blockSize = blockSize;
+        _holderIndices = Enumerable.Range(0, info.NumCacheHolders).Select(_ => new HashSet<int>()).ToArray();
     }
+
 
     /// <inheritdoc />
     public ModelInfo Info { get; }
@@ -32,9 +51,16 @@ public sealed class LlamaModelRunner : IModelRunner
     /// <inheritdoc />
     public RunnerOutput Execute(SchedulerOutput output)
     {
-        Release(output.Released);
+        Apply(output.Events);
         if (output.Scheduled.Count == 0)
             return new RunnerOutput([]);
+
+        foreach (var s in output.Scheduled)
+            foreach (var hit in s.Hits)
+            {
+                var (holder, start) = _cachedCells[hit.BlockId];
+                _context.MemorySequenceCopy((LLamaSeqId)holder, (LLamaSeqId)s.Slot, (LLamaPos)start, (LLamaPos)(start + _blockSize));
+            }
 
         _batch.Clear();
         var sampleRows = new List<(ScheduledSequence Seq, int Row)>();
@@ -72,9 +98,23 @@ public sealed class LlamaModelRunner : IModelRunner
     }
 
     /// <inheritdoc />
-    public void Release(IReadOnlyList<ReleasedSequence> released)
+    public void Apply(KvEvents events)
     {
-        foreach (var r in released)
+        foreach (int blockId in events.Evicted)
+        {
+            if (!_cachedCells.Remove(blockId, out var cells))
+                continue;
+            _context.MemorySequenceRemove((LLamaSeqId)cells.Holder, (LLamaPos)cells.Start, (LLamaPos)(cells.Start + _blockSize));
+            _holderIndices[cells.Holder - _firstHolder].Remove(cells.Start / _blockSize);
+        }
+        foreach (var cached in events.Cached)
+        {
+            int holder = FreeHolderAt(cached.Start / _blockSize);
+            _context.MemorySequenceCopy((LLamaSeqId)cached.Slot, (LLamaSeqId)holder, (LLamaPos)cached.Start, (LLamaPos)(cached.Start + _blockSize));
+            _holderIndices[holder - _firstHolder].Add(cached.Start / _blockSize);
+            _cachedCells[cached.BlockId] = (holder, cached.Start);
+        }
+        foreach (var r in events.Released)
         {
             if (r.Slot >= 0)
                 _context.MemorySequenceRemove((LLamaSeqId)r.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
@@ -83,6 +123,17 @@ public sealed class LlamaModelRunner : IModelRunner
                 chain.Dispose();
         }
     }
+
+    private int FreeHolderAt(int chainIndex)
+    {
+        for (int h = 0; h < _holderIndices.Length; h++)
+            if (!_holderIndices[h].Contains(chainIndex))
+                return _firstHolder + h;
+        throw new InvalidOperationException($"No prefix-cache holder is free at block index {chainIndex}.");
+    }
+
+    /// <summary>Where each cached block's cells live: holder sequence id and first position.</summary>
+    public IReadOnlyDictionary<int, (int Holder, int Start)> CachedCells => _cachedCells;
 
     /// <inheritdoc />
     public (int Min, int Max) GetSlotPositions(int slot) =>

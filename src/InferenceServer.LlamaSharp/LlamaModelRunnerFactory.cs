@@ -49,7 +49,11 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         // Without chunked prefill a whole prompt goes into one decode call.
         p.n_batch = (uint)(options.ChunkedPrefill ? options.MaxBatchTokens : Math.Max(options.MaxBatchTokens, maxModelLength));
         p.n_ubatch = Math.Min(512u, p.n_batch);
-        p.n_seq_max = (uint)options.MaxSequences;
+        // Sequence ids above the running slots hold prefix-cache cells (see LlamaModelRunner).
+        int holders = options.PrefixCaching ? (int)NativeApi.llama_max_parallel_sequences() - options.MaxSequences : 0;
+        p.n_seq_max = (uint)(options.MaxSequences + holders);
+        // llama.cpp reserves logits rows for at least n_seq_max outputs; its cap must cover that.
+        p.n_outputs_max = Math.Max(p.n_batch, p.n_seq_max);
         p.n_threads = threads;
         p.n_threads_batch = threads;
         // One KV pool shared by all sequences: the paged books decide who may use how much of it.
@@ -61,10 +65,10 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         for (int t = 0; t < _host.Tokenizer.VocabSize; t++)
             if (((LLamaToken)t).IsEndOfGeneration(model.Vocab))
                 eog.Add(t);
-        var info = new ModelInfo(maxModelLength, _host.Tokenizer.VocabSize, eog, numBlocks);
+        var info = new ModelInfo(maxModelLength, _host.Tokenizer.VocabSize, eog, numBlocks, holders);
         Log.Loaded(_logger, _host.ModelId, model.ParameterCount, model.LayerCount, numBlocks, options.BlockSize,
             maxModelLength, threads, _host.Chat.UsesModelTemplate);
-        return new LlamaModelRunner(context, info);
+        return new LlamaModelRunner(context, info, options.MaxSequences, options.BlockSize);
     }
 
     private string MakeDemoModel()

@@ -1,5 +1,6 @@
 using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
+using InferenceServer.Engine.KvCache;
 using InferenceServer.Engine.Scheduling;
 
 namespace InferenceServer.Engine.Tests;
@@ -13,14 +14,20 @@ public sealed class FakeModelRunner : IModelRunner
 {
     private readonly Dictionary<int, SortedSet<int>> _positions = [];
     private readonly HashSet<long> _samplers = [];
+    private readonly Dictionary<int, int> _cachedCells = [];
 
-    public FakeModelRunner(ModelInfo info, Func<int, int, int>? nextToken = null)
+    public FakeModelRunner(ModelInfo info, Func<int, int, int>? nextToken = null, int blockSize = 4)
     {
         Info = info;
+        BlockSize = blockSize;
         NextToken = nextToken ?? ((last, pos) => (last * 31 + pos * 7 + 3) % (info.VocabSize - 1) + 1);
     }
 
     public ModelInfo Info { get; }
+    public int BlockSize { get; }
+    /// <summary>Cached block id → first position of its cells, as the runner keeps them apart from sequences.</summary>
+    public IReadOnlyDictionary<int, int> CachedCells => _cachedCells;
+    public int NumHits { get; private set; }
     public Func<int, int, int> NextToken { get; }
     public int NumExecuted { get; private set; }
     public List<int> BatchSizes { get; } = [];
@@ -31,12 +38,12 @@ public sealed class FakeModelRunner : IModelRunner
     /// <summary>Wall time each step takes, so engine-loop tests can act while sequences run.</summary>
     public TimeSpan StepDelay { get; set; }
 
-    public static ModelInfo Model(int maxModelLength = 64, int vocabSize = 100, int numBlocks = 8, params int[] eog) =>
-        new(maxModelLength, vocabSize, eog.ToHashSet(), numBlocks);
+    public static ModelInfo Model(int maxModelLength = 64, int vocabSize = 100, int numBlocks = 8, int[]? eog = null, int cacheHolders = 0) =>
+        new(maxModelLength, vocabSize, (eog ?? []).ToHashSet(), numBlocks, cacheHolders);
 
     public RunnerOutput Execute(SchedulerOutput output)
     {
-        Release(output.Released);
+        Apply(output.Events);
         if (output.Scheduled.Any(s => s.SequenceId == FailFor))
             throw new ModelRunnerException("injected failure");
         if (StepDelay > TimeSpan.Zero)
@@ -47,6 +54,14 @@ public sealed class FakeModelRunner : IModelRunner
         foreach (var s in output.Scheduled)
         {
             var held = _positions.TryGetValue(s.Slot, out var set) ? set : _positions[s.Slot] = [];
+            foreach (var hit in s.Hits)
+            {
+                if (_cachedCells.GetValueOrDefault(hit.BlockId, -1) != hit.Start)
+                    throw new InvalidOperationException($"Hit on block {hit.BlockId} at {hit.Start}, which is not cached there.");
+                for (int p = hit.Start; p < hit.Start + BlockSize; p++)
+                    held.Add(p);
+                NumHits++;
+            }
             int expected = held.Count == 0 ? 0 : held.Max + 1;
             if (s.StartPosition != expected)
                 throw new InvalidOperationException($"Slot {s.Slot}: batch starts at {s.StartPosition}, cache ends at {expected - 1}.");
@@ -62,9 +77,20 @@ public sealed class FakeModelRunner : IModelRunner
         return new RunnerOutput(sampled);
     }
 
-    public void Release(IReadOnlyList<ReleasedSequence> released)
+    public void Apply(KvEvents events)
     {
-        foreach (var r in released)
+        foreach (int id in events.Evicted)
+            if (!_cachedCells.Remove(id))
+                throw new InvalidOperationException($"Evicted block {id} was not cached.");
+        foreach (var c in events.Cached)
+        {
+            var held = _positions.GetValueOrDefault(c.Slot);
+            if (held is null || !Enumerable.Range(c.Start, BlockSize).All(held.Contains))
+                throw new InvalidOperationException($"Block {c.BlockId} cached from slot {c.Slot} before it was computed.");
+            if (!_cachedCells.TryAdd(c.BlockId, c.Start))
+                throw new InvalidOperationException($"Block {c.BlockId} cached twice.");
+        }
+        foreach (var r in events.Released)
         {
             if (r.Slot >= 0)
                 _positions.Remove(r.Slot);
@@ -82,13 +108,13 @@ public sealed class FakeModelRunner : IModelRunner
 }
 
 /// <summary>Builds a <see cref="FakeModelRunner"/> for the engine loop.</summary>
-public sealed class FakeModelRunnerFactory(ModelInfo info, TimeSpan stepDelay = default) : IModelRunnerFactory
+public sealed class FakeModelRunnerFactory(ModelInfo info, TimeSpan stepDelay = default, int blockSize = 4) : IModelRunnerFactory
 {
     public FakeModelRunner? Runner { get; private set; }
 
     public Task<IModelRunner> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
     {
-        Runner = new FakeModelRunner(info) { StepDelay = stepDelay };
+        Runner = new FakeModelRunner(info, blockSize: blockSize) { StepDelay = stepDelay };
         return Task.FromResult<IModelRunner>(Runner);
     }
 }

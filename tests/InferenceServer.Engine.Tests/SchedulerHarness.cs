@@ -10,10 +10,11 @@ public sealed class SchedulerHarness
     private long _nextId;
 
     public SchedulerHarness(int numBlocks = 8, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 32,
-        bool chunkedPrefill = true, int maxModelLength = 64, int[]? eog = null, Func<int, int, int>? nextToken = null)
+        bool chunkedPrefill = true, int maxModelLength = 64, int[]? eog = null, Func<int, int, int>? nextToken = null,
+        int cacheHolders = 0)
     {
-        Kv = new KvCacheManager(numBlocks, blockSize);
-        Runner = new FakeModelRunner(FakeModelRunner.Model(maxModelLength, 100, numBlocks, eog ?? []), nextToken);
+        Kv = new KvCacheManager(numBlocks, blockSize, cacheHolders);
+        Runner = new FakeModelRunner(FakeModelRunner.Model(maxModelLength, 100, numBlocks, eog, cacheHolders), nextToken, blockSize);
         Scheduler = new Scheduler(Kv, Runner.Info, maxSequences, maxBatchTokens, chunkedPrefill, TimeProvider.System);
     }
 
@@ -42,7 +43,7 @@ public sealed class SchedulerHarness
     /// <summary>One step: release, schedule, execute, update, release.</summary>
     public SchedulerOutput Step()
     {
-        Runner.Release(Scheduler.TakeReleased());
+        Runner.Apply(Scheduler.TakeKvEvents());
         var output = Scheduler.Schedule();
         IReadOnlyList<StepResult> results;
         try
@@ -53,7 +54,7 @@ public sealed class SchedulerHarness
         {
             results = Scheduler.Fail(output, ex.Message);
         }
-        Runner.Release(Scheduler.TakeReleased());
+        Runner.Apply(Scheduler.TakeKvEvents());
         foreach (var r in results)
             Results[r.SequenceId].Add(r);
         return output;
@@ -63,7 +64,7 @@ public sealed class SchedulerHarness
     {
         if (Scheduler.Abort(id) is { } r)
             Results[id].Add(r);
-        Runner.Release(Scheduler.TakeReleased());
+        Runner.Apply(Scheduler.TakeKvEvents());
     }
 
     public int RunToIdle(int maxSteps = 10_000)
@@ -98,6 +99,12 @@ public sealed class SchedulerHarness
             Assert.Equal(held == 0, Kv.Pool.IsFree(b));
         }
         Assert.Equal(Kv.NumBlocks, Kv.NumFreeBlocks + holders.Count);
+        // The runner keeps cells for exactly the blocks the cache knows, at the positions it knows.
+        var cached = Enumerable.Range(0, Kv.NumBlocks).Where(b => Kv.Pool[b].IsCached).ToDictionary(b => b, b => Kv.Pool[b].ChainIndex * Kv.BlockSize);
+        Assert.Equal(cached.OrderBy(kv => kv.Key), Runner.CachedCells.OrderBy(kv => kv.Key));
+        Assert.Equal(Kv.NumCachedBlocks, cached.Count);
+        // No more cached blocks at one position than the runner has holders for.
+        Assert.All(cached.Values.GroupBy(v => v), g => Assert.True(g.Count() <= Kv.MaxCachedPerPosition));
         Assert.Equal(Scheduler.NumRunning, Runner.NumSlotsHoldingPositions + Scheduler.Running.Count(s => s.NumComputedTokens == 0));
     }
 }

@@ -105,7 +105,7 @@ public static class GenerationEndpoints
         }
         if (last?.FinishReason is not ({ } finish and (FinishReason.Stop or FinishReason.Length)))
             return ApiErrors.ToResult(http, Aborted());
-        var usage = new Usage(last.NumPromptTokens, last.NumCompletionTokens);
+        var usage = UsageOf(last);
         return Results.Text(shape.Full(text.ToString(), finish.ToWireName(), usage), "application/json", Encoding.UTF8);
     }
 
@@ -155,9 +155,12 @@ public static class GenerationEndpoints
         if (error is not null)
             yield return new SseItem<string>(ApiErrors.Serialize(new ErrorDetail(error, "server_error", null, null)));
         else if (request.IncludeUsage)
-            yield return new SseItem<string>(shape.UsageChunk(new Usage(last!.NumPromptTokens, last.NumCompletionTokens)));
+            yield return new SseItem<string>(shape.UsageChunk(UsageOf(last!)));
         yield return new SseItem<string>("[DONE]");
     }
+
+    private static Usage UsageOf(GenerationEvent last) =>
+        new(last.NumPromptTokens, last.NumCompletionTokens) { PromptTokensDetails = new PromptTokensDetails(last.NumCachedTokens) };
 
     private static ApiException Aborted() => new(StatusCodes.Status503ServiceUnavailable,
         new ErrorDetail("The request was cancelled by the server.", "server_error", null, "cancelled"));

@@ -7,4 +7,5 @@ namespace InferenceServer.Api.Generation;
 /// <param name="FinishReason">Set on the last event.</param>
 /// <param name="NumPromptTokens">Prompt tokens.</param>
 /// <param name="NumCompletionTokens">Tokens generated so far.</param>
-public sealed record GenerationEvent(string Text, FinishReason? FinishReason, int NumPromptTokens, int NumCompletionTokens);
+/// <param name="NumCachedTokens">Prompt tokens served from the prefix cache.</param>
+public sealed record GenerationEvent(string Text, FinishReason? FinishReason, int NumPromptTokens, int NumCompletionTokens, int NumCachedTokens = 0);

@@ -58,12 +58,12 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model)
             if (matcher.Stopped)
             {
                 stream.Abort();
-                yield return new GenerationEvent(safe, FinishReason.Stop, result.NumPromptTokens, result.NumOutputTokens);
+                yield return new GenerationEvent(safe, FinishReason.Stop, result.NumPromptTokens, result.NumOutputTokens, result.NumCachedTokens);
                 yield break;
             }
             if (result.FinishReason is { } finish)
             {
-                yield return new GenerationEvent(safe + matcher.Flush(), finish, result.NumPromptTokens, result.NumOutputTokens);
+                yield return new GenerationEvent(safe + matcher.Flush(), finish, result.NumPromptTokens, result.NumOutputTokens, result.NumCachedTokens);
                 yield break;
             }
             if (safe.Length > 0)

@@ -1,10 +1,12 @@
+using InferenceServer.Engine.KvCache;
 using InferenceServer.Engine.Scheduling;
 
 namespace InferenceServer.Engine.Execution;
 
 /// <summary>
-/// Runs one step on the model: releases the KV of ended or preempted sequences, feeds every scheduled token as
-/// one batch (one llama.cpp decode), and samples a token for each sequence that asked for one.
+/// Runs one step on the model: applies the step's KV events, copies reused prefix-cache blocks into their
+/// sequences, feeds every scheduled token as one batch (one llama.cpp decode), and samples a token for each
+/// sequence that asked for one.
 /// Called only from the engine thread.
 /// </summary>
 public interface IModelRunner : IDisposable
@@ -17,8 +19,8 @@ public interface IModelRunner : IDisposable
     /// <exception cref="ModelRunnerException">The batch could not be computed; no sequence in it advanced.</exception>
     RunnerOutput Execute(SchedulerOutput output);
 
-    /// <summary>Drops the KV and sampler of sequences that ended or were preempted.</summary>
-    void Release(IReadOnlyList<ReleasedSequence> released);
+    /// <summary>Applies KV events: drops evicted blocks, keeps newly cached ones, then drops released sequences' KV (and their samplers when finished).</summary>
+    void Apply(KvEvents events);
 
     /// <summary>Positions llama.cpp holds for <paramref name="slot"/> as (min, max); (-1, -1) when none.</summary>
     (int Min, int Max) GetSlotPositions(int slot);

@@ -11,9 +11,18 @@ public sealed class Block
     /// <summary>Index in the pool, 0 ≤ id &lt; NumBlocks.</summary>
     public int BlockId { get; }
 
-    /// <summary>Block tables holding this block; 0 while it is free.</summary>
+    /// <summary>Block tables holding this block; 0 while it is free (cached or empty).</summary>
     public int RefCount { get; internal set; }
 
+    /// <summary>Chained content hash while the block is in the prefix cache; null otherwise.</summary>
+    public ulong? Hash { get; internal set; }
+
+    /// <summary>Position of the block in its sequence (token positions ChainIndex × BlockSize …) while cached.</summary>
+    public int ChainIndex { get; internal set; } = -1;
+
+    /// <summary>True while the block is in the prefix cache.</summary>
+    public bool IsCached => Hash is not null;
+
     /// <inheritdoc />
-    public override string ToString() => $"Block {BlockId} (ref {RefCount})";
+    public override string ToString() => $"Block {BlockId} (ref {RefCount}{(IsCached ? $", cached at {ChainIndex}" : "")})";
 }

@@ -1,6 +1,9 @@
 namespace InferenceServer.Engine.KvCache;
 
-/// <summary>The preallocated blocks and the queue of free ones.</summary>
+/// <summary>
+/// The preallocated blocks and the queue of free ones (reference count 0), in eviction order: a free block that is
+/// still in the prefix cache keeps its hash until it is taken for new use.
+/// </summary>
 public sealed class BlockPool
 {
     private readonly Block[] _blocks;
@@ -19,40 +22,40 @@ public sealed class BlockPool
 
     /// <summary>Blocks in the pool.</summary>
     public int NumBlocks => _blocks.Length;
-    /// <summary>Blocks with reference count 0.</summary>
+    /// <summary>Blocks with reference count 0 (cached ones included).</summary>
     public int NumFreeBlocks => _free.Count;
     /// <summary>The block with id <paramref name="blockId"/>.</summary>
     public Block this[int blockId] => _blocks[blockId];
-    /// <summary>Free block ids in allocation order.</summary>
+    /// <summary>Free block ids, next to be taken first.</summary>
     public IEnumerable<int> FreeBlockIds => _free.Enumerate();
 
-    /// <summary>Takes <paramref name="count"/> free blocks, each with reference count 1.</summary>
-    /// <exception cref="InvalidOperationException">Fewer than <paramref name="count"/> blocks are free.</exception>
-    public IReadOnlyList<int> Take(int count)
+    /// <summary>Removes the front free block and gives it reference count 1. The caller evicts it if it is cached.</summary>
+    /// <exception cref="InvalidOperationException">No block is free.</exception>
+    public Block TakeFree()
     {
-        if (count > _free.Count)
-            throw new InvalidOperationException($"Asked for {count} blocks, {_free.Count} free.");
-        var ids = new int[count];
-        for (int i = 0; i < count; i++)
-        {
-            ids[i] = _free.PopFront();
-            _blocks[ids[i]].RefCount = 1;
-        }
-        return ids;
+        var block = _blocks[_free.PopFront()];
+        block.RefCount = 1;
+        return block;
     }
 
-    /// <summary>Drops one reference from each block; a block whose count reaches 0 returns to the free queue.</summary>
-    /// <remarks>Callers pass blocks in reverse table order so a sequence's tail is reused first.</remarks>
-    public void Release(IEnumerable<int> blockIds)
+    /// <summary>Adds a reference to <paramref name="blockId"/>, taking it out of the free queue if it was free.</summary>
+    public void Acquire(int blockId)
     {
-        foreach (int id in blockIds)
-        {
-            var block = _blocks[id];
-            if (block.RefCount <= 0)
-                throw new InvalidOperationException($"Block {id} released while free.");
-            if (--block.RefCount == 0)
-                _free.Append(id);
-        }
+        var block = _blocks[blockId];
+        if (block.RefCount == 0)
+            _free.Remove(blockId);
+        block.RefCount++;
+    }
+
+    /// <summary>Drops one reference; a block whose count reaches 0 goes to the back of the free queue.</summary>
+    /// <exception cref="InvalidOperationException">The block is already free.</exception>
+    public void Release(int blockId)
+    {
+        var block = _blocks[blockId];
+        if (block.RefCount <= 0)
+            throw new InvalidOperationException($"Block {blockId} released while free.");
+        if (--block.RefCount == 0)
+            _free.Append(blockId);
     }
 
     /// <summary>True when <paramref name="blockId"/> is in the free queue.</summary>

@@ -3,29 +3,51 @@ using InferenceServer.Engine.Sequences;
 namespace InferenceServer.Engine.KvCache;
 
 /// <summary>
-/// Gives sequences the blocks their tokens need and takes them back. The scheduler asks; it never touches blocks.
-/// A sequence of n tokens holds ⌈n / BlockSize⌉ blocks.
+/// Gives sequences the blocks their tokens need, takes them back, and runs the prefix cache. The scheduler asks;
+/// it never touches blocks. A sequence of n tokens holds ⌈n / BlockSize⌉ blocks.
 /// </summary>
+/// <remarks>
+/// Prefix cache: every fully computed block gets a chained hash (<see cref="BlockHasher"/>) and stays findable
+/// after its sequence ends, until the free pool runs dry and it is evicted — least recently freed first, and a
+/// sequence's tail before its head. A new sequence reuses the cached blocks its tokens start with (reference
+/// count + 1, no recompute), except that at least its last token is always computed so it has logits to sample.
+/// The model runner keeps a cached block's cells alive apart from any sequence (see <see cref="KvEvents"/>), with
+/// room for at most <see cref="MaxCachedPerPosition"/> cached blocks at the same position in their sequences.
+/// </remarks>
 public sealed class KvCacheManager
 {
     private readonly BlockPool _pool;
+    private readonly Dictionary<ulong, int> _cache = [];
+    private readonly Dictionary<int, int> _numCachedAt = [];
+    private readonly List<CachedBlock> _newlyCached = [];
+    private readonly List<int> _evicted = [];
 
     /// <summary>Creates a manager over <paramref name="numBlocks"/> blocks of <paramref name="blockSize"/> tokens.</summary>
-    public KvCacheManager(int numBlocks, int blockSize)
+    /// <param name="maxCachedPerPosition">Cached blocks allowed at one position index; 0 disables the prefix cache.</param>
+    public KvCacheManager(int numBlocks, int blockSize, int maxCachedPerPosition = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         _pool = new BlockPool(numBlocks);
         BlockSize = blockSize;
+        MaxCachedPerPosition = maxCachedPerPosition;
     }
 
     /// <summary>Tokens per block.</summary>
     public int BlockSize { get; }
     /// <summary>Blocks in the pool.</summary>
     public int NumBlocks => _pool.NumBlocks;
-    /// <summary>Blocks not held by any sequence.</summary>
+    /// <summary>Blocks held by no sequence (cached ones included: they are evicted on demand).</summary>
     public int NumFreeBlocks => _pool.NumFreeBlocks;
-    /// <summary>Token capacity of the pool (NumBlocks × BlockSize).</summary>
-    public int NumTokenSlots => NumBlocks * BlockSize;
+    /// <summary>Blocks in the prefix cache (held or not).</summary>
+    public int NumCachedBlocks => _cache.Count;
+    /// <summary>Cached blocks that no sequence holds.</summary>
+    public int NumCachedFreeBlocks => _cache.Values.Count(id => _pool[id].RefCount == 0);
+    /// <summary>Cached blocks allowed at one position index; 0 when prefix caching is off.</summary>
+    public int MaxCachedPerPosition { get; }
+    /// <summary>True when prefix caching is on.</summary>
+    public bool PrefixCaching => MaxCachedPerPosition > 0;
+    /// <summary>Cached blocks evicted since start.</summary>
+    public long NumEvictions { get; private set; }
     /// <summary>The pool, for inspection.</summary>
     public BlockPool Pool => _pool;
 
@@ -49,18 +71,132 @@ public sealed class KvCacheManager
         int needed = NumBlocksNeeded(sequence, numNewTokens);
         if (needed > _pool.NumFreeBlocks)
             return false;
-        if (needed > 0)
-            sequence.MutableBlockTable.AddRange(_pool.Take(needed));
+        for (int i = 0; i < needed; i++)
+            sequence.MutableBlockTable.Add(TakeFreeBlock().BlockId);
         return true;
+    }
+
+    /// <summary>
+    /// Admits <paramref name="sequence"/> (holding no blocks): reuses its cached prefix and allocates blocks for the
+    /// rest of its tokens. Returns the reused blocks, or null, changing nothing, when the blocks do not fit.
+    /// </summary>
+    public IReadOnlyList<BlockHit>? AllocateForAdmission(Sequence sequence)
+    {
+        var hits = FindCachedPrefix(sequence);
+        int hitsInFreeQueue = hits.Count(id => _pool[id].RefCount == 0);
+        int rest = BlocksFor(sequence.NumTokens) - hits.Count;
+        if (rest > _pool.NumFreeBlocks - hitsInFreeQueue)
+            return null;
+        var reused = new BlockHit[hits.Count];
+        for (int i = 0; i < hits.Count; i++)
+        {
+            _pool.Acquire(hits[i]);
+            sequence.MutableBlockTable.Add(hits[i]);
+            reused[i] = new BlockHit(hits[i], i * BlockSize);
+        }
+        sequence.SetCachedTokens(hits.Count * BlockSize);
+        bool ok = Allocate(sequence, sequence.NumUncomputedTokens);
+        System.Diagnostics.Debug.Assert(ok);
+        return reused;
+    }
+
+    /// <summary>Cached blocks <paramref name="sequence"/>'s tokens start with, leaving at least one token to compute.</summary>
+    public IReadOnlyList<int> FindCachedPrefix(Sequence sequence)
+    {
+        var hits = new List<int>();
+        if (!PrefixCaching)
+            return hits;
+        int maxBlocks = (sequence.NumTokens - 1) / BlockSize;
+        for (int i = 0; i < maxBlocks && _cache.TryGetValue(sequence.GetBlockHash(i, BlockSize), out int id); i++)
+            hits.Add(id);
+        return hits;
+    }
+
+    /// <summary>Puts every fully computed, not yet cached block of <paramref name="sequence"/> into the prefix cache.</summary>
+    public void CacheComputedBlocks(Sequence sequence)
+    {
+        if (!PrefixCaching)
+            return;
+        int full = sequence.NumComputedTokens / BlockSize;
+        for (int i = sequence.NumCachedBlockChecks; i < full; i++)
+        {
+            var block = _pool[sequence.BlockTable[i]];
+            ulong hash = sequence.GetBlockHash(i, BlockSize);
+            // A block with the same prefix may be cached already (computed twice at once): keep that one.
+            if (!block.IsCached && !_cache.ContainsKey(hash) && MakeRoomAt(i))
+            {
+                block.Hash = hash;
+                block.ChainIndex = i;
+                _cache.Add(hash, block.BlockId);
+                _numCachedAt[i] = _numCachedAt.GetValueOrDefault(i) + 1;
+                _newlyCached.Add(new CachedBlock(block.BlockId, sequence.Slot, i * BlockSize));
+            }
+        }
+        sequence.NumCachedBlockChecks = Math.Max(sequence.NumCachedBlockChecks, full);
     }
 
     /// <summary>Returns every block of <paramref name="sequence"/> to the pool and empties its block table.</summary>
     public void Free(Sequence sequence)
     {
         var table = sequence.MutableBlockTable;
-        // Free in reverse so the tail blocks are handed out again first.
+        // Free in reverse so a sequence's tail is evicted before its head.
         for (int i = table.Count - 1; i >= 0; i--)
-            _pool.Release([table[i]]);
+            _pool.Release(table[i]);
         table.Clear();
+        sequence.NumCachedBlockChecks = 0;
+    }
+
+    /// <summary>Evicts every cached block no sequence holds (events follow as usual); returns how many.</summary>
+    public int ResetPrefixCache()
+    {
+        var unheld = _cache.Values.Where(id => _pool[id].RefCount == 0).ToList();
+        foreach (int id in unheld)
+            Evict(_pool[id]);
+        return unheld.Count;
+    }
+
+    /// <summary>Takes the blocks cached and evicted since the last call.</summary>
+    public (IReadOnlyList<CachedBlock> Cached, IReadOnlyList<int> Evicted) TakeEvents()
+    {
+        var events = (_newlyCached.ToArray(), _evicted.ToArray());
+        _newlyCached.Clear();
+        _evicted.Clear();
+        return events;
+    }
+
+    private Block TakeFreeBlock()
+    {
+        var block = _pool.TakeFree();
+        if (block.IsCached)
+            Evict(block);
+        return block;
+    }
+
+    // Keeps the number of cached blocks at one position within what the runner can hold, evicting the least
+    // recently freed unheld one there if needed. False when every cached block at that position is in use.
+    private bool MakeRoomAt(int chainIndex)
+    {
+        if (_numCachedAt.GetValueOrDefault(chainIndex) < MaxCachedPerPosition)
+            return true;
+        foreach (int id in _pool.FreeBlockIds)
+        {
+            var candidate = _pool[id];
+            if (candidate.IsCached && candidate.ChainIndex == chainIndex)
+            {
+                Evict(candidate);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void Evict(Block block)
+    {
+        _cache.Remove(block.Hash!.Value);
+        _numCachedAt[block.ChainIndex]--;
+        _evicted.Add(block.BlockId);
+        block.Hash = null;
+        block.ChainIndex = -1;
+        NumEvictions++;
     }
 }

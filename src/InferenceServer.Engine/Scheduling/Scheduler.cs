@@ -49,6 +49,8 @@ public sealed class Scheduler
     public long NumPromptTokens { get; private set; }
     /// <summary>Tokens sampled since start.</summary>
     public long NumGeneratedTokens { get; private set; }
+    /// <summary>Prompt tokens served from the prefix cache since start.</summary>
+    public long NumCachedPromptTokens { get; private set; }
     /// <summary>True while any sequence waits or runs.</summary>
     public bool HasWork => _waiting.Count > 0 || _running.Count > 0;
     /// <summary>Running sequences in admission order.</summary>
@@ -65,13 +67,16 @@ public sealed class Scheduler
     /// <summary>Looks up a live (not finished) sequence.</summary>
     public Sequence? Find(long sequenceId) => _live.GetValueOrDefault(sequenceId);
 
-    /// <summary>Plans one step. Preempted sequences' KV appears in <see cref="SchedulerOutput.Released"/>.</summary>
+    /// <summary>Plans one step. KV changes decided here (preemptions, evictions) travel in <see cref="SchedulerOutput.Events"/>.</summary>
     public SchedulerOutput Schedule()
     {
         int budget = _maxBatchTokens;
         var scheduled = new List<ScheduledSequence>();
         var preemptedIds = new List<long>();
         var released = new List<ReleasedSequence>();
+        // Finished sequences not yet handed to the runner go first, so their slots are clean before reuse.
+        released.AddRange(_released);
+        _released.Clear();
 
         for (int i = 0; i < _running.Count && budget > 0;)
         {
@@ -95,7 +100,8 @@ public sealed class Scheduler
         if (preemptedIds.Count == 0)
             AdmitWaiting(scheduled, ref budget);
 
-        return new SchedulerOutput(released, scheduled, _maxBatchTokens - budget, preemptedIds);
+        var (cached, evicted) = _kv.TakeEvents();
+        return new SchedulerOutput(new KvEvents(evicted, cached, released), scheduled, _maxBatchTokens - budget, preemptedIds);
     }
 
     private void AdmitWaiting(List<ScheduledSequence> scheduled, ref int budget)
@@ -103,29 +109,31 @@ public sealed class Scheduler
         while (_waiting.First is { } node && budget > 0 && _freeSlots.Count > 0)
         {
             var seq = node.Value;
-            int remaining = seq.NumUncomputedTokens;
-            if (!_chunkedPrefill && remaining > budget && scheduled.Count > 0)
+            if (!_chunkedPrefill && seq.NumUncomputedTokens > budget && scheduled.Count > 0)
                 break;
             // Admit only when blocks for the whole remaining prompt are free (FIFO: nobody jumps the queue).
-            if (!_kv.Allocate(seq, remaining))
+            if (_kv.AllocateForAdmission(seq) is not { } hits)
                 break;
             _waiting.RemoveFirst();
             seq.Admit(_freeSlots.Dequeue());
             _running.Add(seq);
+            if (seq.NumPreemptions == 0)
+                NumCachedPromptTokens += seq.NumCachedTokens;
+            int remaining = seq.NumUncomputedTokens;
             int n = _chunkedPrefill ? Math.Min(remaining, budget) : remaining;
-            scheduled.Add(Plan(seq, n));
+            scheduled.Add(Plan(seq, n, hits));
             budget -= n;
         }
     }
 
-    private static ScheduledSequence Plan(Sequence seq, int numTokens)
+    private static ScheduledSequence Plan(Sequence seq, int numTokens, IReadOnlyList<BlockHit>? hits = null)
     {
         int start = seq.NumComputedTokens;
         var tokens = new int[numTokens];
         for (int k = 0; k < numTokens; k++)
             tokens[k] = seq.TokenIds[start + k];
         bool sample = start + numTokens == seq.NumTokens;
-        return new ScheduledSequence(seq.SequenceId, seq.Slot, start, tokens, sample, seq.Sampling);
+        return new ScheduledSequence(seq.SequenceId, seq.Slot, start, tokens, sample, seq.Sampling, hits ?? []);
     }
 
     private void PreemptLast(List<ReleasedSequence> released)
@@ -147,7 +155,11 @@ public sealed class Scheduler
     public IReadOnlyList<StepResult> Update(SchedulerOutput output, RunnerOutput runnerOutput)
     {
         foreach (var s in output.Scheduled)
-            _live[s.SequenceId].AddComputedTokens(s.TokenIds.Count);
+        {
+            var seq = _live[s.SequenceId];
+            seq.AddComputedTokens(s.TokenIds.Count);
+            _kv.CacheComputedBlocks(seq);
+        }
 
         var results = new List<StepResult>(runnerOutput.Sampled.Count);
         var now = _time.GetUtcNow();
@@ -164,7 +176,7 @@ public sealed class Scheduler
             if (end is { } status)
                 FinishRunning(seq, status);
             results.Add(new StepResult(sequenceId, tokenId, eog, FinishReasons.FromStatus(seq.Status),
-                seq.NumPromptTokens, seq.NumOutputTokens));
+                seq.NumPromptTokens, seq.NumOutputTokens, seq.NumCachedTokens));
         }
         return results;
     }
@@ -178,7 +190,8 @@ public sealed class Scheduler
             if (_live.GetValueOrDefault(s.SequenceId) is not { } seq)
                 continue;
             FinishRunning(seq, SequenceStatus.FinishedError);
-            results.Add(new StepResult(seq.SequenceId, null, false, FinishReason.Error, seq.NumPromptTokens, seq.NumOutputTokens, error));
+            results.Add(new StepResult(seq.SequenceId, null, false, FinishReason.Error, seq.NumPromptTokens, seq.NumOutputTokens,
+                seq.NumCachedTokens, error));
         }
         return results;
     }
@@ -202,7 +215,7 @@ public sealed class Scheduler
             _live.Remove(sequenceId);
             seq.Finish(SequenceStatus.FinishedAborted);
         }
-        return new StepResult(sequenceId, null, false, FinishReason.Abort, seq.NumPromptTokens, seq.NumOutputTokens);
+        return new StepResult(sequenceId, null, false, FinishReason.Abort, seq.NumPromptTokens, seq.NumOutputTokens, seq.NumCachedTokens);
     }
 
     private void FinishRunning(Sequence seq, SequenceStatus status)
@@ -215,13 +228,17 @@ public sealed class Scheduler
         seq.Finish(status);
     }
 
-    /// <summary>Takes the list of sequences whose llama.cpp memory and sampler must be dropped now.</summary>
-    public IReadOnlyList<ReleasedSequence> TakeReleased()
+    /// <summary>
+    /// Takes the KV events since the last step (blocks cached or evicted, sequences that ended) for the runner to
+    /// apply at once, so llama.cpp's memory never lags the books while the engine waits for work.
+    /// </summary>
+    public KvEvents TakeKvEvents()
     {
-        if (_released.Count == 0)
-            return [];
-        var list = _released.ToArray();
+        var (cached, evicted) = _kv.TakeEvents();
+        if (cached.Count == 0 && evicted.Count == 0 && _released.Count == 0)
+            return KvEvents.None;
+        var events = new KvEvents(evicted, cached, _released.ToArray());
         _released.Clear();
-        return list;
+        return events;
     }
 }

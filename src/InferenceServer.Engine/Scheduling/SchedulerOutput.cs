@@ -1,3 +1,4 @@
+using InferenceServer.Engine.KvCache;
 using InferenceServer.Engine.Sequences;
 
 namespace InferenceServer.Engine.Scheduling;
@@ -7,19 +8,21 @@ namespace InferenceServer.Engine.Scheduling;
 /// <see cref="StartPosition"/> … <see cref="StartPosition"/> + count − 1 of llama.cpp sequence <see cref="Slot"/>.
 /// </summary>
 /// <param name="Sample">True when this chunk ends the sequence's known tokens, so a new token is sampled from its last logits row.</param>
+/// <param name="Hits">Cached blocks to copy into the slot before computing (first step after admission only).</param>
 public sealed record ScheduledSequence(
-    long SequenceId, int Slot, int StartPosition, IReadOnlyList<int> TokenIds, bool Sample, SamplingParams Sampling);
+    long SequenceId, int Slot, int StartPosition, IReadOnlyList<int> TokenIds, bool Sample, SamplingParams Sampling,
+    IReadOnlyList<BlockHit> Hits);
 
 /// <summary>A sequence whose llama.cpp memory must be dropped; <paramref name="Finished"/> also ends its sampler.</summary>
 public readonly record struct ReleasedSequence(long SequenceId, int Slot, bool Finished);
 
-/// <summary>One step's plan: what to release first, then what to compute in a single batch.</summary>
-/// <param name="Released">Sequences that ended or were preempted since the last step.</param>
+/// <summary>One step's plan: KV changes to apply first, then what to compute in a single batch.</summary>
+/// <param name="Events">Evictions and preemptions decided while scheduling.</param>
 /// <param name="Scheduled">Decode tokens of running sequences first, then prefill chunks.</param>
 /// <param name="NumScheduledTokens">Tokens in the batch (≤ the token budget).</param>
 /// <param name="Preempted">Sequence ids preempted in this step.</param>
 public sealed record SchedulerOutput(
-    IReadOnlyList<ReleasedSequence> Released,
+    KvEvents Events,
     IReadOnlyList<ScheduledSequence> Scheduled,
     int NumScheduledTokens,
     IReadOnlyList<long> Preempted)

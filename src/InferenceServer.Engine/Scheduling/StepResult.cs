@@ -10,7 +10,8 @@ namespace InferenceServer.Engine.Scheduling;
 /// <param name="FinishReason">Set on the sequence's last result.</param>
 /// <param name="NumPromptTokens">Prompt length in tokens.</param>
 /// <param name="NumOutputTokens">Tokens generated so far, this one included.</param>
+/// <param name="NumCachedTokens">Prompt tokens served from the prefix cache.</param>
 /// <param name="Error">Why the sequence failed, when <paramref name="FinishReason"/> is Error.</param>
 public sealed record StepResult(
     long SequenceId, int? TokenId, bool IsEndOfGeneration, FinishReason? FinishReason,
-    int NumPromptTokens, int NumOutputTokens, string? Error = null);
+    int NumPromptTokens, int NumOutputTokens, int NumCachedTokens = 0, string? Error = null);

@@ -13,6 +13,7 @@ public sealed class Sequence
 {
     private readonly List<int> _tokenIds;
     private readonly List<int> _blockTable = [];
+    private readonly List<ulong> _blockHashes = [];
 
     /// <summary>Creates a waiting sequence.</summary>
     /// <exception cref="ArgumentException">The prompt is empty.</exception>
@@ -47,7 +48,7 @@ public sealed class Sequence
     public int NumOutputTokens => _tokenIds.Count - NumPromptTokens;
     /// <summary>Tokens whose KV entries are in the cache.</summary>
     public int NumComputedTokens { get; private set; }
-    /// <summary>Prompt tokens served from the prefix cache at admission.</summary>
+    /// <summary>Prompt tokens served from the prefix cache at first admission (re-admissions after preemption don't count).</summary>
     public int NumCachedTokens { get; private set; }
     /// <summary>Block ids holding this sequence's KV, in token order (token i lives in block i / block size).</summary>
     public IReadOnlyList<int> BlockTable => _blockTable;
@@ -61,6 +62,20 @@ public sealed class Sequence
     public int NumUncomputedTokens => NumTokens - NumComputedTokens;
 
     internal List<int> MutableBlockTable => _blockTable;
+
+    /// <summary>Leading blocks already offered to the prefix cache since the last (re)admission.</summary>
+    internal int NumCachedBlockChecks { get; set; }
+
+    /// <summary>Chained content hash of full block <paramref name="index"/> (computed once; token ids never change).</summary>
+    internal ulong GetBlockHash(int index, int blockSize)
+    {
+        for (int i = _blockHashes.Count; i <= index; i++)
+        {
+            var tokens = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokenIds).Slice(i * blockSize, blockSize);
+            _blockHashes.Add(KvCache.BlockHasher.Hash(i == 0 ? null : _blockHashes[i - 1], tokens));
+        }
+        return _blockHashes[index];
+    }
 
     /// <summary>Waiting/Preempted → Running on admission to <paramref name="slot"/>.</summary>
     internal void Admit(int slot)
@@ -77,7 +92,6 @@ public sealed class Sequence
         Status = SequenceStatus.Preempted;
         Slot = -1;
         NumComputedTokens = 0;
-        NumCachedTokens = 0;
         NumPreemptions++;
     }
 
@@ -97,10 +111,11 @@ public sealed class Sequence
         NumComputedTokens += count;
     }
 
-    /// <summary>Marks the first <paramref name="count"/> prompt tokens as served from the prefix cache.</summary>
+    /// <summary>Marks the first <paramref name="count"/> tokens as served from the prefix cache.</summary>
     internal void SetCachedTokens(int count)
     {
-        NumCachedTokens = count;
+        if (NumPreemptions == 0)
+            NumCachedTokens = Math.Min(count, NumPromptTokens);
         NumComputedTokens = count;
     }
 

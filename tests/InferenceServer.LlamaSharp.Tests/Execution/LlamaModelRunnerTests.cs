@@ -9,7 +9,7 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
 
     private int[] Solo(int[] prompt, int maxTokens, float temperature = 0, uint seed = 0)
     {
-        var driver = new RealEngineDriver(fixture.Runner, numBlocks: 32);
+        var driver = new RealEngineDriver(fixture.Runner, numBlocks: 32, prefixCaching: false);
         var seq = driver.Add(prompt, maxTokens, temperature, seed);
         driver.RunToIdle();
         return RealEngineDriver.Output(seq);
@@ -41,6 +41,7 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
         Assert.Equal(solo, seqs.Select(RealEngineDriver.Output));
         Assert.Equal(10, driver.Kv.NumFreeBlocks);
         Assert.Equal(0, fixture.Runner.NumSamplers);
+        driver.ClearCache();
     }
 
     [Fact]
@@ -78,10 +79,31 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
         }
         driver.RunToIdle();
 
+        Assert.True(driver.Scheduler.NumCachedPromptTokens > 0, "shared prompt words should hit the prefix cache");
         Assert.Equal(24, driver.Kv.NumFreeBlocks);
         Assert.All(driver.All, s => Assert.True(s.IsFinished));
         for (int slot = 0; slot < 4; slot++)
             Assert.Equal((-1, -1), fixture.Runner.GetSlotPositions(slot));
         Assert.Equal(0, fixture.Runner.NumSamplers);
+        driver.ClearCache();
+    }
+
+    [Fact]
+    public void A_prompt_served_from_the_prefix_cache_decodes_the_same_tokens_as_a_fresh_one()
+    {
+        var prompt = Prompt("The people of the world like a small house by the river in the light of time");
+        var fresh = Solo(prompt, 16);
+
+        var driver = new RealEngineDriver(fixture.Runner, numBlocks: 32);
+        var first = driver.Add(prompt, 16);
+        driver.RunToIdle();
+        var second = driver.Add(prompt, 16);
+        driver.RunToIdle();
+
+        Assert.Equal(0, first.NumCachedTokens);
+        Assert.Equal((prompt.Length - 1) / 4 * 4, second.NumCachedTokens);
+        Assert.Equal(fresh, RealEngineDriver.Output(first));
+        Assert.Equal(fresh, RealEngineDriver.Output(second));
+        driver.ClearCache();
     }
 }

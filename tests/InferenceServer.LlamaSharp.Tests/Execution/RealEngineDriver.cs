@@ -8,14 +8,15 @@ namespace InferenceServer.LlamaSharp.Tests.Execution;
 /// <summary>Steps a scheduler over the real runner without threads, checking llama.cpp's memory against the books.</summary>
 public sealed class RealEngineDriver
 {
-    private readonly IModelRunner _runner;
+    private readonly LlamaModelRunner _runner;
     // Drivers share one runner, whose samplers are keyed by sequence id: ids stay unique across drivers.
     private static long _nextId;
 
-    public RealEngineDriver(IModelRunner runner, int numBlocks, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 16)
+    public RealEngineDriver(LlamaModelRunner runner, int numBlocks, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 16,
+        bool prefixCaching = true)
     {
         _runner = runner;
-        Kv = new KvCacheManager(numBlocks, blockSize);
+        Kv = new KvCacheManager(numBlocks, blockSize, prefixCaching ? runner.Info.NumCacheHolders : 0);
         Scheduler = new Scheduler(Kv, runner.Info with { NumBlocks = numBlocks }, maxSequences, maxBatchTokens, true, TimeProvider.System);
         MaxSequences = maxSequences;
     }
@@ -36,16 +37,16 @@ public sealed class RealEngineDriver
 
     public void Step()
     {
-        _runner.Release(Scheduler.TakeReleased());
+        _runner.Apply(Scheduler.TakeKvEvents());
         var output = Scheduler.Schedule();
         Scheduler.Update(output, _runner.Execute(output));
-        _runner.Release(Scheduler.TakeReleased());
+        _runner.Apply(Scheduler.TakeKvEvents());
     }
 
     public void Abort(Sequence seq)
     {
         Scheduler.Abort(seq.SequenceId);
-        _runner.Release(Scheduler.TakeReleased());
+        _runner.Apply(Scheduler.TakeKvEvents());
     }
 
     public void RunToIdle()
@@ -56,6 +57,14 @@ public sealed class RealEngineDriver
             Step();
             CheckMemoryMatchesBooks();
         }
+    }
+
+    /// <summary>Empties the prefix cache so the shared runner starts clean for the next driver.</summary>
+    public void ClearCache()
+    {
+        Kv.ResetPrefixCache();
+        _runner.Apply(Scheduler.TakeKvEvents());
+        Assert.Empty(_runner.CachedCells);
     }
 
     /// <summary>llama.cpp holds positions 0…computed−1 for each running sequence's slot, and nothing for free slots.</summary>
@@ -72,6 +81,15 @@ public sealed class RealEngineDriver
             }
             else
                 Assert.Equal((-1, -1), positions);
+        }
+        // Cached blocks' cells live in holder ids at their own positions, for exactly the blocks the books cache.
+        var cached = Enumerable.Range(0, Kv.NumBlocks).Where(b => Kv.Pool[b].IsCached).ToHashSet();
+        Assert.Equal(cached.Order(), _runner.CachedCells.Keys.Order());
+        foreach (var (blockId, (holder, start)) in _runner.CachedCells)
+        {
+            Assert.Equal(Kv.Pool[blockId].ChainIndex * Kv.BlockSize, start);
+            var (min, max) = _runner.GetSlotPositions(holder);
+            Assert.True(min <= start && max >= start + Kv.BlockSize - 1, $"holder {holder} lacks positions {start}…");
         }
     }
 

@@ -1,0 +1,124 @@
+using InferenceServer.Engine.KvCache;
+using InferenceServer.Engine.Sequences;
+
+namespace InferenceServer.Engine.Tests;
+
+public class PrefixCacheTests
+{
+    private static Sequence Seq(long id, params int[] prompt) => new(id, prompt, new SamplingParams(), DateTimeOffset.UtcNow);
+
+    private static Sequence Computed(KvCacheManager kv, long id, int[] prompt)
+    {
+        var seq = Seq(id, prompt);
+        Assert.NotNull(kv.AllocateForAdmission(seq));
+        seq.AddComputedTokens(seq.NumUncomputedTokens);
+        kv.CacheComputedBlocks(seq);
+        return seq;
+    }
+
+    private static readonly int[] Ten = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+
+    [Fact]
+    public void Full_blocks_are_cached_when_computed_and_reused_after_their_sequence_ends()
+    {
+        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 2);
+        var a = Computed(kv, 1, Ten);
+        Assert.Equal([0, 1, 2], a.BlockTable);
+        Assert.Equal(2, kv.NumCachedBlocks);           // the partial third block is not cached
+        Assert.Equal([new CachedBlock(0, -1, 0), new CachedBlock(1, -1, 4)], kv.TakeEvents().Cached);
+        kv.Free(a);
+
+        var b = Seq(2, [1, 2, 3, 4, 5, 6, 7, 8, 99, 100, 101]);
+        var hits = kv.AllocateForAdmission(b);
+
+        Assert.Equal([new BlockHit(0, 0), new BlockHit(1, 4)], hits);
+        Assert.Equal(8, b.NumCachedTokens);
+        Assert.Equal(8, b.NumComputedTokens);
+        Assert.Equal([0, 1, 3], b.BlockTable);        // a's freed tail went to the back of the queue; block 3 was next
+        Assert.Equal(1, kv.Pool[0].RefCount);
+        Assert.Empty(kv.TakeEvents().Evicted);
+    }
+
+    [Fact]
+    public void Different_tokens_or_a_different_prefix_miss()
+    {
+        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 2);
+        kv.Free(Computed(kv, 1, Ten));
+
+        // Same second block, different first block: chained hashes differ, so nothing is reused.
+        Assert.Empty(kv.FindCachedPrefix(Seq(2, [9, 9, 9, 9, 5, 6, 7, 8, 1])));
+        Assert.Single(kv.FindCachedPrefix(Seq(3, [1, 2, 3, 4, 0, 0, 0, 0, 1])));
+    }
+
+    [Fact]
+    public void At_least_the_last_prompt_token_is_computed_even_when_every_block_is_cached()
+    {
+        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 2);
+        kv.Free(Computed(kv, 1, [1, 2, 3, 4, 5, 6, 7, 8]));
+
+        var again = Seq(2, [1, 2, 3, 4, 5, 6, 7, 8]);
+        kv.AllocateForAdmission(again);
+
+        Assert.Equal(4, again.NumCachedTokens);
+        Assert.Equal(4, again.NumUncomputedTokens);
+    }
+
+    [Fact]
+    public void Cached_free_blocks_are_evicted_only_when_the_pool_runs_dry_tail_first()
+    {
+        var kv = new KvCacheManager(numBlocks: 3, blockSize: 4, maxCachedPerPosition: 2);
+        kv.Free(Computed(kv, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9]));   // blocks 0,1 cached, 2 empty
+        kv.TakeEvents();
+        Assert.Equal([2, 1, 0], kv.Pool.FreeBlockIds);
+
+        var small = Seq(2, [50, 51]);
+        kv.AllocateForAdmission(small);
+        Assert.Equal([2], small.BlockTable);                      // the empty block goes first
+        Assert.Equal(2, kv.NumCachedBlocks);
+
+        var other = Seq(3, [60, 61, 62, 63, 64]);
+        kv.AllocateForAdmission(other);
+        Assert.Equal([1, 0], other.BlockTable);                    // then the tail of the cached chain
+        Assert.Equal([1, 0], kv.TakeEvents().Evicted);
+        Assert.Equal(0, kv.NumCachedBlocks);
+        Assert.Equal(2, kv.NumEvictions);
+    }
+
+    [Fact]
+    public void Cached_blocks_per_position_stay_within_what_the_runner_can_hold()
+    {
+        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 1);
+        var a = Computed(kv, 1, [1, 1, 1, 1, 1]);
+        var b = Computed(kv, 2, [2, 2, 2, 2, 2]);                 // a still holds its block: b's is not cached
+        Assert.Equal(1, kv.NumCachedBlocks);
+        kv.Free(a);
+        kv.Free(b);
+
+        var c = Computed(kv, 3, [3, 3, 3, 3, 3]);                 // a's unheld block makes room
+        var events = kv.TakeEvents();
+        Assert.Equal([0], events.Evicted);            // a's first block
+        Assert.Equal(1, kv.NumCachedBlocks);
+        Assert.Single(kv.FindCachedPrefix(Seq(4, [3, 3, 3, 3, 3])));
+        Assert.Empty(kv.FindCachedPrefix(Seq(5, [1, 1, 1, 1, 1])));
+        kv.Free(c);
+    }
+
+    [Fact]
+    public void Served_from_the_cache_a_request_gives_the_same_tokens_and_reports_cached_prompt_tokens()
+    {
+        var h = new SchedulerHarness(numBlocks: 16, blockSize: 4, cacheHolders: 4);
+        int[] prompt = Enumerable.Range(20, 11).ToArray();
+        var first = h.Add(prompt, maxTokens: 6);
+        h.RunToIdle();
+        var second = h.Add(prompt, maxTokens: 6);
+        h.RunToIdle();
+
+        Assert.Equal(h.Output(first.SequenceId), h.Output(second.SequenceId));
+        Assert.Equal(0, first.NumCachedTokens);
+        Assert.Equal(8, second.NumCachedTokens);
+        Assert.Equal(8, h.Results[second.SequenceId][^1].NumCachedTokens);
+        Assert.Equal(8, h.Scheduler.NumCachedPromptTokens);
+        Assert.Equal(2, h.Runner.NumHits);
+        h.CheckInvariants();
+    }
+}
