@@ -68,7 +68,7 @@ v1.MapModels();
 try
 {
     app.Run();
-    return 0;
+    return Environment.ExitCode;
 }
 catch (OptionsValidationException ex)
 {

@@ -20,15 +20,18 @@ public sealed partial class EngineLoop : BackgroundService
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<EngineLoop> _logger;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly Dictionary<long, ChannelWriter<StepResult>> _streams = [];
     private IModelRunner? _runner;
     private Scheduler? _scheduler;
     private long _numSteps;
+    private KvCacheReport? _kvReport;
 
     /// <summary>Creates the loop; nothing runs until the host starts it.</summary>
     public EngineLoop(EngineClient client, IModelRunnerFactory runnerFactory, IOptions<EngineOptions> options,
-        TimeProvider time, ILogger<EngineLoop> logger)
+        TimeProvider time, IHostApplicationLifetime lifetime, ILogger<EngineLoop> logger)
     {
+        _lifetime = lifetime;
         _client = client;
         _runnerFactory = runnerFactory;
         _options = options.Value;
@@ -49,16 +52,22 @@ public sealed partial class EngineLoop : BackgroundService
         }
         catch (Exception ex)
         {
-            Log.ModelLoadFailed(_logger, ex);
-            throw;
+            // The server cannot serve without its model: say why, then stop the process with a failure code.
+            Log.ModelLoadFailed(_logger, ex.Message, ex);
+            Environment.ExitCode = 1;
+            _lifetime.StopApplication();
+            return;
         }
 
         int numBlocks = _runner.Info.NumBlocks;
         var kv = new KvCacheManager(numBlocks, _options.BlockSize, _options.PrefixCaching ? _runner.Info.NumCacheHolders : 0);
         _scheduler = new Scheduler(kv, _runner.Info, _options.MaxSequences, _options.MaxBatchTokens, _options.ChunkedPrefill, _time);
+        _kvReport = _runner.Info.KvShape is { } shape ? KvCacheReport.From(shape) : null;
         PublishStats();
         _client.SetReady(_runner.Info);
         Log.EngineStarted(_logger, numBlocks, _options.BlockSize, _options.MaxSequences, _runner.Info.MaxModelLength);
+        if (_kvReport is { } report)
+            Log.KvCache(_logger, report.Type, report.BytesPerToken, report.TotalBytes / (1024.0 * 1024.0), numBlocks, report.GqaRatio);
 
         await Task.Factory.StartNew(() => Run(stoppingToken), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
@@ -181,7 +190,7 @@ public sealed partial class EngineLoop : BackgroundService
         var s = _scheduler!;
         _client.Publish(new EngineStats(_client.Model is not null, s.NumRunning, s.NumWaiting, s.KvCache.NumBlocks,
             s.KvCache.NumFreeBlocks, s.KvCache.NumCachedFreeBlocks, s.KvCache.BlockSize, s.NumPreemptions, s.NumPromptTokens,
-            s.NumCachedPromptTokens, s.NumGeneratedTokens, s.KvCache.NumEvictions, _numSteps));
+            s.NumCachedPromptTokens, s.NumGeneratedTokens, s.KvCache.NumEvictions, _numSteps, _kvReport));
     }
 
     private static partial class Log
@@ -189,8 +198,11 @@ public sealed partial class EngineLoop : BackgroundService
         [LoggerMessage(1000, LogLevel.Information, "Engine started: {NumBlocks} blocks of {BlockSize} tokens, {MaxSequences} sequences, max model length {MaxModelLength} tokens")]
         public static partial void EngineStarted(ILogger logger, int numBlocks, int blockSize, int maxSequences, int maxModelLength);
 
-        [LoggerMessage(1001, LogLevel.Critical, "Model load failed")]
-        public static partial void ModelLoadFailed(ILogger logger, Exception exception);
+        [LoggerMessage(1004, LogLevel.Information, "KV cache: {Type}, {BytesPerToken} bytes per token, {TotalMiB:F1} MiB in {NumBlocks} blocks; GQA ratio {GqaRatio}")]
+        public static partial void KvCache(ILogger logger, string type, double bytesPerToken, double totalMiB, int numBlocks, double gqaRatio);
+
+        [LoggerMessage(1001, LogLevel.Critical, "Model load failed: {Reason}")]
+        public static partial void ModelLoadFailed(ILogger logger, string reason, Exception exception);
 
         [LoggerMessage(1002, LogLevel.Error, "Step failed; {NumSequences} sequences ended with an error")]
         public static partial void StepFailed(ILogger logger, int numSequences, Exception exception);

@@ -38,6 +38,12 @@ public sealed class EngineOptions
     [Range(0, 1024)]
     public int Threads { get; set; }
 
+    /// <summary>
+    /// KV cache element type: F16 (default), Q8_0 or Q4_0 (configuration accepts <c>f16</c>, <c>q8_0</c>, <c>q4_0</c>).
+    /// Quantized types turn on llama.cpp's flash attention, which a quantized V cache needs.
+    /// </summary>
+    public KvCacheType KvCacheType { get; set; } = KvCacheType.F16;
+
     /// <summary>Reuse the KV of cached full prompt blocks across requests (automatic prefix caching). Default on.</summary>
     public bool PrefixCaching { get; set; } = true;
 

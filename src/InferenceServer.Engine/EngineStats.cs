@@ -14,9 +14,11 @@ namespace InferenceServer.Engine;
 /// <param name="NumGeneratedTokens">Tokens sampled since start.</param>
 /// <param name="NumEvictions">Cached blocks evicted since start.</param>
 /// <param name="NumSteps">Engine steps since start.</param>
+/// <param name="KvCache">KV cache type and size; null before the model is loaded.</param>
 public sealed record EngineStats(
     bool Ready, int NumRunning, int NumWaiting, int NumBlocks, int NumFreeBlocks, int NumCachedBlocks, int BlockSize,
-    long NumPreemptions, long NumPromptTokens, long NumCachedPromptTokens, long NumGeneratedTokens, long NumEvictions, long NumSteps)
+    long NumPreemptions, long NumPromptTokens, long NumCachedPromptTokens, long NumGeneratedTokens, long NumEvictions, long NumSteps,
+    KvCacheReport? KvCache = null)
 {
     /// <summary>Stats of an engine whose model is not loaded yet.</summary>
     public static EngineStats NotReady { get; } = new(false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
@@ -29,4 +31,16 @@ public sealed record EngineStats(
 
     /// <summary>Prefix cache hit rate: cached prompt tokens / prompt tokens (0 before any request).</summary>
     public double PrefixCacheHitRate => NumPromptTokens == 0 ? 0 : (double)NumCachedPromptTokens / NumPromptTokens;
+}
+
+/// <summary>KV cache facts for the stats endpoint.</summary>
+/// <param name="Type">Element type: f16, q8_0 or q4_0.</param>
+/// <param name="BytesPerToken">2 × layers × KV heads × head size × bytes per element.</param>
+/// <param name="TotalBytes">BytesPerToken × NumBlocks × BlockSize.</param>
+/// <param name="GqaRatio">Query heads / KV heads.</param>
+public sealed record KvCacheReport(string Type, double BytesPerToken, long TotalBytes, double GqaRatio)
+{
+    /// <summary>The report of <paramref name="shape"/>.</summary>
+    public static KvCacheReport From(Execution.KvCacheShape shape) =>
+        new(shape.Type.ToString().ToLowerInvariant(), shape.BytesPerToken, shape.TotalBytes, shape.GqaRatio);
 }

@@ -44,6 +44,13 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         int maxModelLength = Math.Min(model.ContextSize > 0 ? model.ContextSize : kvTokens, kvTokens);
         int threads = options.ResolveThreads();
 
+        int headSize = model.HeadCount > 0 ? model.EmbeddingSize / model.HeadCount : 0;
+        // ggml's quantized types pack 32 elements per block; llama.cpp refuses KV rows that split a block.
+        if (options.KvCacheType.IsQuantized() && headSize % 32 != 0)
+            throw new InvalidOperationException(
+                $"Engine:KvCacheType={options.KvCacheType.ToString().ToLowerInvariant()} needs a head size divisible by 32; " +
+                $"model {_host.ModelId} has head size {headSize}. Use Engine:KvCacheType=f16 for this model.");
+
         var p = LLamaContextParams.Default();
         p.n_ctx = (uint)kvTokens;
         // Without chunked prefill a whole prompt goes into one decode call.
@@ -59,17 +66,32 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         // One KV pool shared by all sequences: the paged books decide who may use how much of it.
         p.kv_unified = true;
         p.no_perf = true;
+        p.type_k = p.type_v = ToGgml(options.KvCacheType);
+        // A quantized V cache needs flash attention. With f16 it stays off: the plain path accumulates in f32, so a
+        // sequence's logits barely depend on which other sequences share the batch and the KV cells (greedy and
+        // seeded outputs then match their solo runs), while flash attention's f16 accumulation does not.
+        p.llama_flash_attn_type = options.KvCacheType.IsQuantized()
+            ? LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED
+            : LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
         var context = model.CreateContext(p);
 
         var eog = new HashSet<int>();
         for (int t = 0; t < _host.Tokenizer.VocabSize; t++)
             if (((LLamaToken)t).IsEndOfGeneration(model.Vocab))
                 eog.Add(t);
-        var info = new ModelInfo(maxModelLength, _host.Tokenizer.VocabSize, eog, numBlocks, holders);
+        var shape = new KvCacheShape(model.LayerCount, model.HeadCount, model.KVHeadCount, headSize, options.KvCacheType, kvTokens);
+        var info = new ModelInfo(maxModelLength, _host.Tokenizer.VocabSize, eog, numBlocks, holders, shape);
         Log.Loaded(_logger, _host.ModelId, model.ParameterCount, model.LayerCount, numBlocks, options.BlockSize,
             maxModelLength, threads, _host.Chat.UsesModelTemplate);
         return new LlamaModelRunner(context, info, options.MaxSequences, options.BlockSize);
     }
+
+    private static GGMLType ToGgml(KvCacheType type) => type switch
+    {
+        KvCacheType.Q8_0 => GGMLType.GGML_TYPE_Q8_0,
+        KvCacheType.Q4_0 => GGMLType.GGML_TYPE_Q4_0,
+        _ => GGMLType.GGML_TYPE_F16,
+    };
 
     private string MakeDemoModel()
     {

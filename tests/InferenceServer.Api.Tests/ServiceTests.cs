@@ -61,7 +61,7 @@ public sealed class ServiceTests(DemoServerFixture fixture)
             ["Engine:MaxSequences"] = "1",
             ["Engine:MaxWaiting"] = "1",
         });
-        object Long(int n) => new { model = "inference-server-demo", messages = Hello, max_tokens = n, stream = true, temperature = 0 };
+        object Long(int n) => new { model = "inference-server-demo", messages = Hello, max_tokens = n, stream = true, temperature = 0, ignore_eos = true };
 
         var running = server.StreamAsync("v1/chat/completions", Long(1500));
         await WaitFor(() => server.Engine.Stats.NumRunning == 1);

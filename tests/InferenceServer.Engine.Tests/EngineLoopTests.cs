@@ -14,12 +14,20 @@ public sealed class EngineLoopTests : IAsyncLifetime
     {
         var wrapped = Options.Create(options);
         _client = new EngineClient(wrapped, TimeProvider.System);
-        _loop = new EngineLoop(_client, _factory, wrapped, TimeProvider.System, NullLogger<EngineLoop>.Instance);
+        _loop = new EngineLoop(_client, _factory, wrapped, TimeProvider.System, new Lifetime(), NullLogger<EngineLoop>.Instance);
         await _loop.StartAsync(CancellationToken.None);
         await WaitUntil(() => _client.IsReady);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
+
+    private sealed class Lifetime : Microsoft.Extensions.Hosting.IHostApplicationLifetime
+    {
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+        public CancellationToken ApplicationStopping => CancellationToken.None;
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+        public void StopApplication() { }
+    }
 
     public async Task DisposeAsync()
     {

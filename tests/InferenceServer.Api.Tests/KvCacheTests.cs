@@ -1,0 +1,106 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using InferenceServer.Api.Tests.Infrastructure;
+
+namespace InferenceServer.Api.Tests;
+
+/// <summary>Prefix caching, preemption and KV cache types, each on its own freshly started server.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class KvCacheTests
+{
+    private const string Demo = "inference-server-demo";
+
+    private static object Chat(string system, string user, int maxTokens, bool stream = false) => new
+    {
+        model = Demo,
+        messages = new[] { new { role = "system", content = system }, new { role = "user", content = user } },
+        temperature = 0, max_tokens = maxTokens, stream,
+    };
+
+    private static string Content(JsonNode response) => (string)response["choices"]![0]!["message"]!["content"]!;
+    private static int CachedTokens(JsonNode response) => (int)response["usage"]!["prompt_tokens_details"]!["cached_tokens"]!;
+
+    [Fact]
+    public async Task A_request_served_from_the_prefix_cache_returns_what_a_fresh_server_returns()
+    {
+        string system = string.Join(' ', Enumerable.Repeat("You are a helpful assistant for the people of the world.", 8));
+        await using var server = await TestServer.StartAsync();
+
+        var fresh = await server.ChatAsync(Chat(system, "What is a river?", 20));
+        var cached = await server.ChatAsync(Chat(system, "What is a river?", 20));
+        var sharedPrefix = await server.ChatAsync(Chat(system, "Tell me about light.", 20));
+
+        int promptTokens = (int)fresh["usage"]!["prompt_tokens"]!;
+        Assert.Equal(0, CachedTokens(fresh));
+        Assert.Equal((promptTokens - 1) / 16 * 16, CachedTokens(cached));
+        Assert.Equal(Content(fresh), Content(cached));
+        Assert.True(CachedTokens(sharedPrefix) >= 64, $"the long system prompt should be reused, got {CachedTokens(sharedPrefix)}");
+
+        var stats = JsonNode.Parse(await server.Http.GetStringAsync("v1/engine/stats"))!;
+        Assert.Equal(CachedTokens(cached) + CachedTokens(sharedPrefix), (long)stats["num_cached_prompt_tokens"]!);
+        Assert.True((double)stats["prefix_cache_hit_rate"]! > 0.4);
+        Assert.True((int)stats["num_cached_blocks"]! > 0);
+    }
+
+    [Fact]
+    public async Task With_prefix_caching_off_nothing_is_reused()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Engine:PrefixCaching"] = "false" });
+        var first = await server.ChatAsync(Chat("Be brief and kind to everyone you meet today.", "Hello there, friend.", 5));
+        var second = await server.ChatAsync(Chat("Be brief and kind to everyone you meet today.", "Hello there, friend.", 5));
+
+        Assert.Equal(0, CachedTokens(second));
+        Assert.Equal(Content(first), Content(second));
+    }
+
+    [Fact]
+    public async Task A_small_kv_cache_preempts_yet_every_stream_equals_its_solo_output()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Engine:NumBlocks"] = "8", ["Engine:BlockSize"] = "16", ["Engine:PrefixCaching"] = "false",
+        });
+        var requests = Enumerable.Range(0, 8).Select(i => Chat("Be brief.", $"Question {i}: what do people dream about?", 60, stream: true)).ToList();
+        async Task<string> Run(object body) => string.Concat((await server.StreamAsync("v1/chat/completions", body))[..^1]
+            .Select(e => (string?)JsonNode.Parse(e)!["choices"]!.AsArray().FirstOrDefault()?["delta"]?["content"] ?? ""));
+
+        var solo = new List<string>();
+        foreach (var r in requests)
+            solo.Add(await Run(r));
+        Assert.Equal(0, server.Engine.Stats.NumPreemptions);
+        var together = await Task.WhenAll(requests.Select(Run));
+
+        Assert.Equal(solo, together);
+        var stats = JsonNode.Parse(await server.Http.GetStringAsync("v1/engine/stats"))!;
+        Assert.True((long)stats["num_preemptions"]! > 0, "8 sequences of ~80 tokens cannot share 128 cells without preemption");
+        Assert.Equal(8, (int)stats["num_free_blocks"]!);
+
+        // A request that could never fit in the whole KV cache is refused up front, not preempted forever.
+        using var tooBig = await server.PostAsync("v1/chat/completions", Chat("Be brief.", "Hi", 120));
+        Assert.Equal(HttpStatusCode.BadRequest, tooBig.StatusCode);
+        Assert.Equal("context_length_exceeded", (string?)JsonNode.Parse(await tooBig.Content.ReadAsStringAsync())!["error"]!["code"]);
+    }
+
+    [Theory]
+    [InlineData("f16", 3072)]
+    [InlineData("q8_0", 1632)]
+    [InlineData("q4_0", 864)]
+    public async Task Kv_cache_type_sets_bytes_per_token_and_still_generates(string type, double bytesPerToken)
+    {
+        // Small preset: 6 layers × 2 KV heads × head size 64, so bytes/token = 2 × 6 × 2 × 64 × bytes per element.
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Model:Path"] = TestModels.Small, ["Engine:KvCacheType"] = type, ["Engine:NumBlocks"] = "64",
+        });
+        var stats = JsonNode.Parse(await server.Http.GetStringAsync("v1/engine/stats"))!["kv_cache"]!;
+        Assert.Equal(type, (string)stats["type"]!);
+        Assert.Equal(bytesPerToken, (double)stats["bytes_per_token"]!);
+        Assert.Equal((long)(bytesPerToken * 64 * 16), (long)stats["total_bytes"]!);
+        Assert.Equal(4.0, (double)stats["gqa_ratio"]!);
+
+        using var response = await server.PostAsync("v1/completions",
+            new { model = server.Model.ModelId, prompt = "The people of the world", max_tokens = 8, temperature = 0 });
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(8, (int)body["usage"]!["completion_tokens"]!);
+    }
+}
