@@ -41,11 +41,16 @@ public sealed class EngineClient
     internal ChannelReader<EngineCommand> Inbox => _inbox.Reader;
 
     /// <summary>
-    /// Queues a sequence for <paramref name="promptTokenIds"/>.
+    /// Queues a request for <paramref name="promptTokenIds"/> with <paramref name="n"/> choices: the prompt is
+    /// prefilled once and forked to the other n − 1 sequences. Choice i samples with seed Mix(seed, i), so choices
+    /// differ from each other and repeat with the same seed; at temperature 0 they are identical.
     /// </summary>
     /// <exception cref="EngineRejectedException">Not ready, shutting down, queue full, or prompt plus max_tokens beyond the context.</exception>
-    public GenerationStream Submit(IReadOnlyList<int> promptTokenIds, SamplingParams sampling)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is outside 1 … MaxN or max_tokens is below 1.</exception>
+    public GenerationStream Submit(IReadOnlyList<int> promptTokenIds, SamplingParams sampling, int n = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(n, Math.Min(_options.MaxN, _options.MaxSequences));
         var model = _model;
         if (_stopping)
             throw new EngineRejectedException(RejectionReason.ShuttingDown, "The server is shutting down.");
@@ -63,16 +68,28 @@ public sealed class EngineClient
 
         if (sampling.Seed is null)
             sampling = sampling with { Seed = NextSeed() };
-        long id = Interlocked.Increment(ref _nextSequenceId);
-        var sequence = new Sequence(id, promptTokenIds, sampling, _time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        var sequence = new Sequence(Interlocked.Increment(ref _nextSequenceId), promptTokenIds, sampling, now);
+        var forks = Enumerable.Range(1, n - 1).Select(i => new Sequence(Interlocked.Increment(ref _nextSequenceId), promptTokenIds,
+            sampling with { Seed = ChoiceSeed(sampling.Seed!.Value, i) }, now, choiceIndex: i)).ToArray();
         var results = Channel.CreateUnbounded<StepResult>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         Interlocked.Increment(ref _numInInbox);
-        _inbox.Writer.TryWrite(new EngineCommand.Add(sequence, results.Writer));
-        return new GenerationStream(id, promptTokenIds.Count, results.Reader, Abort);
+        _inbox.Writer.TryWrite(new EngineCommand.Add(sequence, forks, results.Writer));
+        long[] ids = [sequence.SequenceId, .. forks.Select(f => f.SequenceId)];
+        return new GenerationStream(ids, promptTokenIds.Count, results.Reader, Abort);
     }
 
     /// <summary>Asks the engine thread to cancel <paramref name="sequenceId"/>.</summary>
     public void Abort(long sequenceId) => _inbox.Writer.TryWrite(new EngineCommand.Abort(sequenceId));
+
+    // Choice i of a request draws from its own stream: SplitMix64's finaliser over (seed, i).
+    private static uint ChoiceSeed(uint seed, int choice)
+    {
+        ulong z = seed + 0x9E3779B97F4A7C15UL * (ulong)choice;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (uint)(z ^ (z >> 31));
+    }
 
     private uint NextSeed()
     {

@@ -7,8 +7,8 @@ namespace InferenceServer.Engine;
 /// <summary>A message to the engine thread through its inbox.</summary>
 internal abstract record EngineCommand
 {
-    /// <summary>Queue a new sequence whose results go to <paramref name="Results"/>.</summary>
-    internal sealed record Add(Sequence Sequence, ChannelWriter<StepResult> Results) : EngineCommand;
+    /// <summary>Queue a new sequence (and the other choices of its request, as forks) whose results go to <paramref name="Results"/>.</summary>
+    internal sealed record Add(Sequence Sequence, IReadOnlyList<Sequence> Forks, ChannelWriter<StepResult> Results) : EngineCommand;
 
     /// <summary>Cancel a sequence; its blocks return to the pool in the engine's next iteration.</summary>
     internal sealed record Abort(long SequenceId) : EngineCommand;

@@ -21,7 +21,7 @@ public sealed partial class EngineLoop : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<EngineLoop> _logger;
     private readonly IHostApplicationLifetime _lifetime;
-    private readonly Dictionary<long, ChannelWriter<StepResult>> _streams = [];
+    private readonly Dictionary<long, RequestStream> _streams = [];
     private IModelRunner? _runner;
     private Scheduler? _scheduler;
     private long _numSteps;
@@ -139,12 +139,15 @@ public sealed partial class EngineLoop : BackgroundService
             switch (command)
             {
                 case EngineCommand.Add add:
-                    _streams.Add(add.Sequence.SequenceId, add.Results);
-                    scheduler.Add(add.Sequence);
+                    var stream = new RequestStream(add.Results, 1 + add.Forks.Count);
+                    _streams.Add(add.Sequence.SequenceId, stream);
+                    foreach (var fork in add.Forks)
+                        _streams.Add(fork.SequenceId, stream);
+                    scheduler.Add(add.Sequence, add.Forks);
                     added++;
                     break;
-                case EngineCommand.Abort abort when scheduler.Abort(abort.SequenceId) is { } result:
-                    Deliver([result]);
+                case EngineCommand.Abort abort:
+                    Deliver(scheduler.Abort(abort.SequenceId));
                     break;
             }
         }
@@ -162,13 +165,15 @@ public sealed partial class EngineLoop : BackgroundService
     {
         foreach (var result in results)
         {
-            if (!_streams.TryGetValue(result.SequenceId, out var writer))
+            if (!_streams.TryGetValue(result.SequenceId, out var stream))
                 continue;
-            writer.TryWrite(result);
+            stream.Writer.TryWrite(result);
             if (result.FinishReason is not null)
             {
-                writer.TryComplete();
                 _streams.Remove(result.SequenceId);
+                // A request's stream ends when the last of its choices ends.
+                if (--stream.NumLive == 0)
+                    stream.Writer.TryComplete();
             }
         }
     }
@@ -176,13 +181,19 @@ public sealed partial class EngineLoop : BackgroundService
     private void AbortAll(Scheduler scheduler)
     {
         foreach (long id in _streams.Keys.ToArray())
-            if (scheduler.Abort(id) is { } result)
-                Deliver([result]);
+            Deliver(scheduler.Abort(id));
         while (_client.Inbox.TryRead(out var command))
             if (command is EngineCommand.Add add)
                 add.Results.TryComplete(new EngineRejectedException(RejectionReason.ShuttingDown, "The server is shutting down."));
         _runner!.Apply(scheduler.TakeKvEvents());
         PublishStats();
+    }
+
+    /// <summary>Where a request's results go, and how many of its choices are still live.</summary>
+    private sealed class RequestStream(ChannelWriter<StepResult> writer, int numLive)
+    {
+        public ChannelWriter<StepResult> Writer { get; } = writer;
+        public int NumLive { get; set; } = numLive;
     }
 
     private void PublishStats()

@@ -26,6 +26,10 @@ public sealed class EngineOptions
     [Range(0, 1 << 20)]
     public int NumBlocks { get; set; }
 
+    /// <summary>Most choices per request (OpenAI <c>n</c>); each choice is a sequence. Default 8.</summary>
+    [Range(1, 256)]
+    public int MaxN { get; set; } = 8;
+
     /// <summary>Token budget of one step: decode tokens plus prefill chunks (llama.cpp <c>n_batch</c>). Default 512.</summary>
     [Range(1, 65536)]
     public int MaxBatchTokens { get; set; } = 512;

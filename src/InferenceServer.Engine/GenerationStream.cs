@@ -5,29 +5,36 @@ using InferenceServer.Engine.Scheduling;
 namespace InferenceServer.Engine;
 
 /// <summary>
-/// The results of one submitted sequence, in order. Reading is single-consumer. Cancelling the read, or disposing
-/// before the last result, aborts the sequence so its blocks return to the pool within one step.
+/// The results of one submitted request — all of its choices, each result tagged with its choice index — in step
+/// order. Reading is single-consumer. Cancelling the read, or disposing before every choice has finished, aborts
+/// the request so its blocks return to the pool within one step.
 /// </summary>
 public sealed class GenerationStream : IAsyncDisposable
 {
     private readonly ChannelReader<StepResult> _results;
     private readonly Action<long> _abort;
-    private bool _finished;
+    private readonly long[] _sequenceIds;
+    private readonly HashSet<long> _live;
 
-    internal GenerationStream(long sequenceId, int numPromptTokens, ChannelReader<StepResult> results, Action<long> abort)
+    internal GenerationStream(long[] sequenceIds, int numPromptTokens, ChannelReader<StepResult> results, Action<long> abort)
     {
-        SequenceId = sequenceId;
+        _sequenceIds = sequenceIds;
+        _live = [.. sequenceIds];
         NumPromptTokens = numPromptTokens;
         _results = results;
         _abort = abort;
     }
 
-    /// <summary>The engine's id for this sequence.</summary>
-    public long SequenceId { get; }
+    /// <summary>The engine's id for the request's first sequence (choice 0).</summary>
+    public long SequenceId => _sequenceIds[0];
+    /// <summary>Sequence ids by choice index.</summary>
+    public IReadOnlyList<long> SequenceIds => _sequenceIds;
+    /// <summary>Number of choices.</summary>
+    public int NumChoices => _sequenceIds.Length;
     /// <summary>Prompt length in tokens.</summary>
     public int NumPromptTokens { get; }
 
-    /// <summary>Yields every step result; the last one carries the finish reason.</summary>
+    /// <summary>Yields every step result; each choice's last one carries its finish reason.</summary>
     public async IAsyncEnumerable<StepResult> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         try
@@ -35,9 +42,10 @@ public sealed class GenerationStream : IAsyncDisposable
             await foreach (var result in _results.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (result.FinishReason is not null)
-                    _finished = true;
+                    lock (_live)
+                        _live.Remove(result.SequenceId);
                 yield return result;
-                if (_finished)
+                if (IsFinished)
                     yield break;
                 // Results may already be buffered; a cancelled reader must stop now, not drain them.
                 cancellationToken.ThrowIfCancellationRequested();
@@ -45,18 +53,37 @@ public sealed class GenerationStream : IAsyncDisposable
         }
         finally
         {
-            if (!_finished)
-                Abort();
+            Abort();
         }
     }
 
-    /// <summary>Asks the engine to cancel the sequence (no-op once it finished).</summary>
+    private bool IsFinished
+    {
+        get { lock (_live) return _live.Count == 0; }
+    }
+
+    /// <summary>Asks the engine to cancel every choice still running (no-op once all finished).</summary>
     public void Abort()
     {
-        if (_finished)
-            return;
-        _finished = true;
-        _abort(SequenceId);
+        long[] live;
+        lock (_live)
+        {
+            live = [.. _live];
+            _live.Clear();
+        }
+        foreach (long id in live)
+            _abort(id);
+    }
+
+    /// <summary>Asks the engine to cancel one choice (for example when it matched a stop string).</summary>
+    public void Abort(int choiceIndex)
+    {
+        long id = _sequenceIds[choiceIndex];
+        bool live;
+        lock (_live)
+            live = _live.Remove(id);
+        if (live)
+            _abort(id);
     }
 
     /// <inheritdoc />

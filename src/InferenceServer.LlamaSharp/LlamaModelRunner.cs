@@ -86,13 +86,18 @@ public sealed class LlamaModelRunner : IModelRunner
             throw new ModelRunnerException($"llama_decode returned {result} for {_batch.TokenCount} tokens.");
         }
 
-        var sampled = new SampledToken[sampleRows.Count];
-        for (int i = 0; i < sampleRows.Count; i++)
+        var sampled = new List<SampledToken>(sampleRows.Count);
+        foreach (var (s, row) in sampleRows)
         {
-            var (s, row) = sampleRows[i];
-            var chain = SamplerFor(s);
-            int token = (int)chain.Sample(_context, row);
-            sampled[i] = new SampledToken(s.SequenceId, token);
+            sampled.Add(new SampledToken(s.SequenceId, (int)SamplerFor(s.SequenceId, s.Sampling).Sample(_context, row)));
+            int end = s.StartPosition + s.TokenIds.Count;
+            foreach (var fork in s.Forks)
+            {
+                // The fork shares every cell of the prompt (no copy of data, no recompute) and draws its first
+                // token from the same logits row with its own sampler.
+                _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)0, (LLamaPos)end);
+                sampled.Add(new SampledToken(fork.SequenceId, (int)SamplerFor(fork.SequenceId, fork.Sampling).Sample(_context, row)));
+            }
         }
         return new RunnerOutput(sampled);
     }
@@ -139,12 +144,12 @@ public sealed class LlamaModelRunner : IModelRunner
     public (int Min, int Max) GetSlotPositions(int slot) =>
         ((int)_context.MemorySequenceMinPosition((LLamaSeqId)slot), (int)_context.MemorySequenceMaxPosition((LLamaSeqId)slot));
 
-    private SafeLLamaSamplerChainHandle SamplerFor(ScheduledSequence s)
+    private SafeLLamaSamplerChainHandle SamplerFor(long sequenceId, Engine.Sequences.SamplingParams sampling)
     {
-        if (!_samplers.TryGetValue(s.SequenceId, out var chain))
+        if (!_samplers.TryGetValue(sequenceId, out var chain))
         {
-            chain = SamplerChainBuilder.Create(s.Sampling, Info.VocabSize, Info.MaxModelLength);
-            _samplers.Add(s.SequenceId, chain);
+            chain = SamplerChainBuilder.Create(sampling, Info.VocabSize, Info.MaxModelLength);
+            _samplers.Add(sequenceId, chain);
         }
         return chain;
     }

@@ -49,7 +49,8 @@ public sealed class ErrorTests(DemoServerFixture fixture)
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"presence_penalty\":3}", "presence_penalty", "invalid_value")]
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"logit_bias\":{\"abc\":1}}", "logit_bias", "invalid_value")]
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"logit_bias\":{\"99999999\":1}}", "logit_bias", "invalid_value")]
-    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"n\":3}", "n", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"n\":100}", "n", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"n\":0}", "n", "invalid_value")]
     public async Task Bad_chat_requests_get_400_naming_the_parameter(string body, string? param, string code)
     {
         using var response = await Server.PostJsonAsync("v1/chat/completions", body);

@@ -72,6 +72,16 @@ public sealed class FakeModelRunner : IModelRunner
                 _samplers.Add(s.SequenceId);
                 int lastPos = s.StartPosition + s.TokenIds.Count - 1;
                 sampled.Add(new SampledToken(s.SequenceId, NextToken(s.TokenIds[^1], lastPos)));
+                foreach (var fork in s.Forks)
+                {
+                    // Like llama_memory_seq_cp: the fork's slot gets every position the parent holds.
+                    if (_positions.TryGetValue(fork.Slot, out var forkHeld) && forkHeld.Count > 0)
+                        throw new InvalidOperationException($"Fork slot {fork.Slot} is not empty.");
+                    _positions[fork.Slot] = [.. held];
+                    _samplers.Add(fork.SequenceId);
+                    // Forks differ from the parent by sequence id, as seeded samples do.
+                    sampled.Add(new SampledToken(fork.SequenceId, NextToken(s.TokenIds[^1] + (int)(fork.SequenceId % 7), lastPos)));
+                }
             }
         }
         return new RunnerOutput(sampled);

@@ -25,7 +25,8 @@ public class RandomWorkloadTests
             {
                 var prefix = random.NextDouble() < 0.6 ? prefixes[random.Next(prefixes.Length)] : [];
                 var tail = Enumerable.Range(0, random.Next(1, 10)).Select(_ => random.Next(1, 90));
-                h.Add([.. prefix, .. tail], maxTokens: random.Next(1, 48 - 20), ignoreEos: false);
+                h.Add([.. prefix, .. tail], maxTokens: random.Next(1, 48 - 20), ignoreEos: false,
+                    n: random.NextDouble() < 0.2 ? random.Next(2, 4) : 1);
             }
             if (random.NextDouble() < 0.05 && h.All.Values.Where(s => !s.IsFinished).ToList() is { Count: > 0 } live)
             {

@@ -30,13 +30,17 @@ public sealed class SchedulerHarness
         return Add(prompt, maxTokens, ignoreEos);
     }
 
-    public Sequence Add(int[] prompt, int maxTokens, bool ignoreEos = false)
+    public Sequence Add(int[] prompt, int maxTokens, bool ignoreEos = false, int n = 1)
     {
-        var seq = new Sequence(++_nextId, prompt, new SamplingParams { MaxTokens = maxTokens, Temperature = 0, IgnoreEos = ignoreEos },
-            DateTimeOffset.UtcNow);
-        All[seq.SequenceId] = seq;
-        Results[seq.SequenceId] = [];
-        Scheduler.Add(seq);
+        var sampling = new SamplingParams { MaxTokens = maxTokens, Temperature = 0, IgnoreEos = ignoreEos };
+        var seq = new Sequence(++_nextId, prompt, sampling, DateTimeOffset.UtcNow);
+        var forks = Enumerable.Range(1, n - 1).Select(i => new Sequence(++_nextId, prompt, sampling, DateTimeOffset.UtcNow, i)).ToList();
+        foreach (var s in forks.Prepend(seq))
+        {
+            All[s.SequenceId] = s;
+            Results[s.SequenceId] = [];
+        }
+        Scheduler.Add(seq, forks);
         return seq;
     }
 
@@ -62,8 +66,8 @@ public sealed class SchedulerHarness
 
     public void Abort(long id)
     {
-        if (Scheduler.Abort(id) is { } r)
-            Results[id].Add(r);
+        foreach (var r in Scheduler.Abort(id))
+            Results[r.SequenceId].Add(r);
         Runner.Apply(Scheduler.TakeKvEvents());
     }
 
@@ -83,7 +87,7 @@ public sealed class SchedulerHarness
     {
         var holders = new Dictionary<int, int>();
         var slots = new HashSet<int>();
-        foreach (var seq in Scheduler.Running)
+        foreach (var seq in Scheduler.Holding)
         {
             Assert.True(slots.Add(seq.Slot), $"slot {seq.Slot} used twice");
             Assert.True(seq.BlockTable.Count * Kv.BlockSize >= seq.NumComputedTokens);
@@ -91,6 +95,7 @@ public sealed class SchedulerHarness
                 holders[b] = holders.GetValueOrDefault(b) + 1;
             var (min, max) = Runner.GetSlotPositions(seq.Slot);
             Assert.Equal(seq.NumComputedTokens == 0 ? (-1, -1) : (0, seq.NumComputedTokens - 1), (min, max));
+            Assert.True(seq.NumComputedTokens == 0 || seq.Status == SequenceStatus.Running);
         }
         for (int b = 0; b < Kv.NumBlocks; b++)
         {
@@ -105,6 +110,6 @@ public sealed class SchedulerHarness
         Assert.Equal(Kv.NumCachedBlocks, cached.Count);
         // No more cached blocks at one position than the runner has holders for.
         Assert.All(cached.Values.GroupBy(v => v), g => Assert.True(g.Count() <= Kv.MaxCachedPerPosition));
-        Assert.Equal(Scheduler.NumRunning, Runner.NumSlotsHoldingPositions + Scheduler.Running.Count(s => s.NumComputedTokens == 0));
+        Assert.Equal(Scheduler.Holding.Count(s => s.NumComputedTokens > 0), Runner.NumSlotsHoldingPositions);
     }
 }

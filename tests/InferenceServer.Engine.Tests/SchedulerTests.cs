@@ -183,7 +183,7 @@ public class SchedulerTests
         Assert.Equal(8, h.Kv.NumFreeBlocks);
         Assert.Equal((-1, -1), h.Runner.GetSlotPositions(0));
         Assert.False(h.Scheduler.HasWork);
-        Assert.Null(h.Scheduler.Abort(running.SequenceId));
+        Assert.Empty(h.Scheduler.Abort(running.SequenceId));
     }
 
     [Fact]

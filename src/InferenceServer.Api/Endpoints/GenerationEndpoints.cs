@@ -82,15 +82,15 @@ public static class GenerationEndpoints
     private static async Task<IResult> CollectAsync(HttpContext http, GenerationRun run, IResponseShape shape,
         GenerationRequest request, TextGenerator generator)
     {
-        var text = new StringBuilder();
-        GenerationEvent? last = null;
+        var usage = new UsageTally(run.Stream.NumChoices);
+        var texts = Enumerable.Range(0, run.Stream.NumChoices).Select(_ => new StringBuilder()).ToArray();
         try
         {
             await foreach (var e in generator.ReadAsync(run.Stream, request.Stop, http.RequestAborted).ConfigureAwait(false))
             {
                 run.Observe(e);
-                text.Append(e.Text);
-                last = e;
+                usage.Observe(e);
+                texts[e.ChoiceIndex].Append(e.Text);
             }
         }
         catch (GenerationFailedException ex)
@@ -103,19 +103,20 @@ public static class GenerationEndpoints
         {
             run.Complete();
         }
-        if (last?.FinishReason is not ({ } finish and (FinishReason.Stop or FinishReason.Length)))
+        if (!usage.AllCompleted)
             return ApiErrors.ToResult(http, Aborted());
-        var usage = UsageOf(last);
-        return Results.Text(shape.Full(text.ToString(), finish.ToWireName(), usage), "application/json", Encoding.UTF8);
+        var choices = texts.Select((t, i) => (t.ToString(), usage.FinishReasons[i]!.Value.ToWireName())).ToList();
+        return Results.Text(shape.Full(choices, usage.ToUsage()), "application/json", Encoding.UTF8);
     }
 
     private static async IAsyncEnumerable<SseItem<string>> StreamAsync(GenerationRun run, IResponseShape shape,
         GenerationRequest request, TextGenerator generator, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (shape.FirstChunk() is { } first)
-            yield return new SseItem<string>(first);
+        for (int i = 0; i < run.Stream.NumChoices; i++)
+            if (shape.FirstChunk(i) is { } first)
+                yield return new SseItem<string>(first);
         await using var events = generator.ReadAsync(run.Stream, request.Stop, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        GenerationEvent? last = null;
+        var usage = new UsageTally(run.Stream.NumChoices);
         string? error = null;
         try
         {
@@ -134,15 +135,15 @@ public static class GenerationEndpoints
                 }
                 var e = events.Current;
                 run.Observe(e);
-                last = e;
+                usage.Observe(e);
                 if (e.FinishReason is { } finish)
                 {
                     if (finish is not (FinishReason.Stop or FinishReason.Length))
                         break;
-                    yield return new SseItem<string>(shape.FinishChunk(e.Text, finish.ToWireName()));
+                    yield return new SseItem<string>(shape.FinishChunk(e.ChoiceIndex, e.Text, finish.ToWireName()));
                 }
                 else if (e.Text.Length > 0)
-                    yield return new SseItem<string>(shape.ContentChunk(e.Text));
+                    yield return new SseItem<string>(shape.ContentChunk(e.ChoiceIndex, e.Text));
             }
         }
         finally
@@ -150,17 +151,14 @@ public static class GenerationEndpoints
             run.Complete();
         }
 
-        if (error is null && last?.FinishReason is not (FinishReason.Stop or FinishReason.Length))
+        if (error is null && !usage.AllCompleted)
             error = Aborted().Message;
         if (error is not null)
             yield return new SseItem<string>(ApiErrors.Serialize(new ErrorDetail(error, "server_error", null, null)));
         else if (request.IncludeUsage)
-            yield return new SseItem<string>(shape.UsageChunk(UsageOf(last!)));
+            yield return new SseItem<string>(shape.UsageChunk(usage.ToUsage()));
         yield return new SseItem<string>("[DONE]");
     }
-
-    private static Usage UsageOf(GenerationEvent last) =>
-        new(last.NumPromptTokens, last.NumCompletionTokens) { PromptTokensDetails = new PromptTokensDetails(last.NumCachedTokens) };
 
     private static ApiException Aborted() => new(StatusCodes.Status503ServiceUnavailable,
         new ErrorDetail("The request was cancelled by the server.", "server_error", null, "cancelled"));

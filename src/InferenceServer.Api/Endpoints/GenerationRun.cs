@@ -8,9 +8,9 @@ namespace InferenceServer.Api.Endpoints;
 internal sealed class GenerationRun(string requestId, string endpoint, string model, GenerationStream stream, bool isStreaming, ILogger logger)
 {
     private readonly long _start = Stopwatch.GetTimestamp();
+    private readonly UsageTally _usage = new(stream.NumChoices);
     private double? _ttftMs;
-    private int _completionTokens;
-    private string _finishReason = "abort";
+    private bool _failed;
 
     public string RequestId { get; } = requestId;
     public GenerationStream Stream { get; } = stream;
@@ -18,14 +18,17 @@ internal sealed class GenerationRun(string requestId, string endpoint, string mo
     public void Observe(GenerationEvent e)
     {
         _ttftMs ??= Stopwatch.GetElapsedTime(_start).TotalMilliseconds;
-        _completionTokens = e.NumCompletionTokens;
-        if (e.FinishReason is { } f)
-            _finishReason = f.ToString().ToLowerInvariant();
+        _usage.Observe(e);
     }
 
-    public void Failed() => _finishReason = "error";
+    public void Failed() => _failed = true;
 
-    public void Complete() =>
+    public void Complete()
+    {
+        string finish = _failed ? "error"
+            : string.Join(',', _usage.FinishReasons.Select(f => f?.ToString().ToLowerInvariant() ?? "abort").Distinct());
+        var usage = _usage.ToUsage();
         RequestLog.Completed(logger, RequestId, endpoint, model, Stream.SequenceId, isStreaming, Stream.NumPromptTokens,
-            _completionTokens, _ttftMs, Stopwatch.GetElapsedTime(_start).TotalMilliseconds, _finishReason);
+            usage.CompletionTokens, _ttftMs, Stopwatch.GetElapsedTime(_start).TotalMilliseconds, finish);
+    }
 }

@@ -2,10 +2,12 @@ using InferenceServer.Engine.Sequences;
 
 namespace InferenceServer.Api.Generation;
 
-/// <summary>A piece of generated text; the last event of a generation carries the finish reason.</summary>
+/// <summary>A piece of one choice's generated text; the last event of each choice carries its finish reason.</summary>
+/// <param name="ChoiceIndex">Which choice (0 … n − 1).</param>
 /// <param name="Text">New text (valid UTF-8, possibly empty).</param>
-/// <param name="FinishReason">Set on the last event.</param>
-/// <param name="NumPromptTokens">Prompt tokens.</param>
-/// <param name="NumCompletionTokens">Tokens generated so far.</param>
+/// <param name="FinishReason">Set on the choice's last event.</param>
+/// <param name="NumPromptTokens">Prompt tokens (shared by all choices).</param>
+/// <param name="NumCompletionTokens">Tokens this choice generated so far.</param>
 /// <param name="NumCachedTokens">Prompt tokens served from the prefix cache.</param>
-public sealed record GenerationEvent(string Text, FinishReason? FinishReason, int NumPromptTokens, int NumCompletionTokens, int NumCachedTokens = 0);
+public sealed record GenerationEvent(
+    int ChoiceIndex, string Text, FinishReason? FinishReason, int NumPromptTokens, int NumCompletionTokens, int NumCachedTokens = 0);

@@ -12,6 +12,7 @@ namespace InferenceServer.Api.Generation;
 /// <param name="Stop">Up to 4 stop strings; the text before a match is returned, the match is not.</param>
 /// <param name="Stream">Stream Server-Sent Events.</param>
 /// <param name="IncludeUsage">Send a usage chunk before <c>[DONE]</c>.</param>
+/// <param name="N">Number of choices (OpenAI <c>n</c>).</param>
 public sealed record GenerationRequest(
     string Model, IReadOnlyList<ChatMessage>? Messages, string? Prompt, SamplingParams Sampling, int? MaxTokens,
-    IReadOnlyList<string> Stop, bool Stream, bool IncludeUsage);
+    IReadOnlyList<string> Stop, bool Stream, bool IncludeUsage, int N = 1);

@@ -52,8 +52,7 @@ public static class GenerationRequestParser
     {
         string model = r.String("model") ?? throw ApiException.BadRequest(
             "Missing required parameter: 'model'.", "model", "missing_required_parameter");
-        if (r.Integer("n", 1, long.MaxValue) is > 1)
-            throw ApiException.BadRequest("Only n = 1 is supported.", "n", "invalid_value");
+        int n = (int)(r.Integer("n", 1, int.MaxValue) ?? 1);
         bool stream = r.Bool("stream") ?? false;
         bool includeUsage = false;
         if (r.Get("stream_options") is { } so)
@@ -75,7 +74,7 @@ public static class GenerationRequestParser
             IgnoreEos = r.Bool("ignore_eos") ?? false,
             MaxTokens = (int)(maxTokens ?? 1),
         };
-        return new GenerationRequest(model, messages, prompt, sampling, (int?)maxTokens, ParseStop(r), stream, includeUsage);
+        return new GenerationRequest(model, messages, prompt, sampling, (int?)maxTokens, ParseStop(r), stream, includeUsage, n);
     }
 
     private static List<ChatMessage> ParseMessages(JsonFieldReader r)

@@ -11,12 +11,15 @@ namespace InferenceServer.Api.Generation;
 /// checks the context limit, submits (all errors happen here, before any byte is sent), then detokenizes
 /// incrementally and applies stop strings.
 /// </summary>
-public sealed class TextGenerator(EngineClient engine, LlamaModelHost model)
+public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Microsoft.Extensions.Options.IOptions<EngineOptions> options)
 {
     /// <summary>Tokenizes and submits <paramref name="request"/>.</summary>
-    /// <exception cref="ApiException">Context length exceeded (400), bad logit_bias (400), queue full (429), not ready (503).</exception>
+    /// <exception cref="ApiException">Context length exceeded (400), bad logit_bias or n (400), queue full (429), not ready (503).</exception>
     public GenerationStream Start(GenerationRequest request)
     {
+        int maxN = Math.Min(options.Value.MaxN, options.Value.MaxSequences);
+        if (request.N > maxN)
+            throw ApiException.BadRequest($"n = {request.N} is more than this server allows ({maxN}).", "n", "invalid_value");
         var tokenizer = model.Tokenizer;
         int[] prompt = request.Messages is { } messages
             ? tokenizer.Tokenize(model.Chat.Format(messages), parseSpecial: true)
@@ -32,7 +35,7 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model)
         int maxTokens = request.MaxTokens ?? Math.Max(1, maxModelLength - prompt.Length);
         try
         {
-            return engine.Submit(prompt, request.Sampling with { MaxTokens = maxTokens });
+            return engine.Submit(prompt, request.Sampling with { MaxTokens = maxTokens }, request.N);
         }
         catch (EngineRejectedException ex)
         {
@@ -40,34 +43,37 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model)
         }
     }
 
-    /// <summary>Reads the text of a started generation. Cancelling aborts the sequence.</summary>
-    /// <exception cref="GenerationFailedException">The engine failed the sequence.</exception>
+    /// <summary>Reads the text of every choice of a started generation. Cancelling aborts the request.</summary>
+    /// <exception cref="GenerationFailedException">The engine failed the request.</exception>
     public async IAsyncEnumerable<GenerationEvent> ReadAsync(GenerationStream stream, IReadOnlyList<string> stop,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var detokenizer = model.Tokenizer.CreateDetokenizer();
-        var matcher = new StopStringMatcher(stop);
+        var choices = Enumerable.Range(0, stream.NumChoices)
+            .Select(_ => (Detokenizer: model.Tokenizer.CreateDetokenizer(), Stop: new StopStringMatcher(stop))).ToArray();
+        var ended = new bool[stream.NumChoices];
         await foreach (var result in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
+            int i = result.ChoiceIndex;
+            if (ended[i])
+                continue; // the engine's answer to a stop-string abort
             if (result.FinishReason == FinishReason.Error)
                 throw new GenerationFailedException(result.Error ?? "The model failed.");
+            var (detokenizer, matcher) = choices[i];
             string text = result.TokenId is { } token && !result.IsEndOfGeneration ? detokenizer.Add(token) : "";
             if (result.FinishReason is not null)
                 text += detokenizer.Flush();
             string safe = matcher.Add(text);
+            FinishReason? finish = matcher.Stopped ? FinishReason.Stop : result.FinishReason;
             if (matcher.Stopped)
-            {
-                stream.Abort();
-                yield return new GenerationEvent(safe, FinishReason.Stop, result.NumPromptTokens, result.NumOutputTokens, result.NumCachedTokens);
+                stream.Abort(i);
+            else if (finish is not null)
+                safe += matcher.Flush();
+            if (finish is not null)
+                ended[i] = true;
+            if (safe.Length > 0 || finish is not null)
+                yield return new GenerationEvent(i, safe, finish, result.NumPromptTokens, result.NumOutputTokens, result.NumCachedTokens);
+            if (ended.All(e => e))
                 yield break;
-            }
-            if (result.FinishReason is { } finish)
-            {
-                yield return new GenerationEvent(safe + matcher.Flush(), finish, result.NumPromptTokens, result.NumOutputTokens, result.NumCachedTokens);
-                yield break;
-            }
-            if (safe.Length > 0)
-                yield return new GenerationEvent(safe, null, result.NumPromptTokens, result.NumOutputTokens);
         }
     }
 }

@@ -10,21 +10,22 @@ public sealed class ChatResponseShape(string model, long created) : IResponseSha
     public string Id { get; } = "chatcmpl-" + Guid.NewGuid().ToString("N");
 
     /// <inheritdoc />
-    public string? FirstChunk() => Chunk([new ChatChunkChoice(0, new ChatDelta { Role = "assistant", Content = "" }, null)]);
+    public string? FirstChunk(int index) => Chunk([new ChatChunkChoice(index, new ChatDelta { Role = "assistant", Content = "" }, null)]);
 
     /// <inheritdoc />
-    public string ContentChunk(string text) => Chunk([new ChatChunkChoice(0, new ChatDelta { Content = text }, null)]);
+    public string ContentChunk(int index, string text) => Chunk([new ChatChunkChoice(index, new ChatDelta { Content = text }, null)]);
 
     /// <inheritdoc />
-    public string FinishChunk(string text, string finishReason) =>
-        Chunk([new ChatChunkChoice(0, new ChatDelta { Content = text.Length > 0 ? text : null }, finishReason)]);
+    public string FinishChunk(int index, string text, string finishReason) =>
+        Chunk([new ChatChunkChoice(index, new ChatDelta { Content = text.Length > 0 ? text : null }, finishReason)]);
 
     /// <inheritdoc />
     public string UsageChunk(Usage usage) => Chunk([], usage);
 
     /// <inheritdoc />
-    public string Full(string text, string finishReason, Usage usage) => JsonSerializer.Serialize(
-        new ChatCompletionResponse(Id, created, model, [new ChatChoice(0, new AssistantMessage(text), finishReason)], usage),
+    public string Full(IReadOnlyList<(string Text, string FinishReason)> choices, Usage usage) => JsonSerializer.Serialize(
+        new ChatCompletionResponse(Id, created, model,
+            choices.Select((c, i) => new ChatChoice(i, new AssistantMessage(c.Text), c.FinishReason)).ToList(), usage),
         ApiJsonContext.Wire.ChatCompletionResponse);
 
     private string Chunk(IReadOnlyList<ChatChunkChoice> choices, Usage? usage = null) => JsonSerializer.Serialize(

@@ -10,19 +10,20 @@ public sealed class CompletionResponseShape(string model, long created) : IRespo
     public string Id { get; } = "cmpl-" + Guid.NewGuid().ToString("N");
 
     /// <inheritdoc />
-    public string? FirstChunk() => null;
+    public string? FirstChunk(int index) => null;
 
     /// <inheritdoc />
-    public string ContentChunk(string text) => Serialize([new CompletionChoice(0, text, null)]);
+    public string ContentChunk(int index, string text) => Serialize([new CompletionChoice(index, text, null)]);
 
     /// <inheritdoc />
-    public string FinishChunk(string text, string finishReason) => Serialize([new CompletionChoice(0, text, finishReason)]);
+    public string FinishChunk(int index, string text, string finishReason) => Serialize([new CompletionChoice(index, text, finishReason)]);
 
     /// <inheritdoc />
     public string UsageChunk(Usage usage) => Serialize([], usage);
 
     /// <inheritdoc />
-    public string Full(string text, string finishReason, Usage usage) => Serialize([new CompletionChoice(0, text, finishReason)], usage);
+    public string Full(IReadOnlyList<(string Text, string FinishReason)> choices, Usage usage) =>
+        Serialize(choices.Select((c, i) => new CompletionChoice(i, c.Text, c.FinishReason)).ToList(), usage);
 
     private string Serialize(IReadOnlyList<CompletionChoice> choices, Usage? usage = null) => JsonSerializer.Serialize(
         new CompletionResponse(Id, created, model, choices) { Usage = usage }, ApiJsonContext.Wire.CompletionResponse);

@@ -4,19 +4,20 @@ namespace InferenceServer.Api.Streaming;
 
 /// <summary>
 /// The wire shape of one endpoint's responses (chat completions or completions), as serialized JSON strings.
+/// Every chunk names the choice it belongs to by its index.
 /// </summary>
 public interface IResponseShape
 {
     /// <summary>Response id prefix plus a unique part, e.g. <c>chatcmpl-…</c>.</summary>
     string Id { get; }
-    /// <summary>The chunk sent before any content (chat: the role), or null.</summary>
-    string? FirstChunk();
-    /// <summary>A chunk with new text.</summary>
-    string ContentChunk(string text);
-    /// <summary>The chunk that carries the finish reason (and any last text).</summary>
-    string FinishChunk(string text, string finishReason);
+    /// <summary>The chunk sent for a choice before any content (chat: the role), or null.</summary>
+    string? FirstChunk(int index);
+    /// <summary>A chunk with new text for choice <paramref name="index"/>.</summary>
+    string ContentChunk(int index, string text);
+    /// <summary>The chunk that carries a choice's finish reason (and any last text).</summary>
+    string FinishChunk(int index, string text, string finishReason);
     /// <summary>The usage chunk (empty choices).</summary>
     string UsageChunk(Usage usage);
-    /// <summary>The whole non-streaming response.</summary>
-    string Full(string text, string finishReason, Usage usage);
+    /// <summary>The whole non-streaming response; <paramref name="choices"/> are in index order.</summary>
+    string Full(IReadOnlyList<(string Text, string FinishReason)> choices, Usage usage);
 }

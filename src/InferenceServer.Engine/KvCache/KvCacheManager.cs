@@ -78,13 +78,15 @@ public sealed class KvCacheManager
 
     /// <summary>
     /// Admits <paramref name="sequence"/> (holding no blocks): reuses its cached prefix and allocates blocks for the
-    /// rest of its tokens. Returns the reused blocks, or null, changing nothing, when the blocks do not fit.
+    /// rest of its tokens, and for its pending forks (see <see cref="Fork"/>). Returns the reused blocks, or null,
+    /// changing nothing, when the blocks do not fit.
     /// </summary>
     public IReadOnlyList<BlockHit>? AllocateForAdmission(Sequence sequence)
     {
         var hits = FindCachedPrefix(sequence);
         int hitsInFreeQueue = hits.Count(id => _pool[id].RefCount == 0);
-        int rest = BlocksFor(sequence.NumTokens) - hits.Count;
+        int forkBlocks = sequence.PendingForks.Count * (sequence.NumTokens % BlockSize == 0 ? 0 : 1);
+        int rest = BlocksFor(sequence.NumTokens) - hits.Count + forkBlocks;
         if (rest > _pool.NumFreeBlocks - hitsInFreeQueue)
             return null;
         var reused = new BlockHit[hits.Count];
@@ -97,7 +99,27 @@ public sealed class KvCacheManager
         sequence.SetCachedTokens(hits.Count * BlockSize);
         bool ok = Allocate(sequence, sequence.NumUncomputedTokens);
         System.Diagnostics.Debug.Assert(ok);
+        foreach (var child in sequence.PendingForks)
+            Fork(sequence, child);
         return reused;
+    }
+
+    /// <summary>
+    /// Gives <paramref name="child"/> (same tokens, holding no blocks) the blocks of <paramref name="parent"/>: full
+    /// blocks are shared (reference count + 1); a partial last block is not shared but replaced by a new block of the
+    /// child's own, since each child appends different tokens to it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No block is free for the partial block.</exception>
+    public void Fork(Sequence parent, Sequence child)
+    {
+        int full = parent.NumTokens / BlockSize;
+        for (int i = 0; i < full; i++)
+        {
+            _pool.Acquire(parent.BlockTable[i]);
+            child.MutableBlockTable.Add(parent.BlockTable[i]);
+        }
+        if (parent.NumTokens % BlockSize != 0)
+            child.MutableBlockTable.Add(TakeFreeBlock().BlockId);
     }
 
     /// <summary>Cached blocks <paramref name="sequence"/>'s tokens start with, leaving at least one token to compute.</summary>

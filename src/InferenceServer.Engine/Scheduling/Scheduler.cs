@@ -7,11 +7,15 @@ namespace InferenceServer.Engine.Scheduling;
 /// <summary>
 /// Continuous-batching scheduler. One rule drives it: each step, computed tokens catch up with total tokens
 /// within the token budget — running sequences first (decode, or the next prefill chunk), then waiting ones in
-/// FIFO order while their prompt's blocks and a llama.cpp sequence slot are free. When a running sequence needs
+/// FIFO order while their prompt's blocks and llama.cpp sequence slots are free. When a running sequence needs
 /// a block and none is free, the most recently admitted running sequence is preempted (recomputed later);
 /// a step that preempts admits nobody. Same shape as vLLM's V1 scheduler.
 /// </summary>
-/// <remarks>Not thread-safe: owned by the engine thread.</remarks>
+/// <remarks>
+/// An n &gt; 1 request is one sequence that prefills the prompt plus n − 1 pending forks that reserve their slots and
+/// blocks at admission and join the running sequences when the prompt is computed (see <see cref="KvCacheManager.Fork"/>).
+/// Not thread-safe: owned by the engine thread.
+/// </remarks>
 public sealed class Scheduler
 {
     private readonly KvCacheManager _kv;
@@ -32,6 +36,7 @@ public sealed class Scheduler
         _maxBatchTokens = maxBatchTokens;
         _chunkedPrefill = chunkedPrefill;
         _time = time;
+        MaxSequences = maxSequences;
         _freeSlots = new Queue<int>(Enumerable.Range(0, maxSequences));
     }
 
@@ -39,27 +44,36 @@ public sealed class Scheduler
     public ModelInfo Model { get; }
     /// <summary>The KV-cache manager.</summary>
     public KvCacheManager KvCache => _kv;
+    /// <summary>llama.cpp sequence slots for running sequences.</summary>
+    public int MaxSequences { get; }
     /// <summary>Sequences waiting for admission (preempted ones included).</summary>
     public int NumWaiting => _waiting.Count;
-    /// <summary>Sequences holding blocks.</summary>
+    /// <summary>Sequences holding blocks and decoding.</summary>
     public int NumRunning => _running.Count;
     /// <summary>Preemptions since start.</summary>
     public long NumPreemptions { get; private set; }
-    /// <summary>Prompt tokens of all admitted requests since start.</summary>
+    /// <summary>Prompt tokens of all requests since start (a prompt shared by n choices counts once).</summary>
     public long NumPromptTokens { get; private set; }
-    /// <summary>Tokens sampled since start.</summary>
-    public long NumGeneratedTokens { get; private set; }
     /// <summary>Prompt tokens served from the prefix cache since start.</summary>
     public long NumCachedPromptTokens { get; private set; }
+    /// <summary>Tokens sampled since start.</summary>
+    public long NumGeneratedTokens { get; private set; }
     /// <summary>True while any sequence waits or runs.</summary>
     public bool HasWork => _waiting.Count > 0 || _running.Count > 0;
     /// <summary>Running sequences in admission order.</summary>
     public IReadOnlyList<Sequence> Running => _running;
+    /// <summary>Every sequence that holds blocks: running ones and the reserved forks of running ones.</summary>
+    public IEnumerable<Sequence> Holding => _running.Concat(_running.SelectMany(s => s.PendingForks));
 
-    /// <summary>Queues a new sequence at the back.</summary>
-    public void Add(Sequence sequence)
+    /// <summary>Queues a new sequence at the back, with the other choices of its request as pending forks.</summary>
+    public void Add(Sequence sequence, IReadOnlyList<Sequence>? forks = null)
     {
         _live.Add(sequence.SequenceId, sequence);
+        foreach (var child in forks ?? [])
+        {
+            _live.Add(child.SequenceId, child);
+            sequence.MutablePendingForks.Add(child);
+        }
         _waiting.AddLast(sequence);
         NumPromptTokens += sequence.NumPromptTokens;
     }
@@ -73,9 +87,8 @@ public sealed class Scheduler
         int budget = _maxBatchTokens;
         var scheduled = new List<ScheduledSequence>();
         var preemptedIds = new List<long>();
-        var released = new List<ReleasedSequence>();
         // Finished sequences not yet handed to the runner go first, so their slots are clean before reuse.
-        released.AddRange(_released);
+        var released = new List<ReleasedSequence>(_released);
         _released.Clear();
 
         for (int i = 0; i < _running.Count && budget > 0;)
@@ -106,7 +119,7 @@ public sealed class Scheduler
 
     private void AdmitWaiting(List<ScheduledSequence> scheduled, ref int budget)
     {
-        while (_waiting.First is { } node && budget > 0 && _freeSlots.Count > 0)
+        while (_waiting.First is { } node && budget > 0 && _freeSlots.Count >= 1 + node.Value.PendingForks.Count)
         {
             var seq = node.Value;
             if (!_chunkedPrefill && seq.NumUncomputedTokens > budget && scheduled.Count > 0)
@@ -116,6 +129,8 @@ public sealed class Scheduler
                 break;
             _waiting.RemoveFirst();
             seq.Admit(_freeSlots.Dequeue());
+            foreach (var child in seq.PendingForks)
+                child.Admit(_freeSlots.Dequeue());
             _running.Add(seq);
             if (seq.NumPreemptions == 0)
                 NumCachedPromptTokens += seq.NumCachedTokens;
@@ -133,24 +148,36 @@ public sealed class Scheduler
         for (int k = 0; k < numTokens; k++)
             tokens[k] = seq.TokenIds[start + k];
         bool sample = start + numTokens == seq.NumTokens;
-        return new ScheduledSequence(seq.SequenceId, seq.Slot, start, tokens, sample, seq.Sampling, hits ?? []);
+        var forks = sample ? seq.PendingForks.Select(c => new ForkedSequence(c.SequenceId, c.Slot, c.Sampling)).ToArray() : [];
+        return new ScheduledSequence(seq.SequenceId, seq.Slot, start, tokens, sample, seq.Sampling, hits ?? [], forks);
     }
 
     private void PreemptLast(List<ReleasedSequence> released)
     {
         var victim = _running[^1];
         _running.RemoveAt(_running.Count - 1);
-        released.Add(new ReleasedSequence(victim.SequenceId, victim.Slot, Finished: false));
-        _freeSlots.Enqueue(victim.Slot);
-        _kv.Free(victim);
+        // Forks that never ran give back their reservation; they are reserved again with their parent.
+        foreach (var child in victim.PendingForks)
+        {
+            ReleaseSlot(child, released, finished: false);
+            child.Unreserve();
+        }
+        ReleaseSlot(victim, released, finished: false);
         victim.Preempt();
         _waiting.AddFirst(victim);
         NumPreemptions++;
     }
 
+    private void ReleaseSlot(Sequence seq, List<ReleasedSequence> released, bool finished)
+    {
+        released.Add(new ReleasedSequence(seq.SequenceId, seq.Slot, finished));
+        _freeSlots.Enqueue(seq.Slot);
+        _kv.Free(seq);
+    }
+
     /// <summary>
-    /// Applies a step's results: advances computed tokens, appends sampled tokens, checks end-of-generation,
-    /// max_tokens and the context limit, and frees the blocks of sequences that finished.
+    /// Applies a step's results: advances computed tokens, starts forks, appends sampled tokens, checks
+    /// end-of-generation, max_tokens and the context limit, and frees the blocks of sequences that finished.
     /// </summary>
     public IReadOnlyList<StepResult> Update(SchedulerOutput output, RunnerOutput runnerOutput)
     {
@@ -159,6 +186,15 @@ public sealed class Scheduler
             var seq = _live[s.SequenceId];
             seq.AddComputedTokens(s.TokenIds.Count);
             _kv.CacheComputedBlocks(seq);
+            if (s.Forks.Count == 0)
+                continue;
+            // The prompt is computed: the forks now hold all of it (the runner copied the cells) and run on their own.
+            foreach (var child in seq.PendingForks)
+            {
+                child.AddComputedTokens(seq.NumComputedTokens);
+                _running.Add(child);
+            }
+            seq.MutablePendingForks.Clear();
         }
 
         var results = new List<StepResult>(runnerOutput.Sampled.Count);
@@ -175,13 +211,12 @@ public sealed class Scheduler
                 : null;
             if (end is { } status)
                 FinishRunning(seq, status);
-            results.Add(new StepResult(sequenceId, tokenId, eog, FinishReasons.FromStatus(seq.Status),
-                seq.NumPromptTokens, seq.NumOutputTokens, seq.NumCachedTokens));
+            results.Add(Result(seq, tokenId, eog));
         }
         return results;
     }
 
-    /// <summary>Ends every sequence of a step that the runner could not compute.</summary>
+    /// <summary>Ends every sequence of a step that the runner could not compute (forks included).</summary>
     public IReadOnlyList<StepResult> Fail(SchedulerOutput output, string error)
     {
         var results = new List<StepResult>();
@@ -189,44 +224,69 @@ public sealed class Scheduler
         {
             if (_live.GetValueOrDefault(s.SequenceId) is not { } seq)
                 continue;
-            FinishRunning(seq, SequenceStatus.FinishedError);
-            results.Add(new StepResult(seq.SequenceId, null, false, FinishReason.Error, seq.NumPromptTokens, seq.NumOutputTokens,
-                seq.NumCachedTokens, error));
+            results.AddRange(EndWithForks(seq, SequenceStatus.FinishedError, error));
         }
         return results;
     }
 
     /// <summary>
-    /// Cancels a live sequence: a waiting one leaves the queue, a running one frees its blocks at once.
-    /// Returns its last result, or null when it already ended.
+    /// Cancels a live sequence: a waiting one leaves the queue, a running one frees its blocks at once, and a
+    /// sequence whose forks have not started takes them along. Returns the last result of each sequence ended.
     /// </summary>
-    public StepResult? Abort(long sequenceId)
+    public IReadOnlyList<StepResult> Abort(long sequenceId)
     {
         if (_live.GetValueOrDefault(sequenceId) is not { } seq)
-            return null;
+            return [];
+        if (_running.SelectMany(r => r.PendingForks).Concat(_waiting.SelectMany(w => w.PendingForks))
+            .FirstOrDefault(c => c.SequenceId == sequenceId) is { } pendingChild)
+            return [AbortPendingFork(pendingChild)];
+        return EndWithForks(seq, SequenceStatus.FinishedAborted, null);
+    }
+
+    private List<StepResult> EndWithForks(Sequence seq, SequenceStatus status, string? error)
+    {
+        var results = new List<StepResult>();
+        foreach (var child in seq.PendingForks.ToArray())
+            results.Add(status == SequenceStatus.FinishedAborted ? AbortPendingFork(child) : EndPendingFork(child, status, error));
         if (seq.Status == SequenceStatus.Running)
-            FinishRunning(seq, SequenceStatus.FinishedAborted);
+            FinishRunning(seq, status);
         else
         {
             // A preempted sequence has no KV left but still owns a sampler in the runner.
             if (seq.Status == SequenceStatus.Preempted)
                 _released.Add(new ReleasedSequence(seq.SequenceId, -1, Finished: true));
             _waiting.Remove(seq);
-            _live.Remove(sequenceId);
-            seq.Finish(SequenceStatus.FinishedAborted);
+            _live.Remove(seq.SequenceId);
+            seq.Finish(status);
         }
-        return new StepResult(sequenceId, null, false, FinishReason.Abort, seq.NumPromptTokens, seq.NumOutputTokens, seq.NumCachedTokens);
+        results.Add(Result(seq, null, false, error));
+        return results;
+    }
+
+    private StepResult AbortPendingFork(Sequence child) => EndPendingFork(child, SequenceStatus.FinishedAborted, null);
+
+    private StepResult EndPendingFork(Sequence child, SequenceStatus status, string? error)
+    {
+        var parent = _live.Values.First(p => p.PendingForks.Contains(child));
+        parent.MutablePendingForks.Remove(child);
+        if (child.Status == SequenceStatus.Running)
+            ReleaseSlot(child, _released, finished: true);
+        _live.Remove(child.SequenceId);
+        child.Finish(status);
+        return Result(child, null, false, error);
     }
 
     private void FinishRunning(Sequence seq, SequenceStatus status)
     {
-        _released.Add(new ReleasedSequence(seq.SequenceId, seq.Slot, Finished: true));
-        _freeSlots.Enqueue(seq.Slot);
+        ReleaseSlot(seq, _released, finished: true);
         _running.Remove(seq);
         _live.Remove(seq.SequenceId);
-        _kv.Free(seq);
         seq.Finish(status);
     }
+
+    private static StepResult Result(Sequence seq, int? tokenId, bool eog, string? error = null) =>
+        new(seq.SequenceId, tokenId, eog, FinishReasons.FromStatus(seq.Status), seq.NumPromptTokens, seq.NumOutputTokens,
+            seq.NumCachedTokens, error, seq.ChoiceIndex);
 
     /// <summary>
     /// Takes the KV events since the last step (blocks cached or evicted, sequences that ended) for the runner to

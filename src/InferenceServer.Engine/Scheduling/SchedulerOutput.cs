@@ -9,9 +9,14 @@ namespace InferenceServer.Engine.Scheduling;
 /// </summary>
 /// <param name="Sample">True when this chunk ends the sequence's known tokens, so a new token is sampled from its last logits row.</param>
 /// <param name="Hits">Cached blocks to copy into the slot before computing (first step after admission only).</param>
+/// <param name="Forks">Sequences that start from this one's cells once this chunk is computed, each sampling its first
+/// token from this sequence's last logits row (n &gt; 1 requests).</param>
 public sealed record ScheduledSequence(
     long SequenceId, int Slot, int StartPosition, IReadOnlyList<int> TokenIds, bool Sample, SamplingParams Sampling,
-    IReadOnlyList<BlockHit> Hits);
+    IReadOnlyList<BlockHit> Hits, IReadOnlyList<ForkedSequence> Forks);
+
+/// <summary>A sequence forked from a scheduled one: it gets all of the parent's cells in <paramref name="Slot"/>.</summary>
+public readonly record struct ForkedSequence(long SequenceId, int Slot, SamplingParams Sampling);
 
 /// <summary>A sequence whose llama.cpp memory must be dropped; <paramref name="Finished"/> also ends its sampler.</summary>
 public readonly record struct ReleasedSequence(long SequenceId, int Slot, bool Finished);

@@ -17,8 +17,11 @@ public sealed class Sequence
 
     /// <summary>Creates a waiting sequence.</summary>
     /// <exception cref="ArgumentException">The prompt is empty.</exception>
-    public Sequence(long sequenceId, IReadOnlyList<int> promptTokenIds, SamplingParams sampling, DateTimeOffset arrivalTime)
+    /// <param name="choiceIndex">Which of a request's n choices this sequence produces (OpenAI <c>index</c>).</param>
+    public Sequence(long sequenceId, IReadOnlyList<int> promptTokenIds, SamplingParams sampling, DateTimeOffset arrivalTime,
+        int choiceIndex = 0)
     {
+        ChoiceIndex = choiceIndex;
         if (promptTokenIds.Count == 0)
             throw new ArgumentException("A sequence needs at least one prompt token.", nameof(promptTokenIds));
         SequenceId = sequenceId;
@@ -30,6 +33,15 @@ public sealed class Sequence
 
     /// <summary>Engine-wide unique id.</summary>
     public long SequenceId { get; }
+    /// <summary>Which of the request's choices this is (0 for the sequence that prefills the prompt).</summary>
+    public int ChoiceIndex { get; }
+    /// <summary>
+    /// The other choices of an n &gt; 1 request until they fork from this one: they hold slots and blocks from
+    /// admission on, and start decoding once this sequence has prefilled the prompt.
+    /// </summary>
+    public IReadOnlyList<Sequence> PendingForks => _pendingForks;
+    private readonly List<Sequence> _pendingForks = [];
+    internal List<Sequence> MutablePendingForks => _pendingForks;
     /// <summary>Sampling settings.</summary>
     public SamplingParams Sampling { get; }
     /// <summary>When the request reached the engine.</summary>
@@ -83,6 +95,14 @@ public sealed class Sequence
         Expect(Status is SequenceStatus.Waiting or SequenceStatus.Preempted, "admit");
         Status = SequenceStatus.Running;
         Slot = slot;
+    }
+
+    /// <summary>Running → Waiting for a fork child whose parent lost its reservation (it never ran).</summary>
+    internal void Unreserve()
+    {
+        Expect(Status == SequenceStatus.Running && NumComputedTokens == 0, "unreserve");
+        Status = SequenceStatus.Waiting;
+        Slot = -1;
     }
 
     /// <summary>Running → Preempted: KV is gone, everything will be recomputed.</summary>

@@ -9,7 +9,7 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
 
     private int[] Solo(int[] prompt, int maxTokens, float temperature = 0, uint seed = 0)
     {
-        var driver = new RealEngineDriver(fixture.Runner, numBlocks: 32, prefixCaching: false);
+        using var driver = new RealEngineDriver(fixture.Runner, numBlocks: 32, prefixCaching: false);
         var seq = driver.Add(prompt, maxTokens, temperature, seed);
         driver.RunToIdle();
         return RealEngineDriver.Output(seq);
@@ -33,7 +33,7 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
         var solo = texts.Select(t => Solo(Prompt(t), 24)).ToList();
 
         // 10 blocks of 4 tokens cannot hold four sequences of ~30 tokens: preemption must happen.
-        var driver = new RealEngineDriver(fixture.Runner, numBlocks: 10);
+        using var driver = new RealEngineDriver(fixture.Runner, numBlocks: 10);
         var seqs = texts.Select(t => driver.Add(Prompt(t), 24)).ToList();
         driver.RunToIdle();
 
@@ -41,8 +41,7 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
         Assert.Equal(solo, seqs.Select(RealEngineDriver.Output));
         Assert.Equal(10, driver.Kv.NumFreeBlocks);
         Assert.Equal(0, fixture.Runner.NumSamplers);
-        driver.ClearCache();
-    }
+            }
 
     [Fact]
     public void Seeded_sampling_is_reproducible_and_depends_on_the_seed()
@@ -62,7 +61,7 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
     public void Random_workload_keeps_llama_memory_and_block_tables_in_step(int seed)
     {
         var random = new Random(seed);
-        var driver = new RealEngineDriver(fixture.Runner, numBlocks: 24);
+        using var driver = new RealEngineDriver(fixture.Runner, numBlocks: 24);
         string[] words = ["the", "world", "people", "small", "house", "time", "dream", "river", "light"];
         for (int step = 0; step < 150; step++)
         {
@@ -85,8 +84,7 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
         for (int slot = 0; slot < 4; slot++)
             Assert.Equal((-1, -1), fixture.Runner.GetSlotPositions(slot));
         Assert.Equal(0, fixture.Runner.NumSamplers);
-        driver.ClearCache();
-    }
+            }
 
     [Fact]
     public void A_prompt_served_from_the_prefix_cache_decodes_the_same_tokens_as_a_fresh_one()
@@ -94,7 +92,7 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
         var prompt = Prompt("The people of the world like a small house by the river in the light of time");
         var fresh = Solo(prompt, 16);
 
-        var driver = new RealEngineDriver(fixture.Runner, numBlocks: 32);
+        using var driver = new RealEngineDriver(fixture.Runner, numBlocks: 32);
         var first = driver.Add(prompt, 16);
         driver.RunToIdle();
         var second = driver.Add(prompt, 16);
@@ -104,6 +102,23 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
         Assert.Equal((prompt.Length - 1) / 4 * 4, second.NumCachedTokens);
         Assert.Equal(fresh, RealEngineDriver.Output(first));
         Assert.Equal(fresh, RealEngineDriver.Output(second));
-        driver.ClearCache();
-    }
+            }
+
+    [Fact]
+    public void Forked_choices_share_the_prompt_cells_and_decode_like_a_solo_sequence()
+    {
+        var prompt = Prompt("Once upon a time there was a small house by the river");
+        var solo = Solo(prompt, 12);
+        var soloSeed41 = Solo(prompt, 12, temperature: 1, seed: 41);
+
+        using var driver = new RealEngineDriver(fixture.Runner, numBlocks: 32);
+        var greedy = driver.AddChoices(prompt, 12, n: 3);
+        var seeded = driver.AddChoices(prompt, 12, n: 3, temperature: 1, seed: 40);
+        driver.RunToIdle();
+
+        Assert.All(greedy, s => Assert.Equal(solo, RealEngineDriver.Output(s)));
+        Assert.Equal(3, seeded.Select(s => string.Join(',', RealEngineDriver.Output(s))).Distinct().Count());
+        Assert.Equal(soloSeed41, RealEngineDriver.Output(seeded[1]));
+        Assert.Equal(2 * prompt.Length, driver.Scheduler.NumPromptTokens);
+            }
 }

@@ -6,7 +6,7 @@ using InferenceServer.Engine.Sequences;
 namespace InferenceServer.LlamaSharp.Tests.Execution;
 
 /// <summary>Steps a scheduler over the real runner without threads, checking llama.cpp's memory against the books.</summary>
-public sealed class RealEngineDriver
+public sealed class RealEngineDriver : IDisposable
 {
     private readonly LlamaModelRunner _runner;
     // Drivers share one runner, whose samplers are keyed by sequence id: ids stay unique across drivers.
@@ -33,6 +33,17 @@ public sealed class RealEngineDriver
         All.Add(seq);
         Scheduler.Add(seq);
         return seq;
+    }
+
+    /// <summary>Adds an n-choice request: the first sequence plus n − 1 forks with seeds seed + i.</summary>
+    public List<Sequence> AddChoices(int[] prompt, int maxTokens, int n, float temperature = 0, uint seed = 0)
+    {
+        var seqs = Enumerable.Range(0, n).Select(i => new Sequence(Interlocked.Increment(ref _nextId), prompt,
+            new SamplingParams { MaxTokens = maxTokens, Temperature = temperature, Seed = seed + (uint)i, IgnoreEos = true },
+            DateTimeOffset.UtcNow, choiceIndex: i)).ToList();
+        All.AddRange(seqs);
+        Scheduler.Add(seqs[0], seqs.Skip(1).ToList());
+        return seqs;
     }
 
     public void Step()
@@ -65,6 +76,15 @@ public sealed class RealEngineDriver
         Kv.ResetPrefixCache();
         _runner.Apply(Scheduler.TakeKvEvents());
         Assert.Empty(_runner.CachedCells);
+    }
+
+    /// <summary>Ends whatever is still live and empties the cache, even when a test failed half-way.</summary>
+    public void Dispose()
+    {
+        foreach (var seq in All.Where(s => !s.IsFinished))
+            Scheduler.Abort(seq.SequenceId);
+        Kv.ResetPrefixCache();
+        _runner.Apply(Scheduler.TakeKvEvents());
     }
 
     /// <summary>llama.cpp holds positions 0…computed−1 for each running sequence's slot, and nothing for free slots.</summary>
