@@ -2,6 +2,7 @@ using System.Text.Json;
 using InferenceServer.Api.Contracts;
 using InferenceServer.Api.Endpoints;
 using InferenceServer.Api.Generation;
+using InferenceServer.Api.Options;
 using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
 using InferenceServer.LlamaSharp;
@@ -27,6 +28,9 @@ builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Secti
     .Validate(o => string.IsNullOrWhiteSpace(o.Path) || File.Exists(o.Path),
         $"Model:Path names no file (working directory: {Environment.CurrentDirectory}).")
     .ValidateOnStart();
+builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel.Limits.MaxRequestBodySize =
+    context.Configuration.GetSection(ServerOptions.SectionName).Get<ServerOptions>()?.MaxRequestBodyBytes ?? new ServerOptions().MaxRequestBodyBytes);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<LlamaModelHost>();
 builder.Services.AddSingleton<IModelRunnerFactory, LlamaModelRunnerFactory>();
@@ -40,8 +44,12 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Wire);
 });
 builder.Services.AddEndpointsApiExplorer();
-builder.Services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "InferenceServer", Version = "v1",
-    Description = "OpenAI-compatible chat completions and completions over a continuous-batching llama.cpp engine." }));
+builder.Services.AddSwaggerGen(o =>
+{
+    o.SwaggerDoc("v1", new() { Title = "InferenceServer", Version = "v1",
+        Description = "OpenAI-compatible chat completions and completions over a continuous-batching llama.cpp engine." });
+    o.OperationFilter<RequestBodyDocumentation>();
+});
 
 var app = builder.Build();
 
@@ -52,6 +60,7 @@ app.UseExceptionHandler(error => error.Run(async http =>
     await http.Response.WriteAsync(ApiErrors.Serialize(new ErrorDetail(
         "The server had an error while processing your request.", "server_error", null, null)));
 }));
+app.UseStatusCodePages(context => ApiErrors.WriteStatusCodeBodyAsync(context.HttpContext));
 app.UseSwagger();
 app.UseSwaggerUI();
 

@@ -57,12 +57,12 @@ public sealed class EngineClient
         if (model is null)
             throw new EngineRejectedException(RejectionReason.NotReady, "The model is still loading.");
         ArgumentOutOfRangeException.ThrowIfLessThan(sampling.MaxTokens, 1);
-        int total = promptTokenIds.Count + sampling.MaxTokens;
+        long total = (long)promptTokenIds.Count + sampling.MaxTokens;
         if (total > model.MaxModelLength)
             throw new EngineRejectedException(RejectionReason.ContextLengthExceeded,
                 $"This model's maximum context length is {model.MaxModelLength} tokens. However, you requested {total} tokens " +
-                $"({promptTokenIds.Count} in the messages, {sampling.MaxTokens} in the completion). " +
-                "Please reduce the length of the messages or completion.");
+                $"({promptTokenIds.Count} in the prompt, {sampling.MaxTokens} in the completion). " +
+                "Please reduce the length of the prompt or completion.");
         if (_stats.NumWaiting + Volatile.Read(ref _numInInbox) >= _options.MaxWaiting)
             throw new EngineRejectedException(RejectionReason.QueueFull, "Too many requests are waiting; retry shortly.");
 

@@ -53,8 +53,8 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
 
         var p = LLamaContextParams.Default();
         p.n_ctx = (uint)kvTokens;
-        // Without chunked prefill a whole prompt goes into one decode call.
-        p.n_batch = (uint)(options.ChunkedPrefill ? options.MaxBatchTokens : Math.Max(options.MaxBatchTokens, maxModelLength));
+        // Without chunked prefill a whole prompt goes into one decode call next to the step's decode tokens.
+        p.n_batch = (uint)(options.ChunkedPrefill ? options.MaxBatchTokens : options.MaxBatchTokens + maxModelLength);
         p.n_ubatch = Math.Min(512u, p.n_batch);
         // Sequence ids above the running slots hold prefix-cache cells (see LlamaModelRunner).
         int holders = options.PrefixCaching ? (int)NativeApi.llama_max_parallel_sequences() - options.MaxSequences : 0;
@@ -74,6 +74,10 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
             ? LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED
             : LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
         var context = model.CreateContext(p);
+        if (context.IsInvalid)
+            throw new InvalidOperationException(
+                $"llama.cpp could not create a context of {kvTokens} KV tokens for {options.MaxSequences + holders} sequences " +
+                "(out of memory?). Lower Engine:NumBlocks or Engine:BlockSize.");
 
         var eog = new HashSet<int>();
         for (int t = 0; t < _host.Tokenizer.VocabSize; t++)

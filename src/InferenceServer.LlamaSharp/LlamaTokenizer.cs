@@ -18,7 +18,11 @@ public sealed class LlamaTokenizer
         VocabSize = model.Vocab.Count;
         _pieces = new byte[VocabSize][];
         AddBos = model.Vocab.ShouldAddBOS;
+        MaxTokenBytes = Enumerable.Range(0, VocabSize).Max(t => TokenBytes(t).Length);
     }
+
+    /// <summary>Length in bytes of the longest token piece (a text of B bytes has at least B / MaxTokenBytes tokens).</summary>
+    public int MaxTokenBytes { get; }
 
     /// <summary>Vocabulary size in tokens.</summary>
     public int VocabSize { get; }

@@ -50,6 +50,12 @@ public sealed class ErrorTests(DemoServerFixture fixture)
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"logit_bias\":{\"abc\":1}}", "logit_bias", "invalid_value")]
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"logit_bias\":{\"99999999\":1}}", "logit_bias", "invalid_value")]
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"n\":100}", "n", "invalid_value")]
+    [InlineData("{\"model\":\"\",\"messages\":" + User + "}", "model", "missing_required_parameter")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"\\ud800\"}]}", "messages[0].content", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"a\\u0000b\"}]}", "messages[0].content", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"logit_bias\":{\"5\":\"x\"}}", "logit_bias", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"stream_options\":{\"include_usage\":1}}", "stream_options.include_usage", "invalid_type")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"max_tokens\":2147483647}", "messages", "context_length_exceeded")]
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"n\":0}", "n", "invalid_value")]
     public async Task Bad_chat_requests_get_400_naming_the_parameter(string body, string? param, string code)
     {
@@ -63,6 +69,9 @@ public sealed class ErrorTests(DemoServerFixture fixture)
     [InlineData("{\"model\":\"" + Model + "\",\"prompt\":42}", "prompt")]
     [InlineData("{\"model\":\"" + Model + "\",\"prompt\":\"\"}", "prompt")]
     [InlineData("{\"model\":\"" + Model + "\",\"prompt\":\"hi\",\"top_p\":-1}", "top_p")]
+    [InlineData("{\"model\":\"" + Model + "\",\"prompt\":[1,-2]}", "prompt")]
+    [InlineData("{\"model\":\"" + Model + "\",\"prompt\":[1,99999999]}", "prompt")]
+    [InlineData("{\"model\":\"" + Model + "\",\"prompt\":\"\\udc00x\"}", "prompt")]
     public async Task Bad_completion_requests_get_400_naming_the_parameter(string body, string param)
     {
         using var response = await Server.PostJsonAsync("v1/completions", body);
@@ -113,5 +122,68 @@ public sealed class ErrorTests(DemoServerFixture fixture)
             some_future_field = new { nested = true }, user = "abc", logprobs = false,
         });
         Assert.Equal(2, (int)ok["usage"]!["completion_tokens"]!);
+    }
+
+    [Fact]
+    public async Task Oversized_lists_are_refused_quickly_instead_of_parsed_for_minutes()
+    {
+        var bias = Enumerable.Range(0, 5000).ToDictionary(i => i.ToString(), _ => 1);
+        var started = DateTime.UtcNow;
+        using var tooManyBiases = await Server.PostAsync("v1/completions", new { model = Model, prompt = "hi", logit_bias = bias });
+        await AssertError(tooManyBiases, HttpStatusCode.BadRequest, "logit_bias");
+
+        var messages = Enumerable.Repeat(new { role = "user", content = "x" }, 20_000).ToArray();
+        using var tooManyMessages = await Server.PostAsync("v1/chat/completions", new { model = Model, messages });
+        await AssertError(tooManyMessages, HttpStatusCode.BadRequest, "messages");
+
+        var fitsNoContext = Enumerable.Repeat(new { role = "user", content = "x" }, 5_000).ToArray();
+        using var overContext = await Server.PostAsync("v1/chat/completions", new { model = Model, messages = fitsNoContext });
+        await AssertError(overContext, HttpStatusCode.BadRequest, "messages", "context_length_exceeded");
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_413_and_unknown_routes_and_methods_get_error_json()
+    {
+        string huge = new('a', 9 << 20);
+        // Expect: 100-continue lets the server refuse before the client has sent 9 MiB (as curl does for large bodies).
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/completions")
+        {
+            Content = new StringContent("{\"model\":\"" + Model + "\",\"prompt\":\"" + huge + "\"}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.ExpectContinue = true;
+        using var tooBig = await Server.Http.SendAsync(request);
+        await AssertError(tooBig, HttpStatusCode.RequestEntityTooLarge, null, "request_too_large");
+
+        using var wrongMethod = await Server.Http.GetAsync("v1/chat/completions");
+        await AssertError(wrongMethod, HttpStatusCode.MethodNotAllowed, null);
+        using var unknown = await Server.Http.GetAsync("v1/nothing-here");
+        await AssertError(unknown, HttpStatusCode.NotFound, null);
+    }
+
+    [Fact]
+    public async Task Plain_curl_form_content_type_and_token_id_prompts_are_served()
+    {
+        using var form = await Server.Http.PostAsync("v1/completions",
+            new StringContent("{\"model\":\"" + Model + "\",\"prompt\":\"hi\",\"max_tokens\":2}", System.Text.Encoding.UTF8,
+                "application/x-www-form-urlencoded"));
+        Assert.Equal(HttpStatusCode.OK, form.StatusCode);
+
+        using var ids = await Server.PostAsync("v1/completions", new { model = Model, prompt = new[] { 1, 500, 600, 700 }, max_tokens = 2 });
+        var body = JsonNode.Parse(await ids.Content.ReadAsStringAsync())!;
+        Assert.Equal(4, (int)body["usage"]!["prompt_tokens"]!);
+    }
+
+    [Fact]
+    public async Task A_vanishingly_small_temperature_is_greedy_not_garbage()
+    {
+        async Task<string> Text(double temperature)
+        {
+            using var r = await Server.PostAsync("v1/completions", new { model = Model, prompt = "The people", max_tokens = 8, temperature });
+            return (string)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["choices"]![0]!["text"]!;
+        }
+        string greedy = await Text(0);
+        Assert.Equal(greedy, await Text(1e-40));
+        Assert.Equal(greedy, await Text(1e-6));
     }
 }

@@ -88,18 +88,23 @@ public class SchedulerTests
     }
 
     [Fact]
-    public void Without_chunking_a_prompt_waits_for_a_step_it_can_have_whole()
+    public void Without_chunking_one_prompt_per_step_goes_in_whole_beside_the_decodes()
     {
         var h = new SchedulerHarness(numBlocks: 16, blockSize: 4, maxBatchTokens: 4, chunkedPrefill: false);
         var a = h.Add(promptLength: 2, maxTokens: 5);
         h.Step();
         var b = h.Add(promptLength: 10, maxTokens: 1);
+        var c = h.Add(promptLength: 6, maxTokens: 1);
 
         var step = h.Step();
-        Assert.Equal([a.SequenceId], step.Scheduled.Select(s => s.SequenceId));
+
+        Assert.Equal([a.SequenceId, b.SequenceId], step.Scheduled.Select(s => s.SequenceId));
+        Assert.Equal([1, 10], step.Scheduled.Select(s => s.TokenIds.Count));
+        Assert.Equal(11, step.NumScheduledTokens);
+        Assert.Equal(SequenceStatus.Waiting, c.Status);     // a second oversized prompt waits for the next step
         h.RunToIdle();
         Assert.Equal(SequenceStatus.FinishedLength, b.Status);
-        Assert.Contains(10, h.Runner.BatchSizes);
+        Assert.Equal(SequenceStatus.FinishedLength, c.Status);
     }
 
     [Fact]

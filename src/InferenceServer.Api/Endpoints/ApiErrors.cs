@@ -24,6 +24,11 @@ public static class ApiErrors
             throw ApiException.BadRequest(
                 $"We could not parse the JSON body of your request: {ex.Message} The OpenAI API expects a JSON payload.", null, "invalid_json");
         }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new ApiException(StatusCodes.Status413PayloadTooLarge, new ErrorDetail(
+                "The request body is larger than this server accepts (Server:MaxRequestBodyBytes).", "invalid_request_error", null, "request_too_large"));
+        }
     }
 
     /// <summary>The error as an <c>application/json</c> result with its status code (and Retry-After on 429).</summary>
@@ -32,6 +37,23 @@ public static class ApiErrors
         if (ex.StatusCode == StatusCodes.Status429TooManyRequests)
             http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString();
         return Results.Text(Serialize(ex.Error), "application/json", Encoding.UTF8, ex.StatusCode);
+    }
+
+    /// <summary>
+    /// Writes an OpenAI error body for a 4xx/5xx response that has none (unknown path 404, wrong method 405, …), so a
+    /// client always gets the same error shape.
+    /// </summary>
+    public static async Task WriteStatusCodeBodyAsync(HttpContext http)
+    {
+        int status = http.Response.StatusCode;
+        string message = status switch
+        {
+            StatusCodes.Status404NotFound => $"Unknown request URL: {http.Request.Method} {http.Request.Path}.",
+            StatusCodes.Status405MethodNotAllowed => $"Method {http.Request.Method} is not allowed for {http.Request.Path}.",
+            _ => $"The request failed with status {status}.",
+        };
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(Serialize(new ErrorDetail(message, status >= 500 ? "server_error" : "invalid_request_error", null, null)));
     }
 
     /// <summary>The JSON text <c>{"error":{…}}</c>.</summary>

@@ -15,4 +15,8 @@ namespace InferenceServer.Api.Generation;
 /// <param name="N">Number of choices (OpenAI <c>n</c>).</param>
 public sealed record GenerationRequest(
     string Model, IReadOnlyList<ChatMessage>? Messages, string? Prompt, SamplingParams Sampling, int? MaxTokens,
-    IReadOnlyList<string> Stop, bool Stream, bool IncludeUsage, int N = 1);
+    IReadOnlyList<string> Stop, bool Stream, bool IncludeUsage, int N = 1)
+{
+    /// <summary>A completions prompt given as token ids instead of text.</summary>
+    public IReadOnlyList<int>? PromptTokenIds { get; init; }
+}

@@ -17,6 +17,12 @@ public static class GenerationRequestParser
     /// <summary>Maximum number of stop strings (OpenAI's limit).</summary>
     public const int MaxStopStrings = 4;
 
+    /// <summary>Most <c>logit_bias</c> entries accepted.</summary>
+    public const int MaxLogitBiasEntries = 1024;
+
+    /// <summary>Most chat messages accepted (each costs tokens, so a longer list cannot fit any context anyway).</summary>
+    public const int MaxMessages = 16384;
+
     /// <summary>Parses a <c>POST /v1/chat/completions</c> body.</summary>
     public static GenerationRequest ParseChat(JsonDocument body)
     {
@@ -32,17 +38,25 @@ public static class GenerationRequestParser
     {
         var root = RequireObject(body);
         var r = new JsonFieldReader(root);
-        string prompt = r.Get("prompt") switch
+        var (prompt, promptTokens) = r.Get("prompt") switch
         {
             null => throw ApiException.BadRequest("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter"),
-            { ValueKind: JsonValueKind.String } v => v.GetString()!,
-            { ValueKind: JsonValueKind.Array } v when v.GetArrayLength() == 1 && v[0].ValueKind == JsonValueKind.String => v[0].GetString()!,
-            { } v => throw JsonFieldReader.WrongType("prompt", "a string", v),
+            { ValueKind: JsonValueKind.String } v => (JsonFieldReader.Text(v, "prompt"), null),
+            { ValueKind: JsonValueKind.Array } v when v.GetArrayLength() == 1 && v[0].ValueKind == JsonValueKind.String =>
+                (JsonFieldReader.Text(v[0], "prompt"), null),
+            { ValueKind: JsonValueKind.Array } v when v.GetArrayLength() > 0 && v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number) =>
+                ((string?)null, TokenIds(v)),
+            { } v => throw JsonFieldReader.WrongType("prompt", "a string or an array of token ids", v),
         };
-        if (prompt.Length == 0)
+        if (prompt is { Length: 0 })
             throw ApiException.BadRequest("'prompt' must not be empty.", "prompt", "invalid_value");
-        return ParseCommon(r, messages: null, prompt, r.Integer("max_tokens", 1, int.MaxValue));
+        return ParseCommon(r, messages: null, prompt, r.Integer("max_tokens", 1, int.MaxValue)) with { PromptTokenIds = promptTokens };
     }
+
+    private static int[] TokenIds(JsonElement array) => array.EnumerateArray()
+        .Select(e => e.TryGetInt32(out int id) && id >= 0 ? id
+            : throw ApiException.BadRequest("'prompt' token ids must be non-negative integers.", "prompt", "invalid_value"))
+        .ToArray();
 
     private static JsonElement RequireObject(JsonDocument body) =>
         body.RootElement.ValueKind == JsonValueKind.Object ? body.RootElement
@@ -50,7 +64,7 @@ public static class GenerationRequestParser
 
     private static GenerationRequest ParseCommon(JsonFieldReader r, IReadOnlyList<ChatMessage>? messages, string? prompt, long? maxTokens)
     {
-        string model = r.String("model") ?? throw ApiException.BadRequest(
+        string model = r.String("model") is { Length: > 0 } m ? m : throw ApiException.BadRequest(
             "Missing required parameter: 'model'.", "model", "missing_required_parameter");
         int n = (int)(r.Integer("n", 1, int.MaxValue) ?? 1);
         bool stream = r.Bool("stream") ?? false;
@@ -59,7 +73,7 @@ public static class GenerationRequestParser
         {
             if (so.ValueKind != JsonValueKind.Object)
                 throw JsonFieldReader.WrongType("stream_options", "an object", so);
-            includeUsage = new JsonFieldReader(so).Bool("include_usage") ?? false;
+            includeUsage = ReadNested(() => new JsonFieldReader(so).Bool("include_usage"), "stream_options", "include_usage") ?? false;
         }
         var sampling = new SamplingParams
         {
@@ -85,6 +99,8 @@ public static class GenerationRequestParser
             throw JsonFieldReader.WrongType("messages", "an array", arr);
         if (arr.GetArrayLength() == 0)
             throw ApiException.BadRequest("'messages' must contain at least one message.", "messages", "empty_array");
+        if (arr.GetArrayLength() > MaxMessages)
+            throw ApiException.BadRequest($"'messages' may hold at most {MaxMessages} messages.", "messages", "invalid_value");
         var list = new List<ChatMessage>();
         int i = 0;
         foreach (var m in arr.EnumerateArray())
@@ -99,7 +115,11 @@ public static class GenerationRequestParser
                 throw ApiException.BadRequest(
                     $"Invalid value: '{role}'. Supported values are: 'system', 'developer', 'user', 'assistant', and 'tool'.",
                     $"{at}.role", "invalid_value");
-            list.Add(new ChatMessage(role, ParseContent(mr.Get("content"), role, $"{at}.content")));
+            string content = ParseContent(mr.Get("content"), role, $"{at}.content");
+            // The chat template is applied through C strings: a NUL would silently cut the message short.
+            if (content.Contains('\0'))
+                throw ApiException.BadRequest($"Invalid '{at}.content': NUL characters are not allowed.", $"{at}.content", "invalid_value");
+            list.Add(new ChatMessage(role, content));
         }
         return list;
     }
@@ -113,7 +133,7 @@ public static class GenerationRequestParser
             case null:
                 throw ApiException.BadRequest($"Missing required parameter: '{param}'.", param, "missing_required_parameter");
             case { ValueKind: JsonValueKind.String } s:
-                return s.GetString()!;
+                return JsonFieldReader.Text(s, param);
             case { ValueKind: JsonValueKind.Array } parts:
                 var text = new StringBuilder();
                 int j = 0;
@@ -144,10 +164,14 @@ public static class GenerationRequestParser
             throw JsonFieldReader.WrongType("logit_bias", "an object", obj);
         foreach (var p in obj.EnumerateObject())
         {
+            if (bias.Count == MaxLogitBiasEntries)
+                throw ApiException.BadRequest($"'logit_bias' may hold at most {MaxLogitBiasEntries} entries.", "logit_bias", "invalid_value");
             if (!int.TryParse(p.Name, out int token) || token < 0)
                 throw ApiException.BadRequest($"Invalid key in 'logit_bias': '{p.Name}' is not a token id.", "logit_bias", "invalid_value");
-            double value = new JsonFieldReader(obj).Number(p.Name, -100, 100) ?? 0;
-            bias[token] = (float)value;
+            if (p.Value.ValueKind != JsonValueKind.Number || p.Value.GetDouble() is < -100 or > 100)
+                throw ApiException.BadRequest($"Invalid value in 'logit_bias' for token {token}: expected a number from -100 to 100.",
+                    "logit_bias", "invalid_value");
+            bias[token] = (float)p.Value.GetDouble();
         }
         return bias;
     }
@@ -159,7 +183,7 @@ public static class GenerationRequestParser
             case null:
                 return [];
             case { ValueKind: JsonValueKind.String } s:
-                return s.GetString() is { Length: > 0 } one ? [one] : [];
+                return JsonFieldReader.Text(s, "stop") is { Length: > 0 } one ? [one] : [];
             case { ValueKind: JsonValueKind.Array } arr:
                 if (arr.GetArrayLength() > MaxStopStrings)
                     throw ApiException.BadRequest($"'stop' may hold at most {MaxStopStrings} strings.", "stop", "invalid_value");
@@ -168,7 +192,7 @@ public static class GenerationRequestParser
                 {
                     if (e.ValueKind != JsonValueKind.String)
                         throw JsonFieldReader.WrongType("stop", "a string or an array of strings", e);
-                    if (e.GetString() is { Length: > 0 } text)
+                    if (JsonFieldReader.Text(e, "stop") is { Length: > 0 } text)
                         list.Add(text);
                 }
                 return list;

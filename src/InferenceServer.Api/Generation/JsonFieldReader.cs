@@ -12,8 +12,21 @@ internal readonly struct JsonFieldReader(JsonElement root)
         root.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
 
     public string? String(string name) => Get(name) is { } v
-        ? v.ValueKind == JsonValueKind.String ? v.GetString() : throw WrongType(name, "a string", v)
+        ? v.ValueKind == JsonValueKind.String ? Text(v, name) : throw WrongType(name, "a string", v)
         : null;
+
+    /// <summary>The string value of <paramref name="value"/>; 400 when it is not valid Unicode (a lone surrogate escape).</summary>
+    public static string Text(JsonElement value, string param)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw ApiException.BadRequest($"Invalid '{param}': the string is not valid Unicode.", param, "invalid_value");
+        }
+    }
 
     public bool? Bool(string name) => Get(name) is { } v
         ? v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : throw WrongType(name, "a boolean", v)

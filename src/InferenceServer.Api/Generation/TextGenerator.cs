@@ -21,17 +21,21 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
         if (request.N > maxN)
             throw ApiException.BadRequest($"n = {request.N} is more than this server allows ({maxN}).", "n", "invalid_value");
         var tokenizer = model.Tokenizer;
-        int[] prompt = request.Messages is { } messages
-            ? tokenizer.Tokenize(model.Chat.Format(messages), parseSpecial: true)
-            : tokenizer.Tokenize(request.Prompt!, parseSpecial: false);
         string promptParam = request.Messages is null ? "prompt" : "messages";
+        int maxModelLength = engine.Model?.MaxModelLength ?? throw ErrorMapping.NotReady();
+        int[] prompt = request switch
+        {
+            { Messages: { } messages } => TokenizeChat(messages, maxModelLength),
+            { PromptTokenIds: { } ids } => ids.All(id => id < tokenizer.VocabSize) ? [.. ids]
+                : throw ApiException.BadRequest($"'prompt' holds a token id outside the vocabulary of {tokenizer.VocabSize}.", "prompt", "invalid_value"),
+            _ => TokenizeText(request.Prompt!, parseSpecial: false, maxModelLength, "prompt"),
+        };
         if (prompt.Length == 0)
             throw ApiException.BadRequest("The prompt is empty after tokenization.", promptParam);
         foreach (int token in request.Sampling.LogitBias.Keys)
             if (token >= tokenizer.VocabSize)
                 throw ApiException.BadRequest($"Invalid key in 'logit_bias': token id {token} is outside the vocabulary of {tokenizer.VocabSize}.", "logit_bias", "invalid_value");
 
-        int maxModelLength = engine.Model?.MaxModelLength ?? throw ErrorMapping.NotReady();
         int maxTokens = request.MaxTokens ?? Math.Max(1, maxModelLength - prompt.Length);
         try
         {
@@ -42,6 +46,28 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
             throw ErrorMapping.FromRejection(ex, promptParam);
         }
     }
+
+    private int[] TokenizeChat(IReadOnlyList<ChatMessage> messages, int maxModelLength)
+    {
+        // Every message costs at least one token, so more messages than the context cannot fit: refuse them before
+        // spending time on the template.
+        if (messages.Count > maxModelLength)
+            throw TooLong(messages.Count, maxModelLength, "messages");
+        return TokenizeText(model.Chat.Format(messages), parseSpecial: true, maxModelLength, "messages");
+    }
+
+    private int[] TokenizeText(string text, bool parseSpecial, int maxModelLength, string param)
+    {
+        // No token is longer than the vocabulary's longest piece, so longer text is over the limit for sure.
+        long minTokens = System.Text.Encoding.UTF8.GetByteCount(text) / Math.Max(1, model.Tokenizer.MaxTokenBytes);
+        if (minTokens > maxModelLength)
+            throw TooLong(minTokens, maxModelLength, param);
+        return model.Tokenizer.Tokenize(text, parseSpecial);
+    }
+
+    private static ApiException TooLong(long atLeast, int maxModelLength, string param) => ApiException.BadRequest(
+        $"This model's maximum context length is {maxModelLength} tokens; the {param} alone need at least {atLeast}.",
+        param, "context_length_exceeded");
 
     /// <summary>Reads the text of every choice of a started generation. Cancelling aborts the request.</summary>
     /// <exception cref="GenerationFailedException">The engine failed the request.</exception>

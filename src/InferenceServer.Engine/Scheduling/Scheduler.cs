@@ -114,15 +114,19 @@ public sealed class Scheduler
             AdmitWaiting(scheduled, ref budget);
 
         var (cached, evicted) = _kv.TakeEvents();
-        return new SchedulerOutput(new KvEvents(evicted, cached, released), scheduled, _maxBatchTokens - budget, preemptedIds);
+        return new SchedulerOutput(new KvEvents(evicted, cached, released), scheduled, scheduled.Sum(s => s.TokenIds.Count), preemptedIds);
     }
 
     private void AdmitWaiting(List<ScheduledSequence> scheduled, ref int budget)
     {
-        while (_waiting.First is { } node && budget > 0 && _freeSlots.Count >= 1 + node.Value.PendingForks.Count)
+        bool admitted = false;
+        while (_waiting.First is { } node && (budget > 0 || !_chunkedPrefill && !admitted)
+               && _freeSlots.Count >= 1 + node.Value.PendingForks.Count)
         {
             var seq = node.Value;
-            if (!_chunkedPrefill && seq.NumUncomputedTokens > budget && scheduled.Count > 0)
+            // Without chunking a prompt goes in whole: one per step may overrun the budget, so a long prompt is
+            // never starved by running decodes (it stalls them for one step instead — what chunking avoids).
+            if (!_chunkedPrefill && seq.NumUncomputedTokens > budget && admitted)
                 break;
             // Admit only when blocks for the whole remaining prompt are free (FIFO: nobody jumps the queue).
             if (_kv.AllocateForAdmission(seq) is not { } hits)
@@ -138,6 +142,7 @@ public sealed class Scheduler
             int n = _chunkedPrefill ? Math.Min(remaining, budget) : remaining;
             scheduled.Add(Plan(seq, n, hits));
             budget -= n;
+            admitted = true;
         }
     }
 

@@ -27,6 +27,9 @@ public sealed record SamplingParams
     /// <summary>Keep generating past end-of-generation tokens (vLLM/llama.cpp <c>ignore_eos</c>), for benchmarks.</summary>
     public bool IgnoreEos { get; init; }
 
-    /// <summary>True when the choice is deterministic (greedy).</summary>
-    public bool IsGreedy => Temperature <= 0f;
+    /// <summary>
+    /// True when the choice is deterministic (greedy): temperature below 1e-5, as in vLLM, since dividing logits by a
+    /// smaller temperature overflows to infinities rather than sharpening the distribution.
+    /// </summary>
+    public bool IsGreedy => Temperature < 1e-5f;
 }

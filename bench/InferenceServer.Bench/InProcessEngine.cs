@@ -1,0 +1,53 @@
+using InferenceServer.Engine;
+using InferenceServer.LlamaSharp;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace InferenceServer.Bench;
+
+/// <summary>This server's engine in-process, without HTTP: the same EngineLoop, scheduler and llama.cpp runner.</summary>
+internal sealed class InProcessEngine : IAsyncDisposable
+{
+    private readonly EngineLoop _loop;
+    private readonly LlamaModelHost _host;
+
+    private InProcessEngine(EngineLoop loop, EngineClient client, LlamaModelHost host)
+    {
+        _loop = loop;
+        Client = client;
+        _host = host;
+    }
+
+    public EngineClient Client { get; }
+    public LlamaModelHost Host => _host;
+
+    public static async Task<InProcessEngine> StartAsync(string modelPath, EngineOptions options)
+    {
+        var modelOptions = Options.Create(new ModelOptions { Path = modelPath });
+        var host = new LlamaModelHost(modelOptions);
+        var engineOptions = Options.Create(options);
+        var client = new EngineClient(engineOptions, TimeProvider.System);
+        var factory = new LlamaModelRunnerFactory(host, modelOptions, NullLoggerFactory.Instance);
+        var loop = new EngineLoop(client, factory, engineOptions, TimeProvider.System, new NoLifetime(), NullLogger<EngineLoop>.Instance);
+        await loop.StartAsync(CancellationToken.None);
+        while (!client.IsReady)
+            await Task.Delay(10);
+        return new InProcessEngine(loop, client, host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _loop.StopAsync(CancellationToken.None);
+        _loop.Dispose();
+        _host.Dispose();
+    }
+
+    private sealed class NoLifetime : IHostApplicationLifetime
+    {
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+        public CancellationToken ApplicationStopping => CancellationToken.None;
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+        public void StopApplication() { }
+    }
+}

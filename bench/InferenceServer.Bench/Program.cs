@@ -1,0 +1,33 @@
+using InferenceServer.Bench;
+
+// InferenceServer benchmarks. Every command prints markdown; numbers are measured side by side in one run.
+InferenceServer.LlamaSharp.LlamaNativeSetup.Configure(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+var cli = new Cli(args);
+switch (args.FirstOrDefault())
+{
+    case "generate-model":
+        GenerateModel.Run(cli);
+        break;
+    case "kv-layout":
+        KvLayoutBench.Run(cli);
+        break;
+    case "chunked-prefill":
+        await ChunkedPrefillBench.RunAsync(cli);
+        break;
+    case "kv-memory":
+        await KvMemoryBench.RunAsync(cli);
+        break;
+    case "kv-memory-child":
+        KvMemoryBench.RunChild(cli);
+        break;
+    default:
+        Console.WriteLine("""
+            usage: InferenceServer.Bench <command> [--option value]...
+              generate-model  --preset tiny|small|base [--type f16|q8_0|q4_k_m] [--seed N] [--out PATH]
+              kv-layout       [--preset small] [--sequences 16] [--tokens 256,1024] [--threads 2] [--steps 16]
+              chunked-prefill [--preset small] [--streams 4] [--batch-tokens 512,256,128] [--threads 2]
+              kv-memory       [--preset small] [--tokens 4096]
+            """);
+        return args.Length == 0 ? 0 : 2;
+}
+return 0;
