@@ -31,6 +31,7 @@ public sealed class LlamaTokenizer
     public bool AddBos { get; }
 
     /// <summary>Tokenizes UTF-8 text, adding BOS when the model wants it.</summary>
+    /// <param name="text">UTF-8 text.</param>
     /// <param name="parseSpecial">Turn special-token text (e.g. <c>&lt;|im_start|&gt;</c>) into its token; on for chat templates.</param>
     public int[] Tokenize(string text, bool parseSpecial)
     {

@@ -23,6 +23,8 @@ public sealed class KvCacheManager
     private readonly List<int> _evicted = [];
 
     /// <summary>Creates a manager over <paramref name="numBlocks"/> blocks of <paramref name="blockSize"/> tokens.</summary>
+    /// <param name="numBlocks">Blocks in the pool.</param>
+    /// <param name="blockSize">Tokens per block.</param>
     /// <param name="maxCachedPerPosition">Cached blocks allowed at one position index; 0 disables the prefix cache.</param>
     public KvCacheManager(int numBlocks, int blockSize, int maxCachedPerPosition = 0)
     {

@@ -7,6 +7,11 @@ namespace InferenceServer.Engine.Scheduling;
 /// One sequence's share of a step: <see cref="TokenIds"/> at positions
 /// <see cref="StartPosition"/> … <see cref="StartPosition"/> + count − 1 of llama.cpp sequence <see cref="Slot"/>.
 /// </summary>
+/// <param name="SequenceId">The sequence.</param>
+/// <param name="Slot">Its llama.cpp sequence id.</param>
+/// <param name="StartPosition">Position of the first token of this chunk.</param>
+/// <param name="TokenIds">The tokens to compute.</param>
+/// <param name="Sampling">The sequence's sampling settings.</param>
 /// <param name="Sample">True when this chunk ends the sequence's known tokens, so a new token is sampled from its last logits row.</param>
 /// <param name="Hits">Cached blocks to copy into the slot before computing (first step after admission only).</param>
 /// <param name="Forks">Sequences that start from this one's cells once this chunk is computed, each sampling its first

@@ -5,6 +5,7 @@ namespace InferenceServer.Engine.Scheduling;
 /// <summary>
 /// A sequence's news from one step: a new token and/or the end of the sequence.
 /// </summary>
+/// <param name="SequenceId">The sequence.</param>
 /// <param name="TokenId">Sampled token, or null when the sequence ended without one (abort, error).</param>
 /// <param name="IsEndOfGeneration">The token is an end-of-generation token: count it, show no text for it.</param>
 /// <param name="FinishReason">Set on the sequence's last result.</param>

@@ -17,6 +17,10 @@ public sealed class Sequence
 
     /// <summary>Creates a waiting sequence.</summary>
     /// <exception cref="ArgumentException">The prompt is empty.</exception>
+    /// <param name="sequenceId">Engine-wide unique id.</param>
+    /// <param name="promptTokenIds">Prompt tokens (at least one).</param>
+    /// <param name="sampling">Sampling settings.</param>
+    /// <param name="arrivalTime">When the request arrived.</param>
     /// <param name="choiceIndex">Which of a request's n choices this sequence produces (OpenAI <c>index</c>).</param>
     public Sequence(long sequenceId, IReadOnlyList<int> promptTokenIds, SamplingParams sampling, DateTimeOffset arrivalTime,
         int choiceIndex = 0)
