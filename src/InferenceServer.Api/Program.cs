@@ -1,12 +1,16 @@
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using InferenceServer.Api.Contracts;
 using InferenceServer.Api.Endpoints;
 using InferenceServer.Api.Generation;
+using InferenceServer.Api.Hosting;
+using InferenceServer.Api.Metrics;
 using InferenceServer.Api.Options;
 using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
 using InferenceServer.LlamaSharp;
 using Microsoft.Extensions.Options;
+using Prometheus;
 using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -29,14 +33,27 @@ builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Secti
         $"Model:Path names no file (working directory: {Environment.CurrentDirectory}).")
     .ValidateOnStart();
 builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel.Limits.MaxRequestBodySize =
-    context.Configuration.GetSection(ServerOptions.SectionName).Get<ServerOptions>()?.MaxRequestBodyBytes ?? new ServerOptions().MaxRequestBodyBytes);
+var server = builder.Configuration.GetSection(ServerOptions.SectionName).Get<ServerOptions>() ?? new ServerOptions();
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = server.MaxRequestBodyBytes);
+
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<LlamaModelHost>();
 builder.Services.AddSingleton<IModelRunnerFactory, LlamaModelRunnerFactory>();
 builder.Services.AddSingleton<EngineClient>();
 builder.Services.AddHostedService<EngineLoop>();
 builder.Services.AddSingleton<TextGenerator>();
+builder.Services.AddSingleton<GracefulDrain>();
+builder.Services.AddSingleton(_ => Prometheus.Metrics.NewCustomRegistry());
+builder.Services.AddSingleton<InferenceMetrics>();
+builder.Services.AddRateLimiter(o => GenerationRateLimits.Configure(o, server));
+builder.Services.AddCors(o => o.AddDefaultPolicy(policy =>
+{
+    if (server.CorsOrigins.Contains("*"))
+        policy.AllowAnyOrigin();
+    else
+        policy.WithOrigins(server.CorsOrigins);
+    policy.AllowAnyHeader().AllowAnyMethod();
+}));
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -61,18 +78,26 @@ app.UseExceptionHandler(error => error.Run(async http =>
         "The server had an error while processing your request.", "server_error", null, null)));
 }));
 app.UseStatusCodePages(context => ApiErrors.WriteStatusCodeBodyAsync(context.HttpContext));
+if (server.CorsOrigins.Length > 0)
+    app.UseCors();
+app.UseMiddleware<ApiKeyAuthentication>();
+app.UseRateLimiter();
 app.UseSwagger();
 app.UseSwaggerUI();
 
 app.MapGet("/health/live", () => Results.Ok(new { status = "live" })).WithName("Liveness").WithSummary("200 while the process runs.");
 app.MapGet("/health/ready", (EngineClient engine) => engine.IsReady
         ? Results.Ok(new { status = "ready" })
-        : Results.Json(new { status = "loading" }, statusCode: StatusCodes.Status503ServiceUnavailable))
-    .WithName("Readiness").WithSummary("200 once the model is loaded and the engine runs; 503 before.");
+        : Results.Json(new { status = "not ready" }, statusCode: StatusCodes.Status503ServiceUnavailable))
+    .WithName("Readiness").WithSummary("200 once the model is loaded and the engine runs; 503 before and while draining.");
+app.MapMetrics("/metrics", app.Services.GetRequiredService<InferenceMetrics>().Registry);
 
 var v1 = app.MapGroup("/v1");
 v1.MapGeneration();
 v1.MapModels();
+
+// SIGTERM: drain before Kestrel stops (the callback runs before any service is stopped).
+app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<GracefulDrain>().Drain());
 
 try
 {

@@ -97,6 +97,15 @@ public sealed class EngineClient
             return (uint)_seeds.NextInt64(0, uint.MaxValue);
     }
 
+    /// <summary>True while nothing waits or runs and nothing is on its way to the engine.</summary>
+    public bool IsIdle => Volatile.Read(ref _numInInbox) == 0 && _stats is { NumRunning: 0, NumWaiting: 0 };
+
+    /// <summary>Stops taking requests (Submit refuses with ShuttingDown, IsReady turns false); running ones go on.</summary>
+    public void StopAccepting() => _stopping = true;
+
+    /// <summary>Aborts every request in the engine; their streams end with finish reason Abort.</summary>
+    public void AbortAll() => _inbox.Writer.TryWrite(new EngineCommand.AbortAll());
+
     internal void OnDrained(int count) => Interlocked.Add(ref _numInInbox, -count);
     internal void SetReady(ModelInfo model) => _model = model;
     internal void Publish(EngineStats stats) => _stats = stats;

@@ -12,4 +12,7 @@ internal abstract record EngineCommand
 
     /// <summary>Cancel a sequence; its blocks return to the pool in the engine's next iteration.</summary>
     internal sealed record Abort(long SequenceId) : EngineCommand;
+
+    /// <summary>Cancel every live sequence (end of a graceful drain).</summary>
+    internal sealed record AbortAll : EngineCommand;
 }

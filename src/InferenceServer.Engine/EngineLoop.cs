@@ -149,6 +149,10 @@ public sealed partial class EngineLoop : BackgroundService
                 case EngineCommand.Abort abort:
                     Deliver(scheduler.Abort(abort.SequenceId));
                     break;
+                case EngineCommand.AbortAll:
+                    foreach (long id in _streams.Keys.ToArray())
+                        Deliver(scheduler.Abort(id));
+                    break;
             }
         }
         if (added > 0)

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using InferenceServer.Api.Contracts;
 using InferenceServer.Api.Generation;
+using InferenceServer.Api.Metrics;
 using InferenceServer.Api.Streaming;
 using InferenceServer.Engine;
 using InferenceServer.Engine.Sequences;
@@ -40,17 +41,17 @@ public static class GenerationEndpoints
     }
 
     private static Task<IResult> CreateChatCompletion(HttpContext http, TextGenerator generator, EngineClient engine,
-        LlamaModelHost model, ILoggerFactory loggers) =>
-        HandleAsync(http, generator, engine, model, loggers.CreateLogger("InferenceServer.Requests"), "chat.completions",
+        LlamaModelHost model, InferenceMetrics metrics, ILoggerFactory loggers) =>
+        HandleAsync(http, generator, engine, model, metrics, loggers.CreateLogger("InferenceServer.Requests"), "chat.completions",
             GenerationRequestParser.ParseChat, () => new ChatResponseShape(model.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
 
     private static Task<IResult> CreateCompletion(HttpContext http, TextGenerator generator, EngineClient engine,
-        LlamaModelHost model, ILoggerFactory loggers) =>
-        HandleAsync(http, generator, engine, model, loggers.CreateLogger("InferenceServer.Requests"), "completions",
+        LlamaModelHost model, InferenceMetrics metrics, ILoggerFactory loggers) =>
+        HandleAsync(http, generator, engine, model, metrics, loggers.CreateLogger("InferenceServer.Requests"), "completions",
             GenerationRequestParser.ParseCompletion, () => new CompletionResponseShape(model.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
 
     private static async Task<IResult> HandleAsync(HttpContext http, TextGenerator generator, EngineClient engine, LlamaModelHost model,
-        ILogger logger, string endpoint, Func<JsonDocument, GenerationRequest> parse, Func<IResponseShape> newShape)
+        InferenceMetrics metrics, ILogger logger, string endpoint, Func<JsonDocument, GenerationRequest> parse, Func<IResponseShape> newShape)
     {
         GenerationRun run;
         GenerationRequest request;
@@ -64,13 +65,15 @@ public static class GenerationEndpoints
             if (request.Model != model.ModelId)
                 throw ApiException.ModelNotFound(request.Model);
             shape = newShape();
-            run = new GenerationRun(shape.Id, endpoint, model.ModelId, generator.Start(request), request.Stream, logger);
+            run = new GenerationRun(shape.Id, endpoint, model.ModelId, generator.Start(request), request.Stream, logger, metrics);
         }
         catch (ApiException ex)
         {
             RequestLog.Refused(logger, http.TraceIdentifier, endpoint, ex.StatusCode, ex.Error.Code);
+            metrics.HttpResponses.WithLabels(endpoint, ex.StatusCode.ToString()).Inc();
             return ApiErrors.ToResult(http, ex);
         }
+        metrics.HttpResponses.WithLabels(endpoint, "200").Inc();
 
         if (request.Stream)
             return TypedResults.ServerSentEvents(StreamAsync(run, shape, request, generator, http.RequestAborted));

@@ -1,23 +1,43 @@
 using System.Diagnostics;
 using InferenceServer.Api.Generation;
+using InferenceServer.Api.Metrics;
 using InferenceServer.Engine;
 
 namespace InferenceServer.Api.Endpoints;
 
-/// <summary>Book-keeping of one generation request for its log line: timings and token counts.</summary>
-internal sealed class GenerationRun(string requestId, string endpoint, string model, GenerationStream stream, bool isStreaming, ILogger logger)
+/// <summary>Book-keeping of one generation request for its log line and its latency metrics.</summary>
+internal sealed class GenerationRun(string requestId, string endpoint, string model, GenerationStream stream, bool isStreaming,
+    ILogger logger, InferenceMetrics metrics)
 {
     private readonly long _start = Stopwatch.GetTimestamp();
     private readonly UsageTally _usage = new(stream.NumChoices);
+    private readonly (double Ms, int Tokens)[] _last = new (double, int)[stream.NumChoices];
     private double? _ttftMs;
     private bool _failed;
+    private bool _queueObserved;
 
     public string RequestId { get; } = requestId;
     public GenerationStream Stream { get; } = stream;
 
     public void Observe(GenerationEvent e)
     {
-        _ttftMs ??= Stopwatch.GetElapsedTime(_start).TotalMilliseconds;
+        double now = Stopwatch.GetElapsedTime(_start).TotalMilliseconds;
+        if (_ttftMs is null)
+        {
+            _ttftMs = now;
+            metrics.TimeToFirstToken.Observe(now / 1000);
+        }
+        if (!_queueObserved && e.QueueTime is { } queue)
+        {
+            _queueObserved = true;
+            metrics.QueueTime.Observe(queue.TotalSeconds);
+        }
+        var (lastMs, lastTokens) = _last[e.ChoiceIndex];
+        int newTokens = e.NumCompletionTokens - lastTokens;
+        if (lastTokens > 0 && newTokens > 0)
+            metrics.InterTokenLatency.Observe((now - lastMs) / newTokens / 1000);
+        if (newTokens > 0)
+            _last[e.ChoiceIndex] = (now, e.NumCompletionTokens);
         _usage.Observe(e);
     }
 
@@ -25,10 +45,14 @@ internal sealed class GenerationRun(string requestId, string endpoint, string mo
 
     public void Complete()
     {
-        string finish = _failed ? "error"
-            : string.Join(',', _usage.FinishReasons.Select(f => f?.ToString().ToLowerInvariant() ?? "abort").Distinct());
+        double durationMs = Stopwatch.GetElapsedTime(_start).TotalMilliseconds;
+        var reasons = _usage.FinishReasons.Select(f => _failed ? "error" : f?.ToString().ToLowerInvariant() ?? "abort").ToList();
+        foreach (string reason in reasons)
+            metrics.RequestsFinished.WithLabels(reason).Inc();
+        if (!_failed && _usage.AllCompleted)
+            metrics.EndToEndLatency.Observe(durationMs / 1000);
         var usage = _usage.ToUsage();
         RequestLog.Completed(logger, RequestId, endpoint, model, Stream.SequenceId, isStreaming, Stream.NumPromptTokens,
-            usage.CompletionTokens, _ttftMs, Stopwatch.GetElapsedTime(_start).TotalMilliseconds, finish);
+            usage.CompletionTokens, _ttftMs, durationMs, string.Join(',', reasons.Distinct()));
     }
 }

@@ -9,5 +9,7 @@ namespace InferenceServer.Api.Generation;
 /// <param name="NumPromptTokens">Prompt tokens (shared by all choices).</param>
 /// <param name="NumCompletionTokens">Tokens this choice generated so far.</param>
 /// <param name="NumCachedTokens">Prompt tokens served from the prefix cache.</param>
+/// <param name="QueueTime">Arrival to first admission by the scheduler.</param>
 public sealed record GenerationEvent(
-    int ChoiceIndex, string Text, FinishReason? FinishReason, int NumPromptTokens, int NumCompletionTokens, int NumCachedTokens = 0);
+    int ChoiceIndex, string Text, FinishReason? FinishReason, int NumPromptTokens, int NumCompletionTokens, int NumCachedTokens = 0,
+    TimeSpan? QueueTime = null);

@@ -11,7 +11,8 @@ namespace InferenceServer.Api.Generation;
 /// checks the context limit, submits (all errors happen here, before any byte is sent), then detokenizes
 /// incrementally and applies stop strings.
 /// </summary>
-public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Microsoft.Extensions.Options.IOptions<EngineOptions> options)
+public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Microsoft.Extensions.Options.IOptions<EngineOptions> options,
+    Microsoft.Extensions.Options.IOptions<Options.ServerOptions> server)
 {
     /// <summary>Tokenizes and submits <paramref name="request"/>.</summary>
     /// <exception cref="ApiException">Context length exceeded (400), bad logit_bias or n (400), queue full (429), not ready (503).</exception>
@@ -36,7 +37,16 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
             if (token >= tokenizer.VocabSize)
                 throw ApiException.BadRequest($"Invalid key in 'logit_bias': token id {token} is outside the vocabulary of {tokenizer.VocabSize}.", "logit_bias", "invalid_value");
 
+        var limits = server.Value;
+        if (limits.MaxPromptTokens > 0 && prompt.Length > limits.MaxPromptTokens)
+            throw ApiException.BadRequest($"The prompt has {prompt.Length} tokens; this server accepts at most {limits.MaxPromptTokens}.",
+                promptParam, "prompt_too_long");
+        if (limits.MaxTokensCeiling > 0 && request.MaxTokens > limits.MaxTokensCeiling)
+            throw ApiException.BadRequest($"max_tokens is {request.MaxTokens}; this server allows at most {limits.MaxTokensCeiling}.",
+                "max_tokens", "invalid_value");
         int maxTokens = request.MaxTokens ?? Math.Max(1, maxModelLength - prompt.Length);
+        if (request.MaxTokens is null && limits.MaxTokensCeiling > 0)
+            maxTokens = Math.Min(maxTokens, limits.MaxTokensCeiling);
         try
         {
             return engine.Submit(prompt, request.Sampling with { MaxTokens = maxTokens }, request.N);
@@ -97,7 +107,8 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
             if (finish is not null)
                 ended[i] = true;
             if (safe.Length > 0 || finish is not null)
-                yield return new GenerationEvent(i, safe, finish, result.NumPromptTokens, result.NumOutputTokens, result.NumCachedTokens);
+                yield return new GenerationEvent(i, safe, finish, result.NumPromptTokens, result.NumOutputTokens, result.NumCachedTokens,
+                    result.QueueTime);
             if (ended.All(e => e))
                 yield break;
         }

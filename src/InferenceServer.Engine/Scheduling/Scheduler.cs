@@ -132,9 +132,10 @@ public sealed class Scheduler
             if (_kv.AllocateForAdmission(seq) is not { } hits)
                 break;
             _waiting.RemoveFirst();
-            seq.Admit(_freeSlots.Dequeue());
+            var now = _time.GetUtcNow();
+            seq.Admit(_freeSlots.Dequeue(), now);
             foreach (var child in seq.PendingForks)
-                child.Admit(_freeSlots.Dequeue());
+                child.Admit(_freeSlots.Dequeue(), now);
             _running.Add(seq);
             if (seq.NumPreemptions == 0)
                 NumCachedPromptTokens += seq.NumCachedTokens;
@@ -291,7 +292,7 @@ public sealed class Scheduler
 
     private static StepResult Result(Sequence seq, int? tokenId, bool eog, string? error = null) =>
         new(seq.SequenceId, tokenId, eog, FinishReasons.FromStatus(seq.Status), seq.NumPromptTokens, seq.NumOutputTokens,
-            seq.NumCachedTokens, error, seq.ChoiceIndex);
+            seq.NumCachedTokens, error, seq.ChoiceIndex, seq.FirstScheduledTime - seq.ArrivalTime);
 
     /// <summary>
     /// Takes the KV events since the last step (blocks cached or evicted, sequences that ended) for the runner to

@@ -50,6 +50,8 @@ public sealed class Sequence
     public SamplingParams Sampling { get; }
     /// <summary>When the request reached the engine.</summary>
     public DateTimeOffset ArrivalTime { get; }
+    /// <summary>When the sequence was first admitted (its queue time ends); null before.</summary>
+    public DateTimeOffset? FirstScheduledTime { get; private set; }
     /// <summary>When the first output token was sampled; null before.</summary>
     public DateTimeOffset? FirstTokenTime { get; private set; }
     /// <summary>Current status.</summary>
@@ -93,12 +95,13 @@ public sealed class Sequence
         return _blockHashes[index];
     }
 
-    /// <summary>Waiting/Preempted → Running on admission to <paramref name="slot"/>.</summary>
-    internal void Admit(int slot)
+    /// <summary>Waiting/Preempted → Running on admission to <paramref name="slot"/> at <paramref name="now"/>.</summary>
+    internal void Admit(int slot, DateTimeOffset now)
     {
         Expect(Status is SequenceStatus.Waiting or SequenceStatus.Preempted, "admit");
         Status = SequenceStatus.Running;
         Slot = slot;
+        FirstScheduledTime ??= now;
     }
 
     /// <summary>Running → Waiting for a fork child whose parent lost its reservation (it never ran).</summary>
