@@ -33,6 +33,8 @@ public sealed class EngineClient
 
     /// <summary>True once the model is loaded and the engine loop runs.</summary>
     public bool IsReady => _model is not null && !_stopping;
+    /// <summary>True once the server stopped taking requests (draining or shut down).</summary>
+    public bool IsStopping => _stopping;
     /// <summary>The loaded model; null before.</summary>
     public ModelInfo? Model => _model;
     /// <summary>The engine's latest books.</summary>

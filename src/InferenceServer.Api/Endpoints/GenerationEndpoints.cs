@@ -58,6 +58,8 @@ public static class GenerationEndpoints
         IResponseShape shape;
         try
         {
+            if (engine.IsStopping)
+                throw ErrorMapping.ShuttingDown();
             if (!engine.IsReady)
                 throw ErrorMapping.NotReady();
             using var body = await ApiErrors.ReadJsonAsync(http).ConfigureAwait(false);

@@ -11,6 +11,11 @@ public static class ErrorMapping
         new(StatusCodes.Status503ServiceUnavailable, new ErrorDetail(
             "The model is still loading; retry shortly.", "server_error", null, "model_not_ready"));
 
+    /// <summary>503 while the server drains or stops.</summary>
+    public static ApiException ShuttingDown() =>
+        new(StatusCodes.Status503ServiceUnavailable, new ErrorDetail(
+            "The server is shutting down; retry on another replica.", "server_error", null, "shutting_down"));
+
     /// <summary>The API error for an engine refusal; <paramref name="promptParam"/> names the prompt field.</summary>
     public static ApiException FromRejection(EngineRejectedException ex, string promptParam) => ex.Reason switch
     {
@@ -18,7 +23,6 @@ public static class ErrorMapping
         RejectionReason.QueueFull => new ApiException(StatusCodes.Status429TooManyRequests,
             new ErrorDetail(ex.Message, "rate_limit_error", null, "queue_full")),
         RejectionReason.NotReady => NotReady(),
-        _ => new ApiException(StatusCodes.Status503ServiceUnavailable,
-            new ErrorDetail(ex.Message, "server_error", null, "shutting_down")),
+        _ => ShuttingDown(),
     };
 }

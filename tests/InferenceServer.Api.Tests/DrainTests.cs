@@ -1,0 +1,59 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using InferenceServer.Api.Tests.Infrastructure;
+
+namespace InferenceServer.Api.Tests;
+
+/// <summary>Graceful drain of a real server process on a real SIGTERM while streams run.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class DrainTests
+{
+    private static object Stream(int maxTokens) => new
+    {
+        model = "inference-server-demo", messages = new[] { new { role = "user", content = "hello" } },
+        max_tokens = maxTokens, stream = true, ignore_eos = true,
+    };
+
+    [Fact]
+    public async Task Sigterm_refuses_new_work_lets_short_streams_finish_cancels_the_rest_and_exits_zero()
+    {
+        using var server = await ServerProcess.StartAsync("--Server:DrainTimeout", "00:00:01", "--Engine:MaxSequences", "4");
+        async Task<List<string>> Read(object body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+            {
+                Content = new StringContent(System.Text.Json.JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json"),
+            };
+            using var response = await server.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            return await SseReader.ReadAllAsync(response);
+        }
+
+        // The long stream needs over 2 s (one llama thread), the drain allows 1 s; the short one needs ~0.1 s.
+        var endless = Read(Stream(4000));
+        await Task.Delay(300);
+        var shortOne = Read(Stream(100));
+        await Task.Delay(100);
+        server.Terminate();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while ((await server.Http.GetAsync("health/ready")).StatusCode != HttpStatusCode.ServiceUnavailable)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "readiness did not turn 503 on SIGTERM");
+            await Task.Delay(20);
+        }
+        using var refused = await server.Http.PostAsync("v1/chat/completions",
+            new StringContent(System.Text.Json.JsonSerializer.Serialize(Stream(5)), System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("shutting_down", (string?)JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!["code"]);
+
+        var finished = await shortOne;
+        Assert.Equal("[DONE]", finished[^1]);
+        Assert.Equal("length", (string?)JsonNode.Parse(finished[^2])!["choices"]![0]!["finish_reason"]);
+
+        var cancelled = await endless;
+        Assert.Equal("[DONE]", cancelled[^1]);
+        Assert.True(JsonNode.Parse(cancelled[^2])!["error"] is not null, $"expected an error event, got: {cancelled[^2]} after {cancelled.Count} events\n{server.Output}");
+
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("Draining", server.Output);
+    }
+}
