@@ -6,7 +6,7 @@ namespace InferenceServer.Engine.Tests;
 
 public sealed class EngineLoopTests : IAsyncLifetime
 {
-    private readonly FakeModelRunnerFactory _factory = new(FakeModelRunner.Model(maxModelLength: 64, numBlocks: 16, cacheHolders: 4), TimeSpan.FromMilliseconds(2));
+    private readonly FakeModelRunnerFactory _factory = new(FakeModelRunner.Model(maxModelLength: 64, numBlocks: 16, cacheHolders: 4), TimeSpan.FromMilliseconds(10));
     private EngineClient _client = null!;
     private EngineLoop _loop = null!;
 
