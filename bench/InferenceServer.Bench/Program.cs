@@ -20,6 +20,13 @@ switch (args.FirstOrDefault())
     case "kv-memory-child":
         KvMemoryBench.RunChild(cli);
         break;
+    case "engine-decode":
+        await EngineProbe.RunAsync(cli);
+        break;
+    case "report":
+        return await ReportCommand.RunAsync(cli);
+    case "load":
+        return await LoadCommand.RunAsync(cli);
     default:
         Console.WriteLine("""
             usage: InferenceServer.Bench <command> [--option value]...
@@ -27,6 +34,10 @@ switch (args.FirstOrDefault())
               kv-layout       [--preset small] [--sequences 16] [--tokens 256,1024] [--threads 2] [--steps 16]
               chunked-prefill [--preset small] [--streams 4] [--batch-tokens 512,256,128] [--threads 2]
               kv-memory       [--preset small] [--tokens 4096]
+              engine-decode   [--preset small] [--concurrency 16] [--prompt-tokens 32] [--output-tokens 128] [--blocks N]
+              report          [--quick] [--preset small] [--weights f16|q8_0|q4_k_m] [--threads 2] [--out docs/benchmarks.md]
+              load            --url http://127.0.0.1:8000/v1 --model ID [--concurrency 1,2,4,8,16,32] [--prompt-tokens 32]
+                              [--output-tokens 128] [--vocab 8192]   (any OpenAI-compatible server)
             """);
         return args.Length == 0 ? 0 : 2;
 }

@@ -61,6 +61,13 @@ public sealed class EngineOptions
     /// <summary>Reuse the KV of cached full prompt blocks across requests (automatic prefix caching). Default on.</summary>
     public bool PrefixCaching { get; set; } = true;
 
+    /// <summary>
+    /// Cached prompt blocks kept while no request uses them; -1 (default) keeps up to an eighth of the pool. Each one
+    /// costs attention work in llama.cpp's unified KV cache, so more is not always better (see KvCacheManager).
+    /// </summary>
+    [Range(-1, 1 << 20)]
+    public int PrefixCacheIdleBlocks { get; set; } = -1;
+
     /// <summary>Prefill long prompts in chunks within the token budget so running streams keep decoding. Default on.</summary>
     public bool ChunkedPrefill { get; set; } = true;
 

@@ -21,7 +21,7 @@ public class PrefixCacheTests
     [Fact]
     public void Full_blocks_are_cached_when_computed_and_reused_after_their_sequence_ends()
     {
-        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 2);
+        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 2, maxIdleCachedBlocks: 8);
         var a = Computed(kv, 1, Ten);
         Assert.Equal([0, 1, 2], a.BlockTable);
         Assert.Equal(2, kv.NumCachedBlocks);           // the partial third block is not cached
@@ -42,7 +42,7 @@ public class PrefixCacheTests
     [Fact]
     public void Different_tokens_or_a_different_prefix_miss()
     {
-        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 2);
+        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 2, maxIdleCachedBlocks: 8);
         kv.Free(Computed(kv, 1, Ten));
 
         // Same second block, different first block: chained hashes differ, so nothing is reused.
@@ -53,7 +53,7 @@ public class PrefixCacheTests
     [Fact]
     public void At_least_the_last_prompt_token_is_computed_even_when_every_block_is_cached()
     {
-        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 2);
+        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 2, maxIdleCachedBlocks: 8);
         kv.Free(Computed(kv, 1, [1, 2, 3, 4, 5, 6, 7, 8]));
 
         var again = Seq(2, [1, 2, 3, 4, 5, 6, 7, 8]);
@@ -66,7 +66,7 @@ public class PrefixCacheTests
     [Fact]
     public void Cached_free_blocks_are_evicted_only_when_the_pool_runs_dry_tail_first()
     {
-        var kv = new KvCacheManager(numBlocks: 3, blockSize: 4, maxCachedPerPosition: 2);
+        var kv = new KvCacheManager(numBlocks: 3, blockSize: 4, maxCachedPerPosition: 2, maxIdleCachedBlocks: 3);
         kv.Free(Computed(kv, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9]));   // blocks 0,1 cached, 2 empty
         kv.TakeEvents();
         Assert.Equal([2, 1, 0], kv.Pool.FreeBlockIds);
@@ -85,9 +85,41 @@ public class PrefixCacheTests
     }
 
     [Fact]
+    public void Idle_cached_blocks_beyond_the_budget_are_evicted_tail_first_when_freed()
+    {
+        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 2, maxIdleCachedBlocks: 1);
+        var a = Computed(kv, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        Assert.Equal(2, kv.NumCachedBlocks);                           // held: no budget applies
+        kv.TakeEvents();
+
+        kv.Free(a);
+
+        Assert.Equal([1], kv.TakeEvents().Evicted);                    // the tail goes, the head stays reusable
+        Assert.Single(kv.FindCachedPrefix(Seq(2, [1, 2, 3, 4, 5, 6, 7, 8, 9])));
+    }
+
+    [Fact]
+    public void Only_prompt_blocks_are_cached()
+    {
+        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 2, maxIdleCachedBlocks: 8);
+        var seq = Seq(1, [1, 2, 3, 4, 5, 6]);
+        kv.AllocateForAdmission(seq);
+        seq.AddComputedTokens(6);
+        foreach (int t in new[] { 7, 8, 9, 10 })
+        {
+            seq.AppendToken(t, DateTimeOffset.UtcNow);
+            kv.Allocate(seq, 1);
+            seq.AddComputedTokens(1);
+        }
+        kv.CacheComputedBlocks(seq);
+
+        Assert.Equal(1, kv.NumCachedBlocks);                           // block 1 (tokens 5–8) is half output: not cached
+    }
+
+    [Fact]
     public void Cached_blocks_per_position_stay_within_what_the_runner_can_hold()
     {
-        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 1);
+        var kv = new KvCacheManager(numBlocks: 8, blockSize: 4, maxCachedPerPosition: 1, maxIdleCachedBlocks: 8);
         var a = Computed(kv, 1, [1, 1, 1, 1, 1]);
         var b = Computed(kv, 2, [2, 2, 2, 2, 2]);                 // a still holds its block: b's is not cached
         Assert.Equal(1, kv.NumCachedBlocks);
