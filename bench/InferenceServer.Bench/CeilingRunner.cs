@@ -13,16 +13,7 @@ internal static class CeilingRunner
     public static LevelResult Run(SafeLlamaModelHandle model, int concurrency, IReadOnlyList<int[]> prompts, int outputTokens, int threads)
     {
         int maxPrompt = prompts.Max(p => p.Length);
-        var p = LLamaContextParams.Default();
-        p.n_ctx = (uint)(concurrency * (maxPrompt + outputTokens + 16));
-        p.n_batch = p.n_ubatch = 512;
-        p.n_seq_max = (uint)concurrency;
-        p.n_outputs_max = Math.Max(p.n_batch, p.n_seq_max);
-        p.kv_unified = true;
-        p.n_threads = p.n_threads_batch = threads;
-        p.llama_flash_attn_type = LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
-        p.no_perf = true;
-        using var context = model.CreateContext(p);
+        using var context = BenchContexts.Create(model, concurrency * (maxPrompt + outputTokens + 16), concurrency, threads);
         var batch = new LLamaBatch();
         var timings = new List<RequestTiming>();
         var wall = Stopwatch.StartNew();

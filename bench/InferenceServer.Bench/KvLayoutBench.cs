@@ -42,16 +42,7 @@ internal static class KvLayoutBench
     private static Result Measure(SafeLlamaModelHandle model, int vocab, int numSeqs, int length, int steps, int threads, bool unified,
         int sharedPrefix)
     {
-        var p = LLamaContextParams.Default();
-        p.n_ctx = (uint)(numSeqs * (length + steps + 32));
-        p.n_batch = p.n_ubatch = 512;
-        p.n_seq_max = (uint)numSeqs;
-        p.n_outputs_max = Math.Max(p.n_batch, p.n_seq_max);
-        p.kv_unified = unified;
-        p.n_threads = p.n_threads_batch = threads;
-        p.llama_flash_attn_type = LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
-        p.no_perf = true;
-        using var context = model.CreateContext(p);
+        using var context = BenchContexts.Create(model, numSeqs * (length + steps + 32), numSeqs, threads, unified);
         var random = new Random(1);
         var batch = new LLamaBatch();
 

@@ -47,19 +47,13 @@ internal static class KvMemoryBench
         using var weights = BenchModels.Load(cli.Get("model")!);
         var model = weights.NativeHandle;
         long before = Resident();
-        var p = LLamaContextParams.Default();
-        p.n_ctx = (uint)tokens;
-        p.n_batch = p.n_ubatch = 512;
-        p.n_threads = p.n_threads_batch = 2;
-        p.type_k = p.type_v = type switch
+        var ggmlType = type switch
         {
             KvCacheType.Q8_0 => GGMLType.GGML_TYPE_Q8_0,
             KvCacheType.Q4_0 => GGMLType.GGML_TYPE_Q4_0,
             _ => GGMLType.GGML_TYPE_F16,
         };
-        p.llama_flash_attn_type = bool.Parse(cli.Get("flash", "true")) ? LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED
-            : LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
-        using var context = model.CreateContext(p);
+        using var context = BenchContexts.Create(model, tokens, 1, 2, kvType: ggmlType, flashAttention: bool.Parse(cli.Get("flash", "true")));
         long created = Resident();
         var batch = new LLamaBatch();
         var random = new Random(1);

@@ -62,7 +62,7 @@ public sealed class EngineOptions
     public bool PrefixCaching { get; set; } = true;
 
     /// <summary>
-    /// Cached prompt blocks kept while no request uses them; -1 (default) keeps up to an eighth of the pool. Each one
+    /// Cached prompt blocks kept while no request uses them; -1 (default) keeps up to a quarter of the pool. Each one
     /// costs attention work in llama.cpp's unified KV cache, so more is not always better (see KvCacheManager).
     /// </summary>
     [Range(-1, 1 << 20)]

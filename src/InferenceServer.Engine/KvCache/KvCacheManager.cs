@@ -26,21 +26,21 @@ public sealed class KvCacheManager
     /// <param name="numBlocks">Blocks in the pool.</param>
     /// <param name="blockSize">Tokens per block.</param>
     /// <param name="maxCachedPerPosition">Cached blocks allowed at one position index; 0 disables the prefix cache.</param>
-    /// <param name="maxIdleCachedBlocks">Cached blocks kept while no sequence holds them; -1 (default) keeps up to an eighth of the pool.</param>
+    /// <param name="maxIdleCachedBlocks">Cached blocks kept while no sequence holds them; -1 (default) keeps up to a quarter of the pool.</param>
     public KvCacheManager(int numBlocks, int blockSize, int maxCachedPerPosition = 0, int maxIdleCachedBlocks = -1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         _pool = new BlockPool(numBlocks);
         BlockSize = blockSize;
         MaxCachedPerPosition = maxCachedPerPosition;
-        MaxIdleCachedBlocks = maxIdleCachedBlocks >= 0 ? maxIdleCachedBlocks : numBlocks / 8;
+        MaxIdleCachedBlocks = maxIdleCachedBlocks >= 0 ? maxIdleCachedBlocks : numBlocks / 4;
     }
 
     /// <summary>
     /// Cached blocks kept while no sequence holds them. In llama.cpp's unified KV cache every cell in use costs
     /// attention work for every token of every step (masked, but computed; llama.cpp attends up to the highest cell in
     /// use), so idle cached cells are not free. `bench engine-decode` (small preset, 16 streams, 600 blocks, a used
-    /// engine): 0.37x of the ceiling's decode throughput with no bound, 0.68x with at most an eighth of the pool idle,
+    /// engine): 0.37x of the ceiling's decode throughput with no bound, 0.66x with at most a quarter of the pool idle,
     /// 0.91x with prefix caching off.
     /// </summary>
     public int MaxIdleCachedBlocks { get; }
