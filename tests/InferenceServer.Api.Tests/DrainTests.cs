@@ -51,6 +51,7 @@ public sealed class DrainTests
 
         var cancelled = await endless;
         Assert.Equal("[DONE]", cancelled[^1]);
+        Assert.Equal("cancelled", (string?)JsonNode.Parse(cancelled[^2])!["error"]?["code"]);
         Assert.True(JsonNode.Parse(cancelled[^2])!["error"] is not null, $"expected an error event, got: {cancelled[^2]} after {cancelled.Count} events\n{server.Output}");
 
         Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(20)));

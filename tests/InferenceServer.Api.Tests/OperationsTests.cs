@@ -77,6 +77,8 @@ public sealed class OperationsTests
         using var models = await server.Http.GetAsync("v1/models");
         Assert.Equal(HttpStatusCode.Unauthorized, models.StatusCode);
 
+        Assert.Contains("inference_server_http_requests_total{endpoint=\"chat.completions\",status=\"401\"} 2",
+            await server.Http.GetStringAsync("metrics"));
         using var right = await server.Http.SendAsync(Chat("key-two"));
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("health/ready")).StatusCode);
@@ -126,6 +128,8 @@ public sealed class OperationsTests
         using var overRate = await server.Http.SendAsync(Chat("b"));
         Assert.Equal(HttpStatusCode.TooManyRequests, overRate.StatusCode);
         Assert.True(overRate.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Contains("inference_server_http_requests_total{endpoint=\"chat.completions\",status=\"429\"} 2",
+            await server.Http.GetStringAsync("metrics"));
     }
 
     [Fact]
@@ -142,6 +146,9 @@ public sealed class OperationsTests
         using var tooMany = await server.PostAsync("v1/completions", new { model = Model, prompt = "hi", max_tokens = 8 });
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
         Assert.Equal("max_tokens", (string?)JsonNode.Parse(await tooMany.Content.ReadAsStringAsync())!["error"]!["param"]);
+
+        using var completionField = await server.PostAsync("v1/chat/completions", new { model = Model, messages = Hello, max_completion_tokens = 9 });
+        Assert.Equal("max_completion_tokens", (string?)JsonNode.Parse(await completionField.Content.ReadAsStringAsync())!["error"]!["param"]);
 
         using var defaulted = await server.PostAsync("v1/completions", new { model = Model, prompt = "hi", ignore_eos = true });
         Assert.Equal(7, (int)JsonNode.Parse(await defaulted.Content.ReadAsStringAsync())!["usage"]!["completion_tokens"]!);

@@ -121,6 +121,7 @@ public static class GenerationEndpoints
         await using var events = generator.ReadAsync(run.Stream, request.Stop, cancellationToken).GetAsyncEnumerator(cancellationToken);
         var usage = new UsageTally(run.Stream.NumChoices);
         string? error = null;
+        string errorCode = "generation_failed";
         try
         {
             while (true)
@@ -155,9 +156,9 @@ public static class GenerationEndpoints
         }
 
         if (error is null && !usage.AllCompleted)
-            error = Aborted().Message;
+            (error, errorCode) = (Aborted().Message, Aborted().Error.Code!);
         if (error is not null)
-            yield return new SseItem<string>(ApiErrors.Serialize(new ErrorDetail(error, "server_error", null, null)));
+            yield return new SseItem<string>(ApiErrors.Serialize(new ErrorDetail(error, "server_error", null, errorCode)));
         else if (request.IncludeUsage)
             yield return new SseItem<string>(shape.UsageChunk(usage.ToUsage()));
         yield return new SseItem<string>("[DONE]");

@@ -29,8 +29,9 @@ public static class GenerationRequestParser
         var root = RequireObject(body);
         var r = new JsonFieldReader(root);
         var messages = ParseMessages(r);
-        return ParseCommon(r, messages, prompt: null,
-            maxTokens: r.Integer("max_completion_tokens", 1, int.MaxValue) ?? r.Integer("max_tokens", 1, int.MaxValue));
+        long? maxCompletion = r.Integer("max_completion_tokens", 1, int.MaxValue);
+        return ParseCommon(r, messages, prompt: null, maxTokens: maxCompletion ?? r.Integer("max_tokens", 1, int.MaxValue))
+            with { MaxTokensParam = maxCompletion is null ? "max_tokens" : "max_completion_tokens" };
     }
 
     /// <summary>Parses a <c>POST /v1/completions</c> body.</summary>

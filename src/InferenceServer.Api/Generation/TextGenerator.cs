@@ -42,8 +42,8 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
             throw ApiException.BadRequest($"The prompt has {prompt.Length} tokens; this server accepts at most {limits.MaxPromptTokens}.",
                 promptParam, "prompt_too_long");
         if (limits.MaxTokensCeiling > 0 && request.MaxTokens > limits.MaxTokensCeiling)
-            throw ApiException.BadRequest($"max_tokens is {request.MaxTokens}; this server allows at most {limits.MaxTokensCeiling}.",
-                "max_tokens", "invalid_value");
+            throw ApiException.BadRequest($"{request.MaxTokensParam} is {request.MaxTokens}; this server allows at most {limits.MaxTokensCeiling}.",
+                request.MaxTokensParam, "invalid_value");
         int maxTokens = request.MaxTokens ?? Math.Max(1, maxModelLength - prompt.Length);
         if (request.MaxTokens is null && limits.MaxTokensCeiling > 0)
             maxTokens = Math.Min(maxTokens, limits.MaxTokensCeiling);

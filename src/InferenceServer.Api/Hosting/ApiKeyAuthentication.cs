@@ -18,10 +18,11 @@ public sealed class ApiKeyAuthentication(RequestDelegate next, IOptions<ServerOp
     private readonly ServerOptions _options = options.Value;
 
     /// <summary>Runs the check.</summary>
-    public Task InvokeAsync(HttpContext http)
+    public Task InvokeAsync(HttpContext http, Metrics.InferenceMetrics metrics)
     {
         if (_keys.Length == 0 || HttpMethods.IsOptions(http.Request.Method) || IsOpen(http.Request.Path) || HasValidKey(http))
             return next(http);
+        metrics.CountRefused(http, StatusCodes.Status401Unauthorized);
         http.Response.StatusCode = StatusCodes.Status401Unauthorized;
         http.Response.ContentType = "application/json";
         http.Response.Headers.WWWAuthenticate = "Bearer";

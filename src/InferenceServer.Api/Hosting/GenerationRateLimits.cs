@@ -21,6 +21,7 @@ public static class GenerationRateLimits
         options.OnRejected = async (context, token) =>
         {
             var http = context.HttpContext;
+            http.RequestServices.GetRequiredService<Metrics.InferenceMetrics>().CountRefused(http, StatusCodes.Status429TooManyRequests);
             int retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
                 ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : ApiErrors.RetryAfterSeconds;
             http.Response.Headers.RetryAfter = retryAfter.ToString();

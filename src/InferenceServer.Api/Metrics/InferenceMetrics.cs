@@ -70,6 +70,18 @@ public sealed class InferenceMetrics
     public Counter RequestsFinished { get; }
     /// <summary>Counter by endpoint and status.</summary>
     public Counter HttpResponses { get; }
+
+    /// <summary>
+    /// Counts a generation request answered before it reached its endpoint (401 from authentication, 429 from the
+    /// rate limiter); other paths are not counted.
+    /// </summary>
+    public void CountRefused(HttpContext http, int status)
+    {
+        string? endpoint = http.Request.Path.StartsWithSegments("/v1/chat/completions") ? "chat.completions"
+            : http.Request.Path.StartsWithSegments("/v1/completions") ? "completions" : null;
+        if (endpoint is not null)
+            HttpResponses.WithLabels(endpoint, status.ToString()).Inc();
+    }
     /// <summary>Histogram, seconds.</summary>
     public Histogram TimeToFirstToken { get; }
     /// <summary>Histogram, seconds.</summary>
