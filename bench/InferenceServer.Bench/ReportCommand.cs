@@ -26,6 +26,8 @@ internal static class ReportCommand
         int[] growthContexts = quick ? [128] : [256, 1024, 4000];
         int[] growthLevels = quick ? [1, 4] : [1, 16];
         int sharedPrefix = quick ? 256 : 1024;
+        // --scenarios decode,prefill,shared,growth (default: all) runs a subset, e.g. on a slow model.
+        var only = cli.Get("scenarios", "decode,prefill,shared,growth").Split(',').ToHashSet();
 
         var md = new StringBuilder();
         md.AppendLine(quick ? "# Benchmark (quick mode)" : "# Benchmarks").AppendLine();
@@ -50,19 +52,28 @@ internal static class ReportCommand
             Flush();
         }
         Section(_ => { });
-        foreach (var scenario in new[] { decode, prefill })
+        foreach (var scenario in new[] { decode, prefill }.Where(s => only.Contains(s.Name.Split('-')[0])))
         {
             var results = await SweepAsync(scenario, model, weights, serverDll, threads, vocab);
             all[scenario.Name] = results;
             Section(m => AppendTable(m, $"{scenario.Name}: {scenario.PromptTokens}-token prompts, {scenario.OutputTokens} tokens out", results));
         }
-        var shared = await SharedPrefixAsync(model, serverDll, threads, vocab, sharedPrefix, quick);
-        Section(m => AppendSharedPrefix(m, shared, sharedPrefix));
-        var growth = await GrowthAsync(model, weights, serverDll, threads, vocab, growthContexts, growthLevels);
-        Section(m => AppendGrowth(m, growth));
-        Section(m => AppendTargets(m, all["decode-heavy"], shared));
+        (LevelResult On, LevelResult Off)? shared = null;
+        if (only.Contains("shared"))
+        {
+            var measured = await SharedPrefixAsync(model, serverDll, threads, vocab, sharedPrefix, quick);
+            shared = measured;
+            Section(m => AppendSharedPrefix(m, measured, sharedPrefix));
+        }
+        if (only.Contains("growth"))
+        {
+            var growth = await GrowthAsync(model, weights, serverDll, threads, vocab, growthContexts, growthLevels);
+            Section(m => AppendGrowth(m, growth));
+        }
+        if (all.ContainsKey("decode-heavy"))
+            Section(m => AppendTargets(m, all["decode-heavy"], shared));
 
-        if (cli.Get("out") is { } output)
+        if (cli.Get("out") is { } output && all.ContainsKey("decode-heavy"))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
             string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, Path.GetFileNameWithoutExtension(output) + $"-{preset}-{weightType}");
@@ -71,6 +82,8 @@ internal static class ReportCommand
             Section(m => m.AppendLine($"![throughput]({Path.GetFileName(stem)}-throughput.png) ![TTFT]({Path.GetFileName(stem)}-ttft.png)").AppendLine());
             File.WriteAllText(output, report.ToString());
         }
+        if (cli.Get("out") is { } path && !all.ContainsKey("decode-heavy"))
+            File.WriteAllText(path, report.ToString());
         return quick ? Sanity(all, decode, prefill) : 0;
     }
 
@@ -178,7 +191,7 @@ internal static class ReportCommand
         md.AppendLine();
     }
 
-    private static void AppendTargets(StringBuilder md, List<LevelResult> decode, (LevelResult On, LevelResult Off) shared)
+    private static void AppendTargets(StringBuilder md, List<LevelResult> decode, (LevelResult On, LevelResult Off)? shared)
     {
         LevelResult Of(string prefix, int c) => decode.First(r => r.Target.StartsWith(prefix) && r.Concurrency == c);
         md.AppendLine("## Targets (decode-heavy, output tokens/s)").AppendLine();
@@ -191,7 +204,8 @@ internal static class ReportCommand
         int top = decode.Max(r => r.Concurrency) >= 16 ? 16 : decode.Max(r => r.Concurrency);
         md.AppendLine($"| server / naive, concurrency {top} | ≥ 5 | {Ratio(Of("server", top).OutputTokensPerSecond, Of("naive", top).OutputTokensPerSecond)} |");
         md.AppendLine($"| server TPOT / ceiling TPOT, concurrency 1 | ≤ 1.10 | {Ratio(Of("server", 1).Tpot.PercentileMs(50), Of("ceiling", 1).Tpot.PercentileMs(50))} |");
-        md.AppendLine($"| shared-prefix TTFT, cache on / off | ≤ 0.25 | {Ratio(shared.On.Ttft.PercentileMs(50), shared.Off.Ttft.PercentileMs(50))} |");
+        if (shared is { } s)
+            md.AppendLine($"| shared-prefix TTFT, cache on / off | ≤ 0.25 | {Ratio(s.On.Ttft.PercentileMs(50), s.Off.Ttft.PercentileMs(50))} |");
         md.AppendLine();
     }
 
