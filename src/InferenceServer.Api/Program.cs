@@ -79,7 +79,15 @@ app.UseExceptionHandler(error => error.Run(async http =>
 }));
 app.UseStatusCodePages(context => ApiErrors.WriteStatusCodeBodyAsync(context.HttpContext));
 if (server.CorsOrigins.Length > 0)
+{
+    // CORS headers depend on the Origin header, so shared caches must not reuse one origin's response for another.
+    app.Use((http, next) =>
+    {
+        http.Response.Headers.Append("Vary", "Origin");
+        return next(http);
+    });
     app.UseCors();
+}
 app.UseMiddleware<ApiKeyAuthentication>();
 app.UseRateLimiter();
 app.UseSwagger();

@@ -177,5 +177,6 @@ public sealed class OperationsTests
 
         using var other = await server.Http.SendAsync(Chat("k", origin: "http://evil.example"));
         Assert.False(other.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.Contains("Origin", other.Headers.Vary);
     }
 }
