@@ -16,19 +16,23 @@ internal static class EngineProbe
             var ceiling = CeilingRunner.Run(weights.NativeHandle, c, LoadSweep.Prompts(c * rounds, prompt, weights.Vocab.Count, 1), output, threads);
             Console.WriteLine($"| ceiling | {ceiling.OutputTokensPerSecond:F0} tok/s | TPOT p50 {ceiling.Tpot.PercentileMs(50):F1} ms |");
         }
-        foreach (bool caching in new[] { false, true })
+        foreach (bool caching in cli.Has("caching-off-only") ? [false] : new[] { false, true })
         {
             var options = new InferenceServer.Engine.EngineOptions
             {
-                MaxSequences = c, Threads = threads, PrefixCaching = caching,
+                MaxSequences = c, Threads = threads, PrefixCaching = caching, MaxBatchTokens = cli.Get("batch-tokens", 256),
                 NumBlocks = cli.Get("blocks", (c * (prompt + output + 32) + 15) / 16 + 16),
             };
-            await using var engine = new EngineTarget(await InProcessEngine.StartAsync(model, options));
+            var inProcess = await InProcessEngine.StartAsync(model, options);
+            await using var engine = new EngineTarget(inProcess);
             var r = await LoadSweep.RunAsync(engine, c, LoadSweep.Prompts(c * rounds, prompt, 8192, 1), output, TimeSpan.FromMinutes(10));
             Console.WriteLine($"| engine, prefix caching {(caching ? "on" : "off")}, {options.NumBlocks} blocks, fresh | {r.OutputTokensPerSecond:F0} tok/s | TPOT p50 {r.Tpot.PercentileMs(50):F1} ms |");
             // The same load again on the now used engine: cells freed and reused all over the cache.
             var again = await LoadSweep.RunAsync(engine, c, LoadSweep.Prompts(c * rounds, prompt, 8192, 2), output, TimeSpan.FromMinutes(10));
             Console.WriteLine($"| engine, prefix caching {(caching ? "on" : "off")}, {options.NumBlocks} blocks, second run | {again.OutputTokensPerSecond:F0} tok/s | TPOT p50 {again.Tpot.PercentileMs(50):F1} ms |");
+            if (inProcess.Runner is { NumSteps: > 0 } runner)
+                Console.WriteLine($"|   step profile: {runner.NumSteps} steps, llama_decode {runner.DecodeTime.TotalMilliseconds / runner.NumSteps:F2} ms/step, " +
+                                  $"sampling {runner.SampleTime.TotalMilliseconds / runner.NumSteps:F3} ms/step | | |");
         }
     }
 }

@@ -77,7 +77,9 @@ public sealed class LlamaModelRunner : IModelRunner
             }
         }
 
+        long decodeStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = _context.Decode(_batch);
+        DecodeTime += System.Diagnostics.Stopwatch.GetElapsedTime(decodeStart);
         if (result != DecodeResult.Ok)
         {
             // Drop whatever part of the batch reached the KV cache; the scheduler fails these sequences.
@@ -86,6 +88,7 @@ public sealed class LlamaModelRunner : IModelRunner
             throw new ModelRunnerException($"llama_decode returned {result} for {_batch.TokenCount} tokens.");
         }
 
+        long sampleStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var sampled = new List<SampledToken>(sampleRows.Count);
         foreach (var (s, row) in sampleRows)
         {
@@ -99,6 +102,8 @@ public sealed class LlamaModelRunner : IModelRunner
                 sampled.Add(new SampledToken(fork.SequenceId, (int)SamplerFor(fork.SequenceId, fork.Sampling).Sample(_context, row)));
             }
         }
+        SampleTime += System.Diagnostics.Stopwatch.GetElapsedTime(sampleStart);
+        NumSteps++;
         return new RunnerOutput(sampled);
     }
 
@@ -136,6 +141,13 @@ public sealed class LlamaModelRunner : IModelRunner
                 return _firstHolder + h;
         throw new InvalidOperationException($"No prefix-cache holder is free at block index {chainIndex}.");
     }
+
+    /// <summary>Time spent in llama_decode since start (for step profiles).</summary>
+    public TimeSpan DecodeTime { get; private set; }
+    /// <summary>Time spent sampling since start (for step profiles).</summary>
+    public TimeSpan SampleTime { get; private set; }
+    /// <summary>Steps executed since start.</summary>
+    public long NumSteps { get; private set; }
 
     /// <summary>Where each cached block's cells live: holder sequence id and first position.</summary>
     public IReadOnlyDictionary<int, (int Holder, int Start)> CachedCells => _cachedCells;
