@@ -56,14 +56,16 @@ public sealed class ServiceTests(DemoServerFixture fixture)
     [Fact]
     public async Task A_full_waiting_queue_answers_429_with_retry_after_and_loses_nothing()
     {
+        // The small preset decodes slowly enough (~10x the demo model's cost) that the first request is surely still
+        // running while the second waits and the third is refused.
         await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
         {
-            ["Engine:MaxSequences"] = "1",
-            ["Engine:MaxWaiting"] = "1",
+            ["Model:Path"] = TestModels.Small, ["Engine:MaxSequences"] = "1", ["Engine:MaxWaiting"] = "1", ["Engine:NumBlocks"] = "256",
         });
-        object Long(int n) => new { model = "inference-server-demo", messages = Hello, max_tokens = n, stream = true, temperature = 0, ignore_eos = true };
+        string model = server.Model.ModelId;
+        object Long(int n) => new { model, messages = Hello, max_tokens = n, stream = true, temperature = 0, ignore_eos = true };
 
-        var running = server.StreamAsync("v1/chat/completions", Long(1500));
+        var running = server.StreamAsync("v1/chat/completions", Long(3000));
         await WaitFor(() => server.Engine.Stats.NumRunning == 1);
         var waiting = server.StreamAsync("v1/chat/completions", Long(3));
         await WaitFor(() => server.Engine.Stats.NumWaiting == 1);
@@ -75,7 +77,7 @@ public sealed class ServiceTests(DemoServerFixture fixture)
 
         var done = await Task.WhenAll(running, waiting);
         Assert.All(done, events => Assert.Equal("[DONE]", events[^1]));
-        Assert.Equal(1503, server.Engine.Stats.NumGeneratedTokens);
+        Assert.Equal(3003, server.Engine.Stats.NumGeneratedTokens);
     }
 
     private static async Task WaitFor(Func<bool> condition)
