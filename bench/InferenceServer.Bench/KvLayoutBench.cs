@@ -17,20 +17,21 @@ internal static class KvLayoutBench
         int[] lengths = cli.GetList("tokens", [256, 1024]);
         int threads = cli.Get("threads", 2);
         int steps = cli.Get("steps", 16);
+        bool flash = cli.Has("flash-attention");
         using var weights = BenchModels.Load(BenchModels.Ensure(preset));
         int vocab = weights.Vocab.Count;
 
-        Console.WriteLine($"# KV layout: {preset}, {numSeqs} sequences, {threads} threads, decode step = one token per sequence");
+        Console.WriteLine($"# KV layout: {preset}, {numSeqs} sequences, {threads} threads, flash attention {(flash ? "on" : "off")}, decode step = one token per sequence");
         Console.WriteLine();
         Console.WriteLine("| tokens per sequence | layout | prefill tok/s | decode ms/step (median) | decode tok/s | unified / per-sequence step time |");
         Console.WriteLine("|---:|---|---:|---:|---:|---:|");
         foreach (int length in lengths)
         {
-            var unified = Measure(weights.NativeHandle, vocab, numSeqs, length, steps, threads, unified: true, sharedPrefix: 0);
-            var split = Measure(weights.NativeHandle, vocab, numSeqs, length, steps, threads, unified: false, sharedPrefix: 0);
+            var unified = Measure(weights.NativeHandle, vocab, numSeqs, length, steps, threads, unified: true, sharedPrefix: 0, flash);
+            var split = Measure(weights.NativeHandle, vocab, numSeqs, length, steps, threads, unified: false, sharedPrefix: 0, flash);
             // Same lengths, but the sequences share all but their last 32 tokens (a common system prompt in the prefix
             // cache): only unified can hold the shared part once.
-            var shared = Measure(weights.NativeHandle, vocab, numSeqs, length, steps, threads, unified: true, sharedPrefix: length - 32);
+            var shared = Measure(weights.NativeHandle, vocab, numSeqs, length, steps, threads, unified: true, sharedPrefix: length - 32, flash);
             foreach (var (name, r) in new[] { ("unified", unified), ("per-sequence", split), ($"unified, {length - 32} shared", shared) })
                 Console.WriteLine($"| {length} | {name} | {r.PrefillTokensPerSecond:F0} | {r.StepMs:F2} | {numSeqs / r.StepMs * 1000:F0} | " +
                     (name == "per-sequence" ? "" : $"{r.StepMs / split.StepMs:F2}") + " |");
@@ -40,9 +41,9 @@ internal static class KvLayoutBench
     private sealed record Result(double PrefillTokensPerSecond, double StepMs);
 
     private static Result Measure(SafeLlamaModelHandle model, int vocab, int numSeqs, int length, int steps, int threads, bool unified,
-        int sharedPrefix)
+        int sharedPrefix, bool flashAttention)
     {
-        using var context = BenchContexts.Create(model, numSeqs * (length + steps + 32), numSeqs, threads, unified);
+        using var context = BenchContexts.Create(model, numSeqs * (length + steps + 32), numSeqs, threads, unified, flashAttention: flashAttention);
         var random = new Random(1);
         var batch = new LLamaBatch();
 

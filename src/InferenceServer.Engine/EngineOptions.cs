@@ -68,7 +68,8 @@ public sealed class EngineOptions
 
     /// <summary>
     /// Cached prompt blocks kept while no request uses them; -1 (default) keeps up to a quarter of the pool. Each one
-    /// costs attention work in llama.cpp's unified KV cache, so more is not always better (see KvCacheManager).
+    /// costs attention work in llama.cpp's unified KV cache, so more is not always better; blocks that never served a
+    /// second request are held to a smaller, load-dependent budget (see KvCacheManager.MinIdleUnusedBlocks).
     /// </summary>
     [Range(-1, 1 << 20)]
     public int PrefixCacheIdleBlocks { get; set; } = -1;

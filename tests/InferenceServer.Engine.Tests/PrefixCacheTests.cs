@@ -66,7 +66,7 @@ public class PrefixCacheTests
     [Fact]
     public void Cached_free_blocks_are_evicted_only_when_the_pool_runs_dry_tail_first()
     {
-        var kv = new KvCacheManager(numBlocks: 3, blockSize: 4, maxCachedPerPosition: 2, maxIdleCachedBlocks: 3);
+        var kv = new KvCacheManager(numBlocks: 3, blockSize: 4, maxCachedPerPosition: 2, maxIdleCachedBlocks: 3, minIdleUnusedBlocks: 3);
         kv.Free(Computed(kv, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9]));   // blocks 0,1 cached, 2 empty
         kv.TakeEvents();
         Assert.Equal([2, 1, 0], kv.Pool.FreeBlockIds);
@@ -96,6 +96,65 @@ public class PrefixCacheTests
 
         Assert.Equal([1], kv.TakeEvents().Evicted);                    // the tail goes, the head stays reusable
         Assert.Single(kv.FindCachedPrefix(Seq(2, [1, 2, 3, 4, 5, 6, 7, 8, 9])));
+    }
+
+    [Fact]
+    public void Under_load_idle_blocks_no_one_reused_are_evicted_at_admission_while_reused_ones_stay()
+    {
+        var kv = new KvCacheManager(numBlocks: 64, blockSize: 4, maxCachedPerPosition: 8, maxIdleCachedBlocks: 64, minIdleUnusedBlocks: 1);
+        int[] system = [7, 7, 7, 7, 8, 8, 8, 8];
+        var a = Computed(kv, 1, [.. system, 1, 2, 3, 4, 5]);
+        var b = Computed(kv, 2, [.. system, 9, 9, 9, 9, 5]);              // hits the two system blocks: now reused
+        Assert.Equal(8, b.NumCachedTokens);
+        kv.Free(a);
+        kv.Free(b);
+        var unrelated = Enumerable.Range(0, 3).Select(i => Computed(kv, 10 + i, [.. Enumerable.Range(100 * (i + 1), 21)])).ToList();
+        unrelated.ForEach(kv.Free);
+        kv.TakeEvents();
+        // Idle: the 2 reused system blocks, and 16 never-reused ones (one of a's and b's two survived the
+        // admissions above, whose budget was max(1, held / 8) = 1 or 2, plus 3 × 5 from the unrelated prompts).
+        Assert.Equal(18, kv.NumCachedFreeBlocks);
+
+        var big = Computed(kv, 20, [.. Enumerable.Range(900, 93)]);     // holds 24 blocks: budget max(1, 24 / 8) = 3
+
+        Assert.Equal(13, kv.TakeEvents().Evicted.Count);
+        Assert.Equal(2 + 3, kv.NumCachedFreeBlocks);
+        var systemHits = kv.FindCachedPrefix(Seq(30, [.. system, 0]));
+        Assert.Equal(2, systemHits.Count);
+        Assert.All(systemHits, id => Assert.True(kv.Pool[id].Reused));
+        kv.Free(big);
+    }
+
+    [Fact]
+    public void A_repeated_prompt_claims_its_blocks_before_the_trim_even_with_no_floor()
+    {
+        var kv = new KvCacheManager(numBlocks: 64, blockSize: 4, maxCachedPerPosition: 2, maxIdleCachedBlocks: 64, minIdleUnusedBlocks: 0);
+        int[] prompt = [.. Enumerable.Range(1, 17)];
+        kv.Free(Computed(kv, 1, prompt));
+
+        var again = Computed(kv, 2, prompt);
+
+        Assert.Equal(16, again.NumCachedTokens);
+        Assert.Empty(kv.TakeEvents().Evicted);
+        Assert.All(again.BlockTable.Take(4), id => Assert.True(kv.Pool[id].Reused));
+    }
+
+    [Fact]
+    public void The_same_prefix_computed_by_two_sequences_at_once_counts_as_reused()
+    {
+        var kv = new KvCacheManager(numBlocks: 16, blockSize: 4, maxCachedPerPosition: 2, maxIdleCachedBlocks: 16, minIdleUnusedBlocks: 0);
+        var a = Seq(1, [1, 2, 3, 4, 5]);
+        var b = Seq(2, [1, 2, 3, 4, 6]);
+        kv.AllocateForAdmission(a);
+        kv.AllocateForAdmission(b);                                       // admitted together: no hit yet
+        a.AddComputedTokens(5);
+        b.AddComputedTokens(5);
+        kv.CacheComputedBlocks(a);
+        Assert.False(kv.Pool[a.BlockTable[0]].Reused);
+        kv.CacheComputedBlocks(b);
+
+        Assert.True(kv.Pool[a.BlockTable[0]].Reused);
+        Assert.False(kv.Pool[b.BlockTable[0]].IsCached);
     }
 
     [Fact]

@@ -20,6 +20,12 @@ public sealed class Block
     /// <summary>Position of the block in its sequence (token positions ChainIndex × BlockSize …) while cached.</summary>
     public int ChainIndex { get; internal set; } = -1;
 
+    /// <summary>
+    /// True once the cached block has served a second sequence (a prefix-cache hit, or the same prefix computed by two
+    /// sequences at once); such blocks outlast the ones used only by the sequence that computed them.
+    /// </summary>
+    public bool Reused { get; internal set; }
+
     /// <summary>True while the block is in the prefix cache.</summary>
     public bool IsCached => Hash is not null;
 

@@ -27,23 +27,43 @@ public sealed class KvCacheManager
     /// <param name="blockSize">Tokens per block.</param>
     /// <param name="maxCachedPerPosition">Cached blocks allowed at one position index; 0 disables the prefix cache.</param>
     /// <param name="maxIdleCachedBlocks">Cached blocks kept while no sequence holds them; -1 (default) keeps up to a quarter of the pool.</param>
-    public KvCacheManager(int numBlocks, int blockSize, int maxCachedPerPosition = 0, int maxIdleCachedBlocks = -1)
+    /// <param name="minIdleUnusedBlocks">
+    /// Idle cached blocks that never served a second sequence kept whatever the load; -1 (default) is 1/64 of the pool.
+    /// </param>
+    public KvCacheManager(int numBlocks, int blockSize, int maxCachedPerPosition = 0, int maxIdleCachedBlocks = -1,
+        int minIdleUnusedBlocks = -1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         _pool = new BlockPool(numBlocks);
         BlockSize = blockSize;
         MaxCachedPerPosition = maxCachedPerPosition;
         MaxIdleCachedBlocks = maxIdleCachedBlocks >= 0 ? maxIdleCachedBlocks : numBlocks / 4;
+        MinIdleUnusedBlocks = minIdleUnusedBlocks >= 0 ? minIdleUnusedBlocks : numBlocks / 64;
     }
 
     /// <summary>
     /// Cached blocks kept while no sequence holds them. In llama.cpp's unified KV cache every cell in use costs
     /// attention work for every token of every step (masked, but computed; llama.cpp attends up to the highest cell in
     /// use), so idle cached cells are not free. `bench engine-decode` (small preset, 16 streams, 600 blocks, a used
-    /// engine): 0.37x of the ceiling's decode throughput with no bound, 0.66x with at most a quarter of the pool idle,
-    /// 0.91x with prefix caching off.
+    /// engine, 2 threads): 0.37x of the ceiling's decode throughput with no bound, 0.66x with at most a quarter of the
+    /// pool idle, 0.91x with prefix caching off. With never-reused blocks also cut at admission
+    /// (<see cref="MinIdleUnusedBlocks"/>; 512 blocks, 1 thread): 0.90x, against 0.95x with prefix caching off.
     /// </summary>
     public int MaxIdleCachedBlocks { get; }
+
+    /// <summary>
+    /// Floor of the budget for idle cached blocks that have never served a second sequence (<see cref="Block.Reused"/>).
+    /// Each time a sequence is admitted, after it has taken its own hits, such blocks beyond
+    /// max(<see cref="MinIdleUnusedBlocks"/>, blocks held ÷ <see cref="UnusedIdleDivisor"/>) are evicted, least recently
+    /// freed first. The next request of a conversation or a repeated prompt still finds its prefix (it claims it before
+    /// the trim), while under a stream of unrelated prompts the cells that would only be attended over, never reused,
+    /// stay within an eighth of the live ones. A segmented cache in the spirit of 2Q (Johnson and Shasha, VLDB 1994):
+    /// a block earns its long stay by a second use.
+    /// </summary>
+    public int MinIdleUnusedBlocks { get; }
+
+    /// <summary>Held blocks per idle never-reused cached block allowed under load (see <see cref="MinIdleUnusedBlocks"/>).</summary>
+    public const int UnusedIdleDivisor = 8;
 
     /// <summary>Tokens per block.</summary>
     public int BlockSize { get; }
@@ -105,6 +125,7 @@ public sealed class KvCacheManager
         var reused = new BlockHit[hits.Count];
         for (int i = 0; i < hits.Count; i++)
         {
+            _pool[hits[i]].Reused = true;
             _pool.Acquire(hits[i]);
             sequence.MutableBlockTable.Add(hits[i]);
             reused[i] = new BlockHit(hits[i], i * BlockSize);
@@ -114,6 +135,7 @@ public sealed class KvCacheManager
         System.Diagnostics.Debug.Assert(ok);
         foreach (var child in sequence.PendingForks)
             Fork(sequence, child);
+        TrimUnusedIdleCache();
         return reused;
     }
 
@@ -158,8 +180,10 @@ public sealed class KvCacheManager
         {
             var block = _pool[sequence.BlockTable[i]];
             ulong hash = sequence.GetBlockHash(i, BlockSize);
-            // A block with the same prefix may be cached already (computed twice at once): keep that one.
-            if (!block.IsCached && !_cache.ContainsKey(hash) && MakeRoomAt(i))
+            // A block with the same prefix may be cached already (computed twice at once): keep that one, now reused.
+            if (_cache.TryGetValue(hash, out int existing) && existing != block.BlockId)
+                _pool[existing].Reused = true;
+            else if (!block.IsCached && MakeRoomAt(i))
             {
                 block.Hash = hash;
                 block.ChainIndex = i;
@@ -199,6 +223,28 @@ public sealed class KvCacheManager
             {
                 Evict(_pool[id]);
                 idle--;
+            }
+        }
+    }
+
+    // Evicts the least recently freed idle cached blocks that never served a second sequence beyond
+    // max(MinIdleUnusedBlocks, held blocks / UnusedIdleDivisor).
+    private void TrimUnusedIdleCache()
+    {
+        if (!PrefixCaching)
+            return;
+        int budget = Math.Max(MinIdleUnusedBlocks, (NumBlocks - NumFreeBlocks) / UnusedIdleDivisor);
+        int unused = _cache.Values.Count(id => _pool[id] is { RefCount: 0, Reused: false });
+        if (unused <= budget)
+            return;
+        foreach (int id in _pool.FreeBlockIds.ToList())
+        {
+            if (unused <= budget)
+                break;
+            if (_pool[id] is { IsCached: true, Reused: false } block)
+            {
+                Evict(block);
+                unused--;
             }
         }
     }
@@ -254,6 +300,7 @@ public sealed class KvCacheManager
         _evicted.Add(block.BlockId);
         block.Hash = null;
         block.ChainIndex = -1;
+        block.Reused = false;
         NumEvictions++;
     }
 }
