@@ -61,6 +61,20 @@ internal sealed class BenchServer : IAsyncDisposable
         throw new TimeoutException("server did not become ready");
     }
 
+    /// <summary>The server's step count and step profile from <c>GET /v1/engine/stats</c>.</summary>
+    public async Task<InferenceServer.Engine.EngineStats> StatsAsync()
+    {
+        using var http = new HttpClient();
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(new Uri(V1, "engine/stats")))!;
+        var times = json["step_times"];
+        return InferenceServer.Engine.EngineStats.NotReady with
+        {
+            NumSteps = (long)json["num_steps"]!,
+            StepTimes = times is null ? null
+                : new InferenceServer.Engine.StepTimes((double)times["schedule_ms"]!, (double)times["execute_ms"]!, (double)times["update_ms"]!),
+        };
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -35,7 +35,8 @@ switch (args.FirstOrDefault())
               chunked-prefill [--preset small] [--streams 4] [--batch-tokens 512,256,128] [--threads 2]
               kv-memory       [--preset small] [--tokens 4096]
               engine-decode   [--preset small] [--concurrency 16] [--prompt-tokens 32] [--output-tokens 128] [--blocks N]
-              report          [--quick] [--preset small] [--weights f16|q8_0|q4_k_m] [--threads 2] [--out docs/benchmarks.md]
+              report          [--quick] [--preset small --weights f16|q8_0|q4_k_m] [--threads N] [--out docs/benchmarks.md]
+                              (no --preset: small f16 then base q8_0; threads default: cores - 1)
                               [--scenarios decode,prefill,shared,growth]
               load            --url http://127.0.0.1:8000/v1 --model ID [--concurrency 1,2,4,8,16,32] [--prompt-tokens 32]
                               [--output-tokens 128] [--vocab 8192]   (any OpenAI-compatible server)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using InferenceServer.Engine.Execution;
 using InferenceServer.Engine.KvCache;
@@ -25,6 +26,7 @@ public sealed partial class EngineLoop : BackgroundService
     private IModelRunner? _runner;
     private Scheduler? _scheduler;
     private long _numSteps;
+    private TimeSpan _scheduleTime, _executeTime, _updateTime;
     private KvCacheReport? _kvReport;
 
     /// <summary>Creates the loop; nothing runs until the host starts it.</summary>
@@ -106,6 +108,7 @@ public sealed partial class EngineLoop : BackgroundService
     /// <summary>One step: schedule, execute, update; then hand results to their streams.</summary>
     private void Step(Scheduler scheduler)
     {
+        long start = Stopwatch.GetTimestamp();
         _runner!.Apply(scheduler.TakeKvEvents());
         var output = scheduler.Schedule();
         if (output.IsEmpty && output.Events.IsEmpty)
@@ -114,13 +117,18 @@ public sealed partial class EngineLoop : BackgroundService
             _client.Inbox.WaitToReadAsync().AsTask().Wait(TimeSpan.FromMilliseconds(10));
             return;
         }
+        long scheduled = Stopwatch.GetTimestamp();
         IReadOnlyList<StepResult> results;
+        long executed;
         try
         {
-            results = scheduler.Update(output, _runner.Execute(output));
+            var runnerOutput = _runner.Execute(output);
+            executed = Stopwatch.GetTimestamp();
+            results = scheduler.Update(output, runnerOutput);
         }
         catch (Exception ex)
         {
+            executed = Stopwatch.GetTimestamp();
             Log.StepFailed(_logger, output.Scheduled.Count, ex);
             results = scheduler.Fail(output, "The model failed to compute this request.");
         }
@@ -129,6 +137,9 @@ public sealed partial class EngineLoop : BackgroundService
         Deliver(results);
         if (output.Preempted.Count > 0)
             Log.Preempted(_logger, output.Preempted.Count, scheduler.NumWaiting);
+        _scheduleTime += Stopwatch.GetElapsedTime(start, scheduled);
+        _executeTime += Stopwatch.GetElapsedTime(scheduled, executed);
+        _updateTime += Stopwatch.GetElapsedTime(executed);
         PublishStats();
     }
 
@@ -206,7 +217,8 @@ public sealed partial class EngineLoop : BackgroundService
         var s = _scheduler!;
         _client.Publish(new EngineStats(_client.Model is not null, s.NumRunning, s.NumWaiting, s.KvCache.NumBlocks,
             s.KvCache.NumFreeBlocks, s.KvCache.NumCachedFreeBlocks, s.KvCache.BlockSize, s.NumPreemptions, s.NumPromptTokens,
-            s.NumCachedPromptTokens, s.NumGeneratedTokens, s.KvCache.NumEvictions, _numSteps, _kvReport));
+            s.NumCachedPromptTokens, s.NumGeneratedTokens, s.KvCache.NumEvictions, _numSteps, _kvReport,
+            _numSteps == 0 ? null : new StepTimes(_scheduleTime.TotalMilliseconds, _executeTime.TotalMilliseconds, _updateTime.TotalMilliseconds)));
     }
 
     private static partial class Log

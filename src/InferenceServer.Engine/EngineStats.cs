@@ -15,10 +15,11 @@ namespace InferenceServer.Engine;
 /// <param name="NumEvictions">Cached blocks evicted since start.</param>
 /// <param name="NumSteps">Engine steps since start.</param>
 /// <param name="KvCache">KV cache type and size; null before the model is loaded.</param>
+/// <param name="StepTimes">Engine-thread time spent in each phase of a step since start; null before the first step.</param>
 public sealed record EngineStats(
     bool Ready, int NumRunning, int NumWaiting, int NumBlocks, int NumFreeBlocks, int NumCachedBlocks, int BlockSize,
     long NumPreemptions, long NumPromptTokens, long NumCachedPromptTokens, long NumGeneratedTokens, long NumEvictions, long NumSteps,
-    KvCacheReport? KvCache = null)
+    KvCacheReport? KvCache = null, StepTimes? StepTimes = null)
 {
     /// <summary>Stats of an engine whose model is not loaded yet.</summary>
     public static EngineStats NotReady { get; } = new(false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
@@ -44,3 +45,13 @@ public sealed record KvCacheReport(string Type, double BytesPerToken, long Total
     public static KvCacheReport From(Execution.KvCacheShape shape) =>
         new(shape.Type.ToString().ToLowerInvariant(), shape.BytesPerToken, shape.TotalBytes, shape.GqaRatio);
 }
+
+/// <summary>
+/// Cumulative engine-thread time per step phase since start, in milliseconds: a step profile. Divide by
+/// <see cref="EngineStats.NumSteps"/> (or differences of both between two snapshots) for ms per step; wall time not
+/// covered by the three phases is time the engine thread waited for work.
+/// </summary>
+/// <param name="ScheduleMs">Scheduler.Schedule: admission, preemption, block allocation.</param>
+/// <param name="ExecuteMs">The model runner: one llama_decode over the batch plus sampling.</param>
+/// <param name="UpdateMs">Scheduler.Update, KV cache events to the runner, results handed to request streams, stats.</param>
+public sealed record StepTimes(double ScheduleMs, double ExecuteMs, double UpdateMs);

@@ -40,6 +40,11 @@ public sealed class KvCacheTests
         Assert.Equal(CachedTokens(cached) + CachedTokens(sharedPrefix), (long)stats["num_cached_prompt_tokens"]!);
         Assert.True((double)stats["prefix_cache_hit_rate"]! > 0.4);
         Assert.True((int)stats["num_cached_blocks"]! > 0);
+        // Step profile: the model's forward passes dominate the engine thread's time, scheduling is bookkeeping.
+        var times = stats["step_times"]!;
+        Assert.True((double)times["execute_ms"]! > 0);
+        Assert.True((double)times["execute_ms"]! > (double)times["schedule_ms"]!, times.ToJsonString());
+        Assert.True((double)times["update_ms"]! >= 0);
     }
 
     [Fact]
