@@ -135,11 +135,16 @@ internal static class ReportCommand
         foreach (int c in scenario.Levels)
             results.Add(CeilingRunner.Run(weights.NativeHandle, c, Prompts(c), scenario.OutputTokens, threads));
         await using (var naive = new NaiveTarget(weights, scenario.PromptTokens + scenario.OutputTokens + 64, threads))
+        {
+            await WarmUpAsync(naive, vocab);
             foreach (int c in scenario.Levels)
                 results.Add(await LoadSweep.RunAsync(naive, c, Prompts(c), scenario.OutputTokens, limit));
+        }
         var options = EngineSettings(maxC, scenario.PromptTokens + scenario.OutputTokens, threads, prefixCaching: true);
         var inProcess = await InProcessEngine.StartAsync(model, options);
         await using (var engine = new EngineTarget(inProcess))
+        {
+            await WarmUpAsync(engine, vocab);
             foreach (int c in scenario.Levels)
             {
                 var before = (Stats: inProcess.Client.Stats, inProcess.Runner?.DecodeTime, inProcess.Runner?.SampleTime);
@@ -153,8 +158,11 @@ internal static class ReportCommand
                         SampleMs = (inProcess.Runner?.SampleTime - before.SampleTime)?.TotalMilliseconds / p.Steps,
                     });
             }
+        }
         await using (var server = await BenchServer.StartAsync(serverDll, model, ServerArgs(options)))
         await using (var http = new OpenAiHttpTarget("server (HTTP)", server.V1, Path.GetFileNameWithoutExtension(model)))
+        {
+            await WarmUpAsync(http, vocab);
             foreach (int c in scenario.Levels)
             {
                 var before = await server.StatsAsync();
@@ -163,8 +171,13 @@ internal static class ReportCommand
                 if (Profile(r, before, await server.StatsAsync()) is { } p)
                     profiles?.Add(p);
             }
+        }
         return results;
     }
+
+    // Two short requests before a target's first level, so the level measures steady state, not JIT compilation.
+    private static Task WarmUpAsync(ILoadTarget target, int vocab) =>
+        LoadSweep.RunAsync(target, 1, LoadSweep.Prompts(2, 16, vocab, 7), 16, TimeSpan.FromMinutes(5));
 
     // Per-step means between two stats snapshots taken around one load level.
     private static StepProfile? Profile(LevelResult level, EngineStats before, EngineStats after)
@@ -203,6 +216,7 @@ internal static class ReportCommand
             var options = EngineSettings(levels.Max(), context + output, threads, prefixCaching: false);
             await using var server = await BenchServer.StartAsync(serverDll, model, ServerArgs(options));
             await using var http = new OpenAiHttpTarget("server (HTTP)", server.V1, Path.GetFileNameWithoutExtension(model));
+            await WarmUpAsync(http, vocab);
             foreach (int c in levels)
             {
                 var prompts = LoadSweep.Prompts(c, context, vocab, context + c);
