@@ -18,7 +18,9 @@ namespace InferenceServer.Bench;
 /// </summary>
 internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model) : ILoadTarget
 {
-    private readonly HttpClient _http = new() { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(10) };
+    // No client timeout: a queued request of a long level may wait many minutes for its headers; the level's own
+    // time limit (LoadSweep) cancels it.
+    private readonly HttpClient _http = new() { BaseAddress = baseUrl, Timeout = Timeout.InfiniteTimeSpan };
 
     public string Name { get; } = name;
 

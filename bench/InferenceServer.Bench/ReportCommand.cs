@@ -102,11 +102,6 @@ internal static class ReportCommand
             shared = measured;
             section(m => AppendSharedPrefix(m, name, measured, sharedPrefix));
         }
-        if (only.Contains("growth"))
-        {
-            var growth = await GrowthAsync(model, weights, serverDll, threads, vocab, growthContexts, growthLevels);
-            section(m => AppendGrowth(m, name, growth));
-        }
         var rows = new List<TargetRow>();
         if (all.TryGetValue("decode-heavy", out var decodeResults))
         {
@@ -121,6 +116,12 @@ internal static class ReportCommand
                 Plots.Write(decodeResults, Path.Combine(dir, stem + "-ttft.png"), "TTFT p50 (ms)", r => r.Ttft.PercentileMs(50));
                 section(m => m.AppendLine($"![{preset} throughput]({stem}-throughput.png) ![{preset} TTFT]({stem}-ttft.png)").AppendLine());
             }
+        }
+        // Last, because on a large model 16 long contexts take long: everything above is already written if it fails.
+        if (only.Contains("growth"))
+        {
+            var growth = await GrowthAsync(model, weights, serverDll, threads, vocab, growthContexts, growthLevels);
+            section(m => AppendGrowth(m, name, growth));
         }
         return (rows, quick ? Sanity(all, decode, prefill) : 0);
     }
@@ -221,7 +222,15 @@ internal static class ReportCommand
             {
                 var prompts = LoadSweep.Prompts(c, context, vocab, context + c);
                 var ceiling = CeilingRunner.Run(weights.NativeHandle, c, prompts, output, threads);
-                rows.Add((context, ceiling, await LoadSweep.RunAsync(http, c, prompts, output, TimeSpan.FromMinutes(30))));
+                try
+                {
+                    rows.Add((context, ceiling, await LoadSweep.RunAsync(http, c, prompts, output, TimeSpan.FromMinutes(30))));
+                }
+                catch (OperationCanceledException)
+                {
+                    // Over the level's time limit: report the ceiling and mark the server's cell as not finished.
+                    rows.Add((context, ceiling, new LevelResult("server (HTTP), over 30 min", c, [], 0)));
+                }
             }
         }
         return rows;
@@ -269,7 +278,7 @@ internal static class ReportCommand
         md.AppendLine("| context tokens | concurrency | ceiling TPOT p50 ms | server TPOT p50 ms | server / ceiling |").AppendLine("|---:|---:|---:|---:|---:|");
         foreach (var (context, ceiling, server) in growth)
             md.AppendLine($"| {context} | {server.Concurrency} | {F(ceiling.Tpot.PercentileMs(50))} | {F(server.Tpot.PercentileMs(50))} | " +
-                          $"{server.Tpot.PercentileMs(50) / ceiling.Tpot.PercentileMs(50):F2} |");
+                          $"{F(server.Tpot.PercentileMs(50) / ceiling.Tpot.PercentileMs(50))} |");
         md.AppendLine();
     }
 
