@@ -3,44 +3,55 @@ using InferenceServer.Bench;
 // InferenceServer benchmarks. Every command prints markdown; numbers are measured side by side in one run.
 InferenceServer.LlamaSharp.LlamaNativeSetup.Configure(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
 var cli = new Cli(args);
-switch (args.FirstOrDefault())
+try
 {
-    case "generate-model":
-        GenerateModel.Run(cli);
-        break;
-    case "kv-layout":
-        KvLayoutBench.Run(cli);
-        break;
-    case "chunked-prefill":
-        await ChunkedPrefillBench.RunAsync(cli);
-        break;
-    case "kv-memory":
-        await KvMemoryBench.RunAsync(cli);
-        break;
-    case "kv-memory-child":
-        KvMemoryBench.RunChild(cli);
-        break;
-    case "engine-decode":
-        await EngineProbe.RunAsync(cli);
-        break;
-    case "report":
-        return await ReportCommand.RunAsync(cli);
-    case "load":
-        return await LoadCommand.RunAsync(cli);
-    default:
-        Console.WriteLine("""
-            usage: InferenceServer.Bench <command> [--option value]...
-              generate-model  --preset tiny|small|base [--type f16|q8_0|q4_k_m] [--seed N] [--out PATH]
-              kv-layout       [--preset small] [--sequences 16] [--tokens 256,1024] [--threads 2] [--steps 16] [--flash-attention]
-              chunked-prefill [--preset small] [--streams 4] [--batch-tokens 512,256,128] [--threads 2]
-              kv-memory       [--preset small] [--tokens 4096]
-              engine-decode   [--preset small] [--concurrency 16] [--prompt-tokens 32] [--output-tokens 128] [--blocks N]
-              report          [--quick] [--preset small --weights f16|q8_0|q4_k_m] [--threads N] [--out docs/benchmarks.md]
-                              (no --preset: small f16 then base q8_0; threads default: cores - 1)
-                              [--scenarios decode,prefill,shared,growth]
-              load            --url http://127.0.0.1:8000/v1 --model ID [--concurrency 1,2,4,8,16,32] [--prompt-tokens 32]
-                              [--output-tokens 128] [--vocab 8192]   (any OpenAI-compatible server)
-            """);
-        return args.Length == 0 ? 0 : 2;
+    switch (args.FirstOrDefault())
+    {
+        case "generate-model":
+            GenerateModel.Run(cli);
+            break;
+        case "kv-layout":
+            KvLayoutBench.Run(cli);
+            break;
+        case "chunked-prefill":
+            await ChunkedPrefillBench.RunAsync(cli);
+            break;
+        case "kv-memory":
+            await KvMemoryBench.RunAsync(cli);
+            break;
+        case "kv-memory-child":
+            KvMemoryBench.RunChild(cli);
+            break;
+        case "engine-decode":
+            await EngineProbe.RunAsync(cli);
+            break;
+        case "report":
+            return await ReportCommand.RunAsync(cli);
+        case "load":
+            return await LoadCommand.RunAsync(cli);
+        default:
+            if (args.Length > 0)
+                Console.Error.WriteLine($"unknown command '{args[0]}'");
+            Console.WriteLine("""
+                usage: InferenceServer.Bench <command> [--option value]...
+                  generate-model  --preset tiny|small|base [--type f16|q8_0|q4_k_m] [--seed N] [--out PATH]
+                  kv-layout       [--preset small] [--sequences 16] [--tokens 256,1024] [--threads 2] [--steps 16] [--flash-attention]
+                  chunked-prefill [--preset small] [--streams 4] [--batch-tokens 512,256,128] [--threads 2]
+                  kv-memory       [--preset small] [--tokens 4096]
+                  engine-decode   [--preset small] [--concurrency 16] [--prompt-tokens 32] [--output-tokens 128] [--blocks N]
+                  report          [--quick] [--preset small --weights f16|q8_0|q4_k_m] [--threads N] [--out docs/benchmarks.md]
+                                  (no --preset: small f16 then base q8_0; threads default: cores - 1)
+                                  [--scenarios decode,prefill,shared,growth]
+                  load            --url http://127.0.0.1:8000/v1 --model ID [--concurrency 1,2,4,8,16,32] [--prompt-tokens 32]
+                                  [--output-tokens 128] [--vocab 8192]   (any OpenAI-compatible server)
+                """);
+            return args.Length == 0 ? 0 : 2;
+    }
+}
+catch (Exception ex) when (ex is ArgumentException or HttpRequestException or FileNotFoundException)
+{
+    // A wrong option, an unknown preset or a server that is not there: say so in one line.
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 2;
 }
 return 0;

@@ -83,6 +83,8 @@ public static class SyntheticModelWriter
         var fullPath = Path.GetFullPath(outputPath);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
 
+        // Loads llama.cpp through LLamaSharp's resolver first: the quantizer's own entry points do not.
+        LLama.Native.NativeApi.llama_empty_call();
         var temp = $"{fullPath}.{Guid.NewGuid():N}.tmp";
         try
         {
