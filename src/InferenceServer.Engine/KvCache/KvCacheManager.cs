@@ -210,41 +210,30 @@ public sealed class KvCacheManager
     // Evicts the least recently freed idle cached blocks beyond MaxIdleCachedBlocks.
     private void TrimIdleCache()
     {
-        if (!PrefixCaching)
-            return;
-        int idle = NumCachedFreeBlocks;
-        if (idle <= MaxIdleCachedBlocks)
-            return;
-        foreach (int id in _pool.FreeBlockIds.ToList())
-        {
-            if (idle <= MaxIdleCachedBlocks)
-                break;
-            if (_pool[id].IsCached)
-            {
-                Evict(_pool[id]);
-                idle--;
-            }
-        }
+        if (PrefixCaching)
+            EvictIdleBeyond(MaxIdleCachedBlocks, _ => true);
     }
 
     // Evicts the least recently freed idle cached blocks that never served a second sequence beyond
     // max(MinIdleUnusedBlocks, held blocks / UnusedIdleDivisor).
     private void TrimUnusedIdleCache()
     {
-        if (!PrefixCaching)
-            return;
-        int budget = Math.Max(MinIdleUnusedBlocks, (NumBlocks - NumFreeBlocks) / UnusedIdleDivisor);
-        int unused = _cache.Values.Count(id => _pool[id] is { RefCount: 0, Reused: false });
-        if (unused <= budget)
-            return;
+        if (PrefixCaching)
+            EvictIdleBeyond(Math.Max(MinIdleUnusedBlocks, (NumBlocks - NumFreeBlocks) / UnusedIdleDivisor), block => !block.Reused);
+    }
+
+    // Evicts idle cached blocks matching `which`, least recently freed first, until at most `budget` of them remain.
+    private void EvictIdleBeyond(int budget, Func<Block, bool> which)
+    {
+        int count = _cache.Values.Count(id => _pool[id].RefCount == 0 && which(_pool[id]));
         foreach (int id in _pool.FreeBlockIds.ToList())
         {
-            if (unused <= budget)
-                break;
-            if (_pool[id] is { IsCached: true, Reused: false } block)
+            if (count <= budget)
+                return;
+            if (_pool[id] is { IsCached: true } block && which(block))
             {
                 Evict(block);
-                unused--;
+                count--;
             }
         }
     }
