@@ -38,6 +38,9 @@ internal static class ReportCommand
 
         var report = new StringBuilder();
         report.AppendLine(quick ? "# Benchmark (quick mode)" : "# Benchmarks").AppendLine();
+        if (quick)
+            report.AppendLine("Quick mode checks that the harness produces sane numbers on the tiny model; the targets below are " +
+                              "printed for shape only and are judged on the full report (`report --out docs/benchmarks.md`).").AppendLine();
         report.AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {Machine()}")
             .AppendLine($"- {threads} llama.cpp thread(s) for every target; every target measured one after another in one run, nothing else running")
             .AppendLine($"- Command: `dotnet run -c Release --project bench/InferenceServer.Bench -- report {string.Join(' ', Environment.GetCommandLineArgs().Skip(2))}`")
@@ -56,6 +59,7 @@ internal static class ReportCommand
                 File.WriteAllText(output, report + kept);
             }
         }
+        Console.Write(report.ToString());
         Section(_ => { });
 
         string serverDll = BenchServer.Publish();
