@@ -54,6 +54,7 @@ public sealed class LlamaModelHost : IDisposable
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"Model file not found: {path}", path);
+        LlamaNativeSetup.EnsureRegistered();
         var weights = LLamaWeights.LoadFromFile(new ModelParams(path) { GpuLayerCount = _options.GpuLayerCount });
         var loaded = new LoadedModel(weights, new LlamaTokenizer(weights.NativeHandle), new ChatPromptFormatter(weights.NativeHandle));
         CreatedUnixSeconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds();

@@ -32,6 +32,7 @@ internal static class GgmlBaseLibrary
         {
             if (_handle != 0)
                 return;
+            LlamaNativeSetup.EnsureRegistered();
             var handle = Load();
             NativeLibrary.SetDllImportResolver(typeof(GgmlBaseLibrary).Assembly, Resolve);
             _handle = handle;
