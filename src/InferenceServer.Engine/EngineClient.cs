@@ -65,6 +65,14 @@ public sealed class EngineClient
                 $"This model's maximum context length is {model.MaxModelLength} tokens. However, you requested {total} tokens " +
                 $"({promptTokenIds.Count} in the prompt, {sampling.MaxTokens} in the completion). " +
                 "Please reduce the length of the prompt or completion.");
+        // Each extra choice owns a copy of the prompt's partial last block from admission on; a request whose blocks
+        // could not fit even into an empty cache would wait at the head of the queue forever, blocking everyone.
+        int bs = _options.BlockSize, numPromptTokens = promptTokenIds.Count;
+        int neededBlocks = (numPromptTokens + bs - 1) / bs + (n - 1) * (numPromptTokens % bs == 0 ? 0 : 1);
+        if (neededBlocks > model.NumBlocks)
+            throw new EngineRejectedException(RejectionReason.ContextLengthExceeded,
+                $"{n} choices of this {numPromptTokens}-token prompt need {neededBlocks} KV blocks of {bs} tokens at once; " +
+                $"the KV cache holds {model.NumBlocks}. Please reduce the length of the prompt or n.");
         if (_stats.NumWaiting + Volatile.Read(ref _numInInbox) >= _options.MaxWaiting)
             throw new EngineRejectedException(RejectionReason.QueueFull, "Too many requests are waiting; retry shortly.");
 

@@ -110,28 +110,36 @@ public sealed class LlamaModelRunner : IModelRunner
     /// <inheritdoc />
     public void Apply(KvEvents events)
     {
-        foreach (int blockId in events.Evicted)
+        foreach (var e in events.Log)
         {
-            if (!_cachedCells.Remove(blockId, out var cells))
-                continue;
-            _context.MemorySequenceRemove((LLamaSeqId)cells.Holder, (LLamaPos)cells.Start, (LLamaPos)(cells.Start + _blockSize));
-            _holderIndices[cells.Holder - _firstHolder].Remove(cells.Start / _blockSize);
+            switch (e)
+            {
+                case EvictedBlock evicted:
+                    ForgetCachedBlock(evicted.BlockId);
+                    break;
+                case CachedBlock cached:
+                    int holder = FreeHolderAt(cached.Start / _blockSize);
+                    _context.MemorySequenceCopy((LLamaSeqId)cached.Slot, (LLamaSeqId)holder, (LLamaPos)cached.Start, (LLamaPos)(cached.Start + _blockSize));
+                    _holderIndices[holder - _firstHolder].Add(cached.Start / _blockSize);
+                    _cachedCells[cached.BlockId] = (holder, cached.Start);
+                    break;
+                case ReleasedSequence released:
+                    if (released.Slot >= 0)
+                        _context.MemorySequenceRemove((LLamaSeqId)released.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
+                    // A preempted sequence keeps its chain: its RNG and penalty history go on after recompute.
+                    if (released.Finished && _samplers.Remove(released.SequenceId, out var chain))
+                        chain.Dispose();
+                    break;
+            }
         }
-        foreach (var cached in events.Cached)
-        {
-            int holder = FreeHolderAt(cached.Start / _blockSize);
-            _context.MemorySequenceCopy((LLamaSeqId)cached.Slot, (LLamaSeqId)holder, (LLamaPos)cached.Start, (LLamaPos)(cached.Start + _blockSize));
-            _holderIndices[holder - _firstHolder].Add(cached.Start / _blockSize);
-            _cachedCells[cached.BlockId] = (holder, cached.Start);
-        }
-        foreach (var r in events.Released)
-        {
-            if (r.Slot >= 0)
-                _context.MemorySequenceRemove((LLamaSeqId)r.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
-            // A preempted sequence keeps its chain: its RNG and penalty history go on after recompute.
-            if (r.Finished && _samplers.Remove(r.SequenceId, out var chain))
-                chain.Dispose();
-        }
+    }
+
+    private void ForgetCachedBlock(int blockId)
+    {
+        if (!_cachedCells.Remove(blockId, out var cells))
+            throw new InvalidOperationException($"Evicted block {blockId} has no cells in any holder.");
+        _context.MemorySequenceRemove((LLamaSeqId)cells.Holder, (LLamaPos)cells.Start, (LLamaPos)(cells.Start + _blockSize));
+        _holderIndices[cells.Holder - _firstHolder].Remove(cells.Start / _blockSize);
     }
 
     private int FreeHolderAt(int chainIndex)

@@ -115,6 +115,22 @@ public sealed class EngineLoopTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Submit_refuses_choices_whose_blocks_could_never_be_admitted_together()
+    {
+        await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 2 });
+
+        // 62 tokens fill 16 blocks of 4 but for a partial last one; a second choice needs its own copy of it: 17 blocks.
+        var tooManyChoices = Assert.Throws<EngineRejectedException>(() =>
+            _client.Submit(Enumerable.Range(1, 62).ToArray(), new SamplingParams { MaxTokens = 1 }, n: 2));
+        Assert.Equal(RejectionReason.ContextLengthExceeded, tooManyChoices.Reason);
+        Assert.Contains("17 KV blocks", tooManyChoices.Message);
+
+        // 60 tokens are 15 full blocks, which both choices share: they fit.
+        var results = await ReadAll(_client.Submit(Enumerable.Range(1, 60).ToArray(), new SamplingParams { MaxTokens = 1 }, n: 2));
+        Assert.Equal(2, results.Count(r => r.FinishReason == FinishReason.Length));
+    }
+
+    [Fact]
     public async Task Stopping_the_engine_ends_every_stream_with_abort()
     {
         await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 1 });

@@ -89,23 +89,28 @@ public sealed class FakeModelRunner : IModelRunner
 
     public void Apply(KvEvents events)
     {
-        foreach (int id in events.Evicted)
-            if (!_cachedCells.Remove(id))
-                throw new InvalidOperationException($"Evicted block {id} was not cached.");
-        foreach (var c in events.Cached)
+        foreach (var e in events.Log)
         {
-            var held = _positions.GetValueOrDefault(c.Slot);
-            if (held is null || !Enumerable.Range(c.Start, BlockSize).All(held.Contains))
-                throw new InvalidOperationException($"Block {c.BlockId} cached from slot {c.Slot} before it was computed.");
-            if (!_cachedCells.TryAdd(c.BlockId, c.Start))
-                throw new InvalidOperationException($"Block {c.BlockId} cached twice.");
-        }
-        foreach (var r in events.Released)
-        {
-            if (r.Slot >= 0)
-                _positions.Remove(r.Slot);
-            if (r.Finished)
-                _samplers.Remove(r.SequenceId);
+            switch (e)
+            {
+                case EvictedBlock evicted:
+                    if (!_cachedCells.Remove(evicted.BlockId))
+                        throw new InvalidOperationException($"Evicted block {evicted.BlockId} was not cached.");
+                    break;
+                case CachedBlock c:
+                    var held = _positions.GetValueOrDefault(c.Slot);
+                    if (held is null || !Enumerable.Range(c.Start, BlockSize).All(held.Contains))
+                        throw new InvalidOperationException($"Block {c.BlockId} cached from slot {c.Slot} before it was computed.");
+                    if (!_cachedCells.TryAdd(c.BlockId, c.Start))
+                        throw new InvalidOperationException($"Block {c.BlockId} cached twice.");
+                    break;
+                case ReleasedSequence r:
+                    if (r.Slot >= 0)
+                        _positions.Remove(r.Slot);
+                    if (r.Finished)
+                        _samplers.Remove(r.SequenceId);
+                    break;
+            }
         }
     }
 

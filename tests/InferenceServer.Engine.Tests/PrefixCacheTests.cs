@@ -212,4 +212,25 @@ public class PrefixCacheTests
         Assert.Equal(2, h.Runner.NumHits);
         h.CheckInvariants();
     }
+
+    [Fact]
+    public void Blocks_cached_and_trimmed_in_the_step_their_sequence_finishes_reach_the_runner_in_order()
+    {
+        // A 50-token prompt (two prefill steps of the 32-token budget) has 12 full blocks; with max_tokens 1 it
+        // finishes in its last prefill step, so its blocks enter the cache and the idle bound of 2 trims 10 of them
+        // before the runner hears of either. The runner must end up holding exactly the 2 the books keep.
+        var h = new SchedulerHarness(numBlocks: 16, blockSize: 4, maxBatchTokens: 32, maxModelLength: 64, cacheHolders: 2,
+            maxIdleCachedBlocks: 2);
+        var first = h.Add(promptLength: 50, maxTokens: 1);
+        Assert.Equal(2, h.RunToIdle());
+        h.CheckInvariants();
+
+        Assert.Equal(1, first.NumOutputTokens);
+        Assert.Equal(2, h.Kv.NumCachedFreeBlocks);
+        Assert.Equal([0, 1], h.Runner.CachedCells.Keys.Order());   // the head of the prompt stays, its tail went first
+        var again = h.Add(promptLength: 50, maxTokens: 1);
+        h.RunToIdle();
+        h.CheckInvariants();
+        Assert.Equal(8, again.NumCachedTokens);
+    }
 }

@@ -11,9 +11,9 @@ public sealed class SchedulerHarness
 
     public SchedulerHarness(int numBlocks = 8, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 32,
         bool chunkedPrefill = true, int maxModelLength = 64, int[]? eog = null, Func<int, int, int>? nextToken = null,
-        int cacheHolders = 0)
+        int cacheHolders = 0, int maxIdleCachedBlocks = -1)
     {
-        Kv = new KvCacheManager(numBlocks, blockSize, cacheHolders);
+        Kv = new KvCacheManager(numBlocks, blockSize, cacheHolders, maxIdleCachedBlocks);
         Runner = new FakeModelRunner(FakeModelRunner.Model(maxModelLength, 100, numBlocks, eog, cacheHolders), nextToken, blockSize);
         Scheduler = new Scheduler(Kv, Runner.Info, maxSequences, maxBatchTokens, chunkedPrefill, TimeProvider.System);
     }

@@ -19,8 +19,7 @@ public sealed class KvCacheManager
     private readonly BlockPool _pool;
     private readonly Dictionary<ulong, int> _cache = [];
     private readonly Dictionary<int, int> _numCachedAt = [];
-    private readonly List<CachedBlock> _newlyCached = [];
-    private readonly List<int> _evicted = [];
+    private readonly List<KvEvent> _events = [];
 
     /// <summary>Creates a manager over <paramref name="numBlocks"/> blocks of <paramref name="blockSize"/> tokens.</summary>
     /// <param name="numBlocks">Blocks in the pool.</param>
@@ -87,6 +86,13 @@ public sealed class KvCacheManager
     /// <summary>Blocks needed to hold <paramref name="numTokens"/> tokens.</summary>
     public int BlocksFor(int numTokens) => (numTokens + BlockSize - 1) / BlockSize;
 
+    /// <summary>
+    /// Blocks a request of <paramref name="numPromptTokens"/> with <paramref name="n"/> choices needs free to be admitted
+    /// when nothing is cached: its prompt's blocks plus, per extra choice, its own copy of a partial last block (see <see cref="Fork"/>).
+    /// </summary>
+    public int BlocksForAdmission(int numPromptTokens, int n) =>
+        BlocksFor(numPromptTokens) + (n - 1) * (numPromptTokens % BlockSize == 0 ? 0 : 1);
+
     /// <summary>New blocks <paramref name="sequence"/> needs to compute <paramref name="numNewTokens"/> more tokens.</summary>
     public int NumBlocksNeeded(Sequence sequence, int numNewTokens) =>
         Math.Max(0, BlocksFor(sequence.NumComputedTokens + numNewTokens) - sequence.BlockTable.Count);
@@ -118,8 +124,7 @@ public sealed class KvCacheManager
     {
         var hits = FindCachedPrefix(sequence);
         int hitsInFreeQueue = hits.Count(id => _pool[id].RefCount == 0);
-        int forkBlocks = sequence.PendingForks.Count * (sequence.NumTokens % BlockSize == 0 ? 0 : 1);
-        int rest = BlocksFor(sequence.NumTokens) - hits.Count + forkBlocks;
+        int rest = BlocksForAdmission(sequence.NumTokens, 1 + sequence.PendingForks.Count) - hits.Count;
         if (rest > _pool.NumFreeBlocks - hitsInFreeQueue)
             return null;
         var reused = new BlockHit[hits.Count];
@@ -189,10 +194,20 @@ public sealed class KvCacheManager
                 block.ChainIndex = i;
                 _cache.Add(hash, block.BlockId);
                 _numCachedAt[i] = _numCachedAt.GetValueOrDefault(i) + 1;
-                _newlyCached.Add(new CachedBlock(block.BlockId, sequence.Slot, i * BlockSize));
+                _events.Add(new CachedBlock(block.BlockId, sequence.Slot, i * BlockSize));
             }
         }
         sequence.NumCachedBlockChecks = Math.Max(sequence.NumCachedBlockChecks, full);
+    }
+
+    /// <summary>
+    /// Logs that <paramref name="sequence"/> gives back its slot (its cells go; when <paramref name="finished"/>, its
+    /// sampler too), then frees its blocks. A sequence holding no slot (preempted) only logs the sampler's end.
+    /// </summary>
+    public void Release(Sequence sequence, bool finished)
+    {
+        _events.Add(new ReleasedSequence(sequence.SequenceId, sequence.Slot, finished));
+        Free(sequence);
     }
 
     /// <summary>Returns every block of <paramref name="sequence"/> to the pool and empties its block table.</summary>
@@ -247,12 +262,13 @@ public sealed class KvCacheManager
         return unheld.Count;
     }
 
-    /// <summary>Takes the blocks cached and evicted since the last call.</summary>
-    public (IReadOnlyList<CachedBlock> Cached, IReadOnlyList<int> Evicted) TakeEvents()
+    /// <summary>Takes the KV changes since the last call, in the order they happened.</summary>
+    public KvEvents TakeEvents()
     {
-        var events = (_newlyCached.ToArray(), _evicted.ToArray());
-        _newlyCached.Clear();
-        _evicted.Clear();
+        if (_events.Count == 0)
+            return KvEvents.None;
+        var events = new KvEvents(_events.ToArray());
+        _events.Clear();
         return events;
     }
 
@@ -286,7 +302,7 @@ public sealed class KvCacheManager
     {
         _cache.Remove(block.Hash!.Value);
         _numCachedAt[block.ChainIndex]--;
-        _evicted.Add(block.BlockId);
+        _events.Add(new EvictedBlock(block.BlockId));
         block.Hash = null;
         block.ChainIndex = -1;
         block.Reused = false;

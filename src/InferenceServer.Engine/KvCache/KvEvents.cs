@@ -1,22 +1,41 @@
-using InferenceServer.Engine.Scheduling;
-
 namespace InferenceServer.Engine.KvCache;
 
-/// <summary>A block that just entered the prefix cache; its cells are positions Start … Start + BlockSize − 1 of <paramref name="Slot"/>.</summary>
-public readonly record struct CachedBlock(int BlockId, int Slot, int Start);
+/// <summary>A change to llama.cpp's memory decided by the books, which the model runner applies in log order.</summary>
+public abstract record KvEvent;
+
+/// <summary>A block entered the prefix cache; its cells are positions Start … Start + BlockSize − 1 of <paramref name="Slot"/>.</summary>
+public sealed record CachedBlock(int BlockId, int Slot, int Start) : KvEvent;
+
+/// <summary>A cached block left the prefix cache; no sequence holds it, so its cells may go.</summary>
+public sealed record EvictedBlock(int BlockId) : KvEvent;
+
+/// <summary>
+/// A sequence gave back its slot: its cells go (unless <paramref name="Slot"/> is -1: a preempted sequence holds no
+/// cells), and when <paramref name="Finished"/> its sampler goes too.
+/// </summary>
+public sealed record ReleasedSequence(long SequenceId, int Slot, bool Finished) : KvEvent;
 
 /// <summary>A cached block that a sequence reuses: its cells are copied into the sequence's slot at Start ….</summary>
 public readonly record struct BlockHit(int BlockId, int Start);
 
 /// <summary>
-/// Changes to llama.cpp's memory that the model runner must apply, in this order: forget evicted blocks (no
-/// sequence holds them), keep newly cached blocks (before their slot goes), then drop released sequences.
+/// KV changes in the order they were decided. Order matters: a block cached and evicted before the runner hears of
+/// either must end up nowhere, and a block is cached from its slot before that slot is released.
 /// </summary>
-public sealed record KvEvents(IReadOnlyList<int> Evicted, IReadOnlyList<CachedBlock> Cached, IReadOnlyList<ReleasedSequence> Released)
+public sealed record KvEvents(IReadOnlyList<KvEvent> Log)
 {
     /// <summary>No changes.</summary>
-    public static KvEvents None { get; } = new([], [], []);
+    public static KvEvents None { get; } = new([]);
 
     /// <summary>True when there is nothing to apply.</summary>
-    public bool IsEmpty => Cached.Count == 0 && Released.Count == 0 && Evicted.Count == 0;
+    public bool IsEmpty => Log.Count == 0;
+
+    /// <summary>The blocks cached, in order.</summary>
+    public IReadOnlyList<CachedBlock> Cached => [.. Log.OfType<CachedBlock>()];
+
+    /// <summary>The ids of the blocks evicted, in order.</summary>
+    public IReadOnlyList<int> Evicted => [.. Log.OfType<EvictedBlock>().Select(e => e.BlockId)];
+
+    /// <summary>The sequences released, in order.</summary>
+    public IReadOnlyList<ReleasedSequence> Released => [.. Log.OfType<ReleasedSequence>()];
 }

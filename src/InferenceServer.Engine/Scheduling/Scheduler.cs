@@ -23,7 +23,6 @@ public sealed class Scheduler
     private readonly List<Sequence> _running = [];
     private readonly Dictionary<long, Sequence> _live = [];
     private readonly Queue<int> _freeSlots;
-    private readonly List<ReleasedSequence> _released = [];
     private readonly TimeProvider _time;
     private readonly int _maxBatchTokens;
     private readonly bool _chunkedPrefill;
@@ -87,9 +86,6 @@ public sealed class Scheduler
         int budget = _maxBatchTokens;
         var scheduled = new List<ScheduledSequence>();
         var preemptedIds = new List<long>();
-        // Finished sequences not yet handed to the runner go first, so their slots are clean before reuse.
-        var released = new List<ReleasedSequence>(_released);
-        _released.Clear();
 
         for (int i = 0; i < _running.Count && budget > 0;)
         {
@@ -104,7 +100,7 @@ public sealed class Scheduler
             }
             // No free block: preempt the most recently admitted running sequence (possibly seq itself).
             var victim = _running[^1];
-            PreemptLast(released);
+            PreemptLast();
             preemptedIds.Add(victim.SequenceId);
             if (victim == seq)
                 break;
@@ -113,8 +109,8 @@ public sealed class Scheduler
         if (preemptedIds.Count == 0)
             AdmitWaiting(scheduled, ref budget);
 
-        var (cached, evicted) = _kv.TakeEvents();
-        return new SchedulerOutput(new KvEvents(evicted, cached, released), scheduled, scheduled.Sum(s => s.TokenIds.Count), preemptedIds);
+        // Sequences finished since the last step come first in the log, so their slots are clean before reuse.
+        return new SchedulerOutput(_kv.TakeEvents(), scheduled, scheduled.Sum(s => s.TokenIds.Count), preemptedIds);
     }
 
     private void AdmitWaiting(List<ScheduledSequence> scheduled, ref int budget)
@@ -158,27 +154,26 @@ public sealed class Scheduler
         return new ScheduledSequence(seq.SequenceId, seq.Slot, start, tokens, sample, seq.Sampling, hits ?? [], forks);
     }
 
-    private void PreemptLast(List<ReleasedSequence> released)
+    private void PreemptLast()
     {
         var victim = _running[^1];
         _running.RemoveAt(_running.Count - 1);
         // Forks that never ran give back their reservation; they are reserved again with their parent.
         foreach (var child in victim.PendingForks)
         {
-            ReleaseSlot(child, released, finished: false);
+            ReleaseSlot(child, finished: false);
             child.Unreserve();
         }
-        ReleaseSlot(victim, released, finished: false);
+        ReleaseSlot(victim, finished: false);
         victim.Preempt();
         _waiting.AddFirst(victim);
         NumPreemptions++;
     }
 
-    private void ReleaseSlot(Sequence seq, List<ReleasedSequence> released, bool finished)
+    private void ReleaseSlot(Sequence seq, bool finished)
     {
-        released.Add(new ReleasedSequence(seq.SequenceId, seq.Slot, finished));
         _freeSlots.Enqueue(seq.Slot);
-        _kv.Free(seq);
+        _kv.Release(seq, finished);
     }
 
     /// <summary>
@@ -260,7 +255,7 @@ public sealed class Scheduler
         {
             // A preempted sequence has no KV left but still owns a sampler in the runner.
             if (seq.Status == SequenceStatus.Preempted)
-                _released.Add(new ReleasedSequence(seq.SequenceId, -1, Finished: true));
+                _kv.Release(seq, finished: true);
             _waiting.Remove(seq);
             _live.Remove(seq.SequenceId);
             seq.Finish(status);
@@ -276,7 +271,7 @@ public sealed class Scheduler
         var parent = _live.Values.First(p => p.PendingForks.Contains(child));
         parent.MutablePendingForks.Remove(child);
         if (child.Status == SequenceStatus.Running)
-            ReleaseSlot(child, _released, finished: true);
+            ReleaseSlot(child, finished: true);
         _live.Remove(child.SequenceId);
         child.Finish(status);
         return Result(child, null, false, error);
@@ -284,7 +279,7 @@ public sealed class Scheduler
 
     private void FinishRunning(Sequence seq, SequenceStatus status)
     {
-        ReleaseSlot(seq, _released, finished: true);
+        ReleaseSlot(seq, finished: true);
         _running.Remove(seq);
         _live.Remove(seq.SequenceId);
         seq.Finish(status);
@@ -298,13 +293,5 @@ public sealed class Scheduler
     /// Takes the KV events since the last step (blocks cached or evicted, sequences that ended) for the runner to
     /// apply at once, so llama.cpp's memory never lags the books while the engine waits for work.
     /// </summary>
-    public KvEvents TakeKvEvents()
-    {
-        var (cached, evicted) = _kv.TakeEvents();
-        if (cached.Count == 0 && evicted.Count == 0 && _released.Count == 0)
-            return KvEvents.None;
-        var events = new KvEvents(evicted, cached, _released.ToArray());
-        _released.Clear();
-        return events;
-    }
+    public KvEvents TakeKvEvents() => _kv.TakeEvents();
 }

@@ -23,11 +23,8 @@ public sealed record ScheduledSequence(
 /// <summary>A sequence forked from a scheduled one: it gets all of the parent's cells in <paramref name="Slot"/>.</summary>
 public readonly record struct ForkedSequence(long SequenceId, int Slot, SamplingParams Sampling);
 
-/// <summary>A sequence whose llama.cpp memory must be dropped; <paramref name="Finished"/> also ends its sampler.</summary>
-public readonly record struct ReleasedSequence(long SequenceId, int Slot, bool Finished);
-
 /// <summary>One step's plan: KV changes to apply first, then what to compute in a single batch.</summary>
-/// <param name="Events">Evictions and preemptions decided while scheduling.</param>
+/// <param name="Events">KV changes decided since the last step (preemptions and evictions while scheduling included).</param>
 /// <param name="Scheduled">Decode tokens of running sequences first, then prefill chunks.</param>
 /// <param name="NumScheduledTokens">Tokens in the batch (≤ the token budget).</param>
 /// <param name="Preempted">Sequence ids preempted in this step.</param>
