@@ -160,6 +160,15 @@ public sealed class LlamaModelRunner : IModelRunner
     /// <summary>Where each cached block's cells live: holder sequence id and first position.</summary>
     public IReadOnlyDictionary<int, (int Holder, int Start)> CachedCells => _cachedCells;
 
+    /// <summary>
+    /// Bytes llama.cpp would write to save sequence id <paramref name="seqId"/>'s state: a fixed header plus a fixed
+    /// size per cell tagged with that id, so tests use it to count the cells an id holds exactly.
+    /// </summary>
+    internal long GetSequenceStateBytes(int seqId) => (long)_context.GetStateSize((LLamaSeqId)seqId);
+
+    /// <summary>First llama.cpp sequence id used as a prefix-cache holder.</summary>
+    internal int FirstHolder => _firstHolder;
+
     /// <inheritdoc />
     public (int Min, int Max) GetSlotPositions(int slot) =>
         ((int)_context.MemorySequenceMinPosition((LLamaSeqId)slot), (int)_context.MemorySequenceMaxPosition((LLamaSeqId)slot));

@@ -86,6 +86,63 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
         Assert.Equal(0, fixture.Runner.NumSamplers);
             }
 
+    /// <summary>
+    /// Prompts up to four times the token budget, max_tokens 1 and 2 (sequences that finish in their last prefill
+    /// step), n &gt; 1, idle-cache bounds of 0 and 1 (blocks cached and evicted in one update), pools barely larger than
+    /// one request, and aborts aimed at waiting, prefilling and decoding sequences; after every step each sequence id's
+    /// cells in llama.cpp (slots and prefix-cache holders) are counted against the books.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 16, 0)]
+    [InlineData(4, 16, 1)]
+    [InlineData(5, 24, 2)]
+    [InlineData(6, 20, -1)]
+    public void Long_prompts_short_outputs_tight_caches_and_aborts_leave_no_cell_unaccounted(int seed, int numBlocks, int maxIdle)
+    {
+        var random = new Random(seed);
+        using var driver = new RealEngineDriver(fixture.Runner, numBlocks: numBlocks, maxIdleCachedBlocks: maxIdle);
+        string[] words = ["the", "world", "people", "small", "house", "time", "dream", "river", "light"];
+        string[] phases = ["waiting", "prefill", "decode"];
+        string PhaseOf(Sequence s) =>
+            s.Status != SequenceStatus.Running ? "waiting" : s.NumComputedTokens < s.NumPromptTokens ? "prefill" : "decode";
+        var aborted = new HashSet<string>();
+        var prefix = Prompt("Once upon a time there was a small house by the river");
+        for (int step = 0; step < 300; step++)
+        {
+            if (random.NextDouble() < 0.25)
+            {
+                var tail = Prompt(string.Join(' ', Enumerable.Range(0, random.Next(1, 40)).Select(_ => words[random.Next(words.Length)])));
+                int[] prompt = random.NextDouble() < 0.5 ? [.. prefix, .. tail] : tail;
+                int room = numBlocks * 4 - prompt.Length;
+                int n = random.NextDouble() < 0.2 ? 2 : 1;
+                if (room >= 2 && driver.Kv.BlocksForAdmission(prompt.Length, n) <= numBlocks)
+                {
+                    int maxTokens = random.NextDouble() < 0.5 ? random.Next(1, 3) : random.Next(1, Math.Min(room, 24));
+                    driver.AddChoices(prompt, maxTokens, n);
+                }
+            }
+            if (random.NextDouble() < 0.15)
+            {
+                string phase = phases[random.Next(phases.Length)];
+                if (driver.All.Where(s => !s.IsFinished && PhaseOf(s) == phase).ToList() is { Count: > 0 } inPhase)
+                {
+                    driver.Abort(inPhase[random.Next(inPhase.Count)]);
+                    aborted.Add(phase);
+                }
+            }
+            if (driver.Scheduler.HasWork)
+                driver.Step();
+            driver.CheckMemoryMatchesBooks();
+        }
+        driver.RunToIdle();
+
+        Assert.Equal(phases.Order(), aborted.Order());
+        Assert.True(driver.Kv.NumEvictions > 0 && driver.Scheduler.NumCachedPromptTokens > 0);
+        Assert.Equal(numBlocks, driver.Kv.NumFreeBlocks);
+        Assert.All(driver.All, s => Assert.True(s.IsFinished));
+        Assert.Equal(0, fixture.Runner.NumSamplers);
+    }
+
     [Fact]
     public void A_prompt_served_from_the_prefix_cache_decodes_the_same_tokens_as_a_fresh_one()
     {

@@ -13,10 +13,10 @@ public sealed class RealEngineDriver : IDisposable
     private static long _nextId;
 
     public RealEngineDriver(LlamaModelRunner runner, int numBlocks, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 16,
-        bool prefixCaching = true)
+        bool prefixCaching = true, int maxIdleCachedBlocks = -1)
     {
         _runner = runner;
-        Kv = new KvCacheManager(numBlocks, blockSize, prefixCaching ? runner.Info.NumCacheHolders : 0);
+        Kv = new KvCacheManager(numBlocks, blockSize, prefixCaching ? runner.Info.NumCacheHolders : 0, maxIdleCachedBlocks);
         Scheduler = new Scheduler(Kv, runner.Info with { NumBlocks = numBlocks }, maxSequences, maxBatchTokens, true, TimeProvider.System);
         MaxSequences = maxSequences;
     }
@@ -87,7 +87,11 @@ public sealed class RealEngineDriver : IDisposable
         _runner.Apply(Scheduler.TakeKvEvents());
     }
 
-    /// <summary>llama.cpp holds positions 0…computed−1 for each running sequence's slot, and nothing for free slots.</summary>
+    /// <summary>
+    /// llama.cpp holds positions 0…computed−1 for each running sequence's slot, and nothing for free slots; each
+    /// prefix-cache holder id holds exactly the cells of its cached blocks. Cells are counted, not just bounded, so a
+    /// cell that llama.cpp holds and no block accounts for fails the check.
+    /// </summary>
     public void CheckMemoryMatchesBooks()
     {
         var running = Scheduler.Running.ToDictionary(s => s.Slot);
@@ -110,6 +114,59 @@ public sealed class RealEngineDriver : IDisposable
             Assert.Equal(Kv.Pool[blockId].ChainIndex * Kv.BlockSize, start);
             var (min, max) = _runner.GetSlotPositions(holder);
             Assert.True(min <= start && max >= start + Kv.BlockSize - 1, $"holder {holder} lacks positions {start}…");
+        }
+        var counter = CellCounter.For(_runner);
+        for (int slot = 0; slot < MaxSequences; slot++)
+            Assert.True(counter.Count(slot) == (running.TryGetValue(slot, out var seq) ? seq.NumComputedTokens : 0),
+                $"slot {slot} holds {counter.Count(slot)} cells");
+        var blocksPerHolder = _runner.CachedCells.Values.GroupBy(c => c.Holder).ToDictionary(g => g.Key, g => g.Count());
+        for (int holder = _runner.FirstHolder; holder < _runner.FirstHolder + _runner.Info.NumCacheHolders; holder++)
+        {
+            int expected = blocksPerHolder.GetValueOrDefault(holder) * Kv.BlockSize;
+            Assert.True(counter.Count(holder) == expected, $"holder {holder} holds {counter.Count(holder)} cells, its blocks {expected}");
+        }
+    }
+
+    /// <summary>Measures what <see cref="CheckMemoryMatchesBooks"/> needs to count cells; call while the runner holds nothing.</summary>
+    public static void PrepareCellCounting(LlamaModelRunner runner) => CellCounter.For(runner);
+
+    /// <summary>
+    /// Counts the cells a llama.cpp sequence id holds from the size of its saved state, which is a header plus a fixed
+    /// number of bytes per cell; both are measured once per runner on a sequence of known length.
+    /// </summary>
+    private sealed class CellCounter
+    {
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<LlamaModelRunner, CellCounter> _counters = new();
+        private readonly LlamaModelRunner _runner;
+        private readonly long _empty, _header, _perCell;
+
+        private CellCounter(LlamaModelRunner runner)
+        {
+            _runner = runner;
+            using var driver = new RealEngineDriver(runner, numBlocks: 8, prefixCaching: false);
+            var seq = driver.Add([10, 11, 12, 13, 14, 15, 16], maxTokens: 3);
+            _empty = runner.GetSequenceStateBytes(seq.Slot);
+            driver.Step();
+            long seven = runner.GetSequenceStateBytes(seq.Slot);
+            driver.Step();
+            long eight = runner.GetSequenceStateBytes(seq.Slot);
+            Assert.Equal(8, seq.NumComputedTokens);
+            _perCell = eight - seven;
+            _header = seven - 7 * _perCell;
+            while (driver.Scheduler.HasWork)
+                driver.Step();
+        }
+
+        /// <summary>The runner's counter; the first call measures, so make it while the runner holds nothing.</summary>
+        public static CellCounter For(LlamaModelRunner runner) => _counters.GetValue(runner, r => new CellCounter(r));
+
+        public int Count(int seqId)
+        {
+            long bytes = _runner.GetSequenceStateBytes(seqId);
+            if (bytes == _empty)
+                return 0;
+            Assert.True((bytes - _header) % _perCell == 0, $"sequence id {seqId}: {bytes} state bytes is no whole number of cells");
+            return (int)((bytes - _header) / _perCell);
         }
     }
 

@@ -27,6 +27,7 @@ public sealed class RealRunnerFixture : IAsyncLifetime
         Host = new LlamaModelHost(modelOptions);
         var factory = new LlamaModelRunnerFactory(Host, modelOptions, NullLoggerFactory.Instance);
         Runner = (LlamaModelRunner)await factory.CreateAsync(Options, CancellationToken.None);
+        RealEngineDriver.PrepareCellCounting(Runner);
     }
 
     public Task DisposeAsync()
