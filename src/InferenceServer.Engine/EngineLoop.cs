@@ -24,9 +24,7 @@ public sealed partial class EngineLoop : BackgroundService
     private readonly IHostApplicationLifetime _lifetime;
     private readonly Dictionary<long, RequestStream> _streams = [];
     private IModelRunner? _runner;
-    private Scheduler? _scheduler;
-    private long _numSteps;
-    private TimeSpan _scheduleTime, _executeTime, _updateTime;
+    private EngineCore? _core;
     private KvCacheReport? _kvReport;
 
     /// <summary>Creates the loop; nothing runs until the host starts it.</summary>
@@ -64,7 +62,8 @@ public sealed partial class EngineLoop : BackgroundService
         int numBlocks = _runner.Info.NumBlocks;
         var kv = new KvCacheManager(numBlocks, _options.BlockSize, _options.PrefixCaching ? _runner.Info.NumCacheHolders : 0,
             _options.PrefixCacheIdleBlocks);
-        _scheduler = new Scheduler(kv, _runner.Info, _options.MaxSequences, _options.MaxBatchTokens, _options.ChunkedPrefill, _time);
+        var scheduler = new Scheduler(kv, _runner.Info, _options.MaxSequences, _options.MaxBatchTokens, _options.ChunkedPrefill, _time);
+        _core = new EngineCore(scheduler, _runner, _logger);
         _kvReport = _runner.Info.KvShape is { } shape ? KvCacheReport.From(shape) : null;
         PublishStats();
         _client.SetReady(_runner.Info);
@@ -78,20 +77,20 @@ public sealed partial class EngineLoop : BackgroundService
 
     private void Run(CancellationToken stoppingToken)
     {
-        var scheduler = _scheduler!;
+        var core = _core!;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                DrainInbox(scheduler);
-                if (!scheduler.HasWork)
+                DrainInbox(core);
+                if (!core.Scheduler.HasWork)
                 {
-                    _runner!.Apply(scheduler.TakeKvEvents());
+                    core.FlushKvEvents();
                     PublishStats();
                     WaitForInbox(stoppingToken);
                     continue;
                 }
-                Step(scheduler);
+                Step(core);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -100,50 +99,28 @@ public sealed partial class EngineLoop : BackgroundService
         finally
         {
             _client.BeginStopping();
-            AbortAll(scheduler);
+            AbortAll(core);
             _runner!.Dispose();
         }
     }
 
-    /// <summary>One step: schedule, execute, update; then hand results to their streams.</summary>
-    private void Step(Scheduler scheduler)
+    /// <summary>One step of the core; then results go to their streams.</summary>
+    private void Step(EngineCore core)
     {
-        long start = Stopwatch.GetTimestamp();
-        _runner!.Apply(scheduler.TakeKvEvents());
-        var output = scheduler.Schedule();
-        if (output.IsEmpty && output.Events.IsEmpty)
+        var (plan, results) = core.Step();
+        if (plan.IsEmpty)
         {
             // Nothing fits yet (only possible while blocks are tied up elsewhere): wait for news, don't spin.
             _client.Inbox.WaitToReadAsync().AsTask().Wait(TimeSpan.FromMilliseconds(10));
             return;
         }
-        long scheduled = Stopwatch.GetTimestamp();
-        IReadOnlyList<StepResult> results;
-        long executed;
-        try
-        {
-            var runnerOutput = _runner.Execute(output);
-            executed = Stopwatch.GetTimestamp();
-            results = scheduler.Update(output, runnerOutput);
-        }
-        catch (Exception ex)
-        {
-            executed = Stopwatch.GetTimestamp();
-            Log.StepFailed(_logger, output.Scheduled.Count, ex);
-            results = scheduler.Fail(output, "The model failed to compute this request.");
-        }
-        _runner.Apply(scheduler.TakeKvEvents());
-        _numSteps++;
         Deliver(results);
-        if (output.Preempted.Count > 0)
-            Log.Preempted(_logger, output.Preempted.Count, scheduler.NumWaiting);
-        _scheduleTime += Stopwatch.GetElapsedTime(start, scheduled);
-        _executeTime += Stopwatch.GetElapsedTime(scheduled, executed);
-        _updateTime += Stopwatch.GetElapsedTime(executed);
+        if (plan.Preempted.Count > 0)
+            Log.Preempted(_logger, plan.Preempted.Count, core.Scheduler.NumWaiting);
         PublishStats();
     }
 
-    private void DrainInbox(Scheduler scheduler)
+    private void DrainInbox(EngineCore core)
     {
         int added = 0;
         while (_client.Inbox.TryRead(out var command))
@@ -155,15 +132,15 @@ public sealed partial class EngineLoop : BackgroundService
                     _streams.Add(add.Sequence.SequenceId, stream);
                     foreach (var fork in add.Forks)
                         _streams.Add(fork.SequenceId, stream);
-                    scheduler.Add(add.Sequence, add.Forks);
+                    core.Scheduler.Add(add.Sequence, add.Forks);
                     added++;
                     break;
                 case EngineCommand.Abort abort:
-                    Deliver(scheduler.Abort(abort.SequenceId));
+                    Deliver(core.Abort(abort.SequenceId));
                     break;
                 case EngineCommand.AbortAll:
                     foreach (long id in _streams.Keys.ToArray())
-                        Deliver(scheduler.Abort(id));
+                        Deliver(core.Abort(id));
                     break;
             }
         }
@@ -194,14 +171,13 @@ public sealed partial class EngineLoop : BackgroundService
         }
     }
 
-    private void AbortAll(Scheduler scheduler)
+    private void AbortAll(EngineCore core)
     {
         foreach (long id in _streams.Keys.ToArray())
-            Deliver(scheduler.Abort(id));
+            Deliver(core.Abort(id));
         while (_client.Inbox.TryRead(out var command))
             if (command is EngineCommand.Add add)
                 add.Results.TryComplete(new EngineRejectedException(RejectionReason.ShuttingDown, "The server is shutting down."));
-        _runner!.Apply(scheduler.TakeKvEvents());
         PublishStats();
     }
 
@@ -214,11 +190,13 @@ public sealed partial class EngineLoop : BackgroundService
 
     private void PublishStats()
     {
-        var s = _scheduler!;
+        var core = _core!;
+        var s = core.Scheduler;
         _client.Publish(new EngineStats(_client.Model is not null, s.NumRunning, s.NumWaiting, s.KvCache.NumBlocks,
             s.KvCache.NumFreeBlocks, s.KvCache.NumCachedFreeBlocks, s.KvCache.BlockSize, s.NumPreemptions, s.NumPromptTokens,
-            s.NumCachedPromptTokens, s.NumGeneratedTokens, s.KvCache.NumEvictions, _numSteps, _kvReport,
-            _numSteps == 0 ? null : new StepTimes(_scheduleTime.TotalMilliseconds, _executeTime.TotalMilliseconds, _updateTime.TotalMilliseconds)));
+            s.NumCachedPromptTokens, s.NumGeneratedTokens, s.KvCache.NumEvictions, core.NumSteps, _kvReport,
+            core.NumSteps == 0 ? null : new StepTimes(core.ScheduleTime.TotalMilliseconds, core.ExecuteTime.TotalMilliseconds, core.UpdateTime.TotalMilliseconds),
+            core.NumFailedSteps));
     }
 
     private static partial class Log
@@ -231,9 +209,6 @@ public sealed partial class EngineLoop : BackgroundService
 
         [LoggerMessage(1001, LogLevel.Critical, "Model load failed: {Reason}")]
         public static partial void ModelLoadFailed(ILogger logger, string reason, Exception exception);
-
-        [LoggerMessage(1002, LogLevel.Error, "Step failed; {NumSequences} sequences ended with an error")]
-        public static partial void StepFailed(ILogger logger, int numSequences, Exception exception);
 
         [LoggerMessage(1003, LogLevel.Debug, "Preempted {NumPreempted} sequences; {NumWaiting} waiting")]
         public static partial void Preempted(ILogger logger, int numPreempted, int numWaiting);

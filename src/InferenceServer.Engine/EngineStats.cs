@@ -16,10 +16,12 @@ namespace InferenceServer.Engine;
 /// <param name="NumSteps">Engine steps since start.</param>
 /// <param name="KvCache">KV cache type and size; null before the model is loaded.</param>
 /// <param name="StepTimes">Engine-thread time spent in each phase of a step since start; null before the first step.</param>
+/// <param name="NumFailedSteps">Steps whose batch the model failed to compute at first and that went through recovery
+/// (reconcile, retry, sequences alone) since start.</param>
 public sealed record EngineStats(
     bool Ready, int NumRunning, int NumWaiting, int NumBlocks, int NumFreeBlocks, int NumCachedBlocks, int BlockSize,
     long NumPreemptions, long NumPromptTokens, long NumCachedPromptTokens, long NumGeneratedTokens, long NumEvictions, long NumSteps,
-    KvCacheReport? KvCache = null, StepTimes? StepTimes = null)
+    KvCacheReport? KvCache = null, StepTimes? StepTimes = null, long NumFailedSteps = 0)
 {
     /// <summary>Stats of an engine whose model is not loaded yet.</summary>
     public static EngineStats NotReady { get; } = new(false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);

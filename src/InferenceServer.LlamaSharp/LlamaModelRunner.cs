@@ -58,8 +58,12 @@ public sealed class LlamaModelRunner : IModelRunner
         foreach (var s in output.Scheduled)
             foreach (var hit in s.Hits)
             {
-                var (holder, start) = _cachedCells[hit.BlockId];
-                _context.MemorySequenceCopy((LLamaSeqId)holder, (LLamaSeqId)s.Slot, (LLamaPos)start, (LLamaPos)(start + _blockSize));
+                // A retried step finds its hits copied already.
+                if ((int)_context.MemorySequenceMaxPosition((LLamaSeqId)s.Slot) >= hit.Start + _blockSize - 1)
+                    continue;
+                if (!_cachedCells.TryGetValue(hit.BlockId, out var cells) || cells.Start != hit.Start)
+                    throw new ModelRunnerException($"Prefix-cache block {hit.BlockId} has no cells at position {hit.Start}.");
+                _context.MemorySequenceCopy((LLamaSeqId)cells.Holder, (LLamaSeqId)s.Slot, (LLamaPos)hit.Start, (LLamaPos)(hit.Start + _blockSize));
             }
 
         _batch.Clear();
@@ -140,6 +144,33 @@ public sealed class LlamaModelRunner : IModelRunner
             throw new InvalidOperationException($"Evicted block {blockId} has no cells in any holder.");
         _context.MemorySequenceRemove((LLamaSeqId)cells.Holder, (LLamaPos)cells.Start, (LLamaPos)(cells.Start + _blockSize));
         _holderIndices[cells.Holder - _firstHolder].Remove(cells.Start / _blockSize);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> Reconcile(KvBooks books)
+    {
+        for (int slot = 0; slot < _firstHolder; slot++)
+            _context.MemorySequenceRemove((LLamaSeqId)slot, (LLamaPos)books.NumComputedBySlot.GetValueOrDefault(slot), (LLamaPos)(-1));
+        foreach (var (blockId, cells) in _cachedCells.ToList())
+            if (books.CachedBlockStarts.GetValueOrDefault(blockId, -1) != cells.Start)
+                ForgetCachedBlock(blockId);
+        // Each holder keeps exactly its blocks' position ranges; any cell between or beyond them goes.
+        for (int h = 0; h < _holderIndices.Length; h++)
+        {
+            var holder = (LLamaSeqId)(_firstHolder + h);
+            int end = 0;
+            foreach (int index in _holderIndices[h].Order())
+            {
+                if (index * _blockSize > end)
+                    _context.MemorySequenceRemove(holder, (LLamaPos)end, (LLamaPos)(index * _blockSize));
+                end = (index + 1) * _blockSize;
+            }
+            _context.MemorySequenceRemove(holder, (LLamaPos)end, (LLamaPos)(-1));
+        }
+        foreach (long id in _samplers.Keys.Where(id => !books.LiveSequenceIds.Contains(id)).ToList())
+            if (_samplers.Remove(id, out var chain))
+                chain.Dispose();
+        return [.. books.CachedBlockStarts.Keys.Where(id => !_cachedCells.ContainsKey(id))];
     }
 
     private int FreeHolderAt(int chainIndex)

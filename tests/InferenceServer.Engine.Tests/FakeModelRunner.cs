@@ -35,6 +35,15 @@ public sealed class FakeModelRunner : IModelRunner
     public IReadOnlyCollection<long> LiveSamplers => _samplers;
     /// <summary>When set, Execute throws for batches containing this sequence.</summary>
     public long? FailFor { get; set; }
+    /// <summary>The next this many batches fail whatever they contain (a transient fault).</summary>
+    public int NumBatchesToFail { get; set; }
+    /// <summary>
+    /// How an injected failure leaves memory, like a llama_decode that fails half-way: the first sequence's tokens are
+    /// written to its slot, a stray cell lands in a free slot, a stray cached block appears and a real one vanishes.
+    /// </summary>
+    public bool CorruptOnFailure { get; set; }
+    /// <summary>Batches that failed by injection.</summary>
+    public int NumInjectedFailures { get; private set; }
     /// <summary>Wall time each step takes, so engine-loop tests can act while sequences run.</summary>
     public TimeSpan StepDelay { get; set; }
 
@@ -44,8 +53,14 @@ public sealed class FakeModelRunner : IModelRunner
     public RunnerOutput Execute(SchedulerOutput output)
     {
         Apply(output.Events);
-        if (output.Scheduled.Any(s => s.SequenceId == FailFor))
+        if (output.Scheduled.Count > 0 && (NumBatchesToFail > 0 || output.Scheduled.Any(s => s.SequenceId == FailFor)))
+        {
+            NumBatchesToFail = Math.Max(0, NumBatchesToFail - 1);
+            NumInjectedFailures++;
+            if (CorruptOnFailure)
+                Corrupt(output.Scheduled[0]);
             throw new ModelRunnerException("injected failure");
+        }
         if (StepDelay > TimeSpan.Zero)
             Thread.Sleep(StepDelay);
         NumExecuted++;
@@ -56,8 +71,11 @@ public sealed class FakeModelRunner : IModelRunner
             var held = _positions.TryGetValue(s.Slot, out var set) ? set : _positions[s.Slot] = [];
             foreach (var hit in s.Hits)
             {
+                // A retried step finds the hit already copied.
+                if (Enumerable.Range(hit.Start, BlockSize).All(held.Contains))
+                    continue;
                 if (_cachedCells.GetValueOrDefault(hit.BlockId, -1) != hit.Start)
-                    throw new InvalidOperationException($"Hit on block {hit.BlockId} at {hit.Start}, which is not cached there.");
+                    throw new ModelRunnerException($"Hit on block {hit.BlockId} at {hit.Start}, which is not cached there.");
                 for (int p = hit.Start; p < hit.Start + BlockSize; p++)
                     held.Add(p);
                 NumHits++;
@@ -113,6 +131,36 @@ public sealed class FakeModelRunner : IModelRunner
             }
         }
     }
+
+    private void Corrupt(ScheduledSequence first)
+    {
+        var held = _positions.TryGetValue(first.Slot, out var set) ? set : _positions[first.Slot] = [];
+        for (int k = 0; k < first.TokenIds.Count; k++)
+            held.Add(first.StartPosition + k);
+        int freeSlot = Enumerable.Range(0, 64).First(slot => !_positions.TryGetValue(slot, out var p) || p.Count == 0);
+        _positions[freeSlot] = [0, 1, 2];
+        _cachedCells[10_000 + NumInjectedFailures] = 0;
+        if (_cachedCells.Keys.FirstOrDefault(id => id < 10_000, -1) is var lost and >= 0)
+            _cachedCells.Remove(lost);
+    }
+
+    public IReadOnlyList<int> Reconcile(KvBooks books)
+    {
+        NumReconciles++;
+        foreach (var (slot, held) in _positions)
+        {
+            int computed = books.NumComputedBySlot.GetValueOrDefault(slot);
+            held.RemoveWhere(p => p >= computed);
+        }
+        foreach (var (blockId, start) in _cachedCells.ToList())
+            if (books.CachedBlockStarts.GetValueOrDefault(blockId, -1) != start)
+                _cachedCells.Remove(blockId);
+        _samplers.RemoveWhere(id => !books.LiveSequenceIds.Contains(id));
+        return [.. books.CachedBlockStarts.Keys.Where(id => !_cachedCells.ContainsKey(id))];
+    }
+
+    /// <summary>Times <see cref="Reconcile"/> ran.</summary>
+    public int NumReconciles { get; private set; }
 
     public (int Min, int Max) GetSlotPositions(int slot) =>
         _positions.TryGetValue(slot, out var set) && set.Count > 0 ? (set.Min, set.Max) : (-1, -1);

@@ -16,7 +16,10 @@ public sealed class SchedulerHarness
         Kv = new KvCacheManager(numBlocks, blockSize, cacheHolders, maxIdleCachedBlocks);
         Runner = new FakeModelRunner(FakeModelRunner.Model(maxModelLength, 100, numBlocks, eog, cacheHolders), nextToken, blockSize);
         Scheduler = new Scheduler(Kv, Runner.Info, maxSequences, maxBatchTokens, chunkedPrefill, TimeProvider.System);
+        Core = new EngineCore(Scheduler, Runner);
     }
+
+    public EngineCore Core { get; }
 
     public KvCacheManager Kv { get; }
     public FakeModelRunner Runner { get; }
@@ -44,31 +47,19 @@ public sealed class SchedulerHarness
         return seq;
     }
 
-    /// <summary>One step: release, schedule, execute, update, release.</summary>
+    /// <summary>One step of the engine core; results are recorded per sequence.</summary>
     public SchedulerOutput Step()
     {
-        Runner.Apply(Scheduler.TakeKvEvents());
-        var output = Scheduler.Schedule();
-        IReadOnlyList<StepResult> results;
-        try
-        {
-            results = Scheduler.Update(output, Runner.Execute(output));
-        }
-        catch (InferenceServer.Engine.Execution.ModelRunnerException ex)
-        {
-            results = Scheduler.Fail(output, ex.Message);
-        }
-        Runner.Apply(Scheduler.TakeKvEvents());
+        var (plan, results) = Core.Step();
         foreach (var r in results)
             Results[r.SequenceId].Add(r);
-        return output;
+        return plan;
     }
 
     public void Abort(long id)
     {
-        foreach (var r in Scheduler.Abort(id))
+        foreach (var r in Core.Abort(id))
             Results[r.SequenceId].Add(r);
-        Runner.Apply(Scheduler.TakeKvEvents());
     }
 
     public int RunToIdle(int maxSteps = 10_000)

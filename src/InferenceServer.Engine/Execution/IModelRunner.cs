@@ -22,6 +22,13 @@ public interface IModelRunner : IDisposable
     /// <summary>Applies KV events: drops evicted blocks, keeps newly cached ones, then drops released sequences' KV (and their samplers when finished).</summary>
     void Apply(KvEvents events);
 
+    /// <summary>
+    /// Makes the model's memory match <paramref name="books"/> after a failure: drops every cell no running sequence or
+    /// cached block accounts for, and sampler state of sequences no longer live.
+    /// </summary>
+    /// <returns>Cached blocks whose cells the runner does not hold; the books must stop offering them as hits.</returns>
+    IReadOnlyList<int> Reconcile(KvBooks books);
+
     /// <summary>Positions llama.cpp holds for <paramref name="slot"/> as (min, max); (-1, -1) when none.</summary>
     (int Min, int Max) GetSlotPositions(int slot);
 }

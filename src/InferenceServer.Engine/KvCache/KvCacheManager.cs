@@ -262,6 +262,21 @@ public sealed class KvCacheManager
         return unheld.Count;
     }
 
+    /// <summary>
+    /// Takes blocks out of the prefix cache whose cells the runner turned out not to hold (found by reconciliation),
+    /// without telling the runner: there is nothing to evict. Sequences holding them keep them as ordinary blocks.
+    /// </summary>
+    public void ForgetCachedBlocks(IEnumerable<int> blockIds)
+    {
+        foreach (int id in blockIds)
+            if (_pool[id].IsCached)
+                Uncache(_pool[id]);
+    }
+
+    /// <summary>Cached block id → first position of its cells, for reconciliation with the runner.</summary>
+    public IReadOnlyDictionary<int, int> CachedBlockStarts() =>
+        _cache.Values.ToDictionary(id => id, id => _pool[id].ChainIndex * BlockSize);
+
     /// <summary>Takes the KV changes since the last call, in the order they happened.</summary>
     public KvEvents TakeEvents()
     {
@@ -300,12 +315,17 @@ public sealed class KvCacheManager
 
     private void Evict(Block block)
     {
+        _events.Add(new EvictedBlock(block.BlockId));
+        Uncache(block);
+        NumEvictions++;
+    }
+
+    private void Uncache(Block block)
+    {
         _cache.Remove(block.Hash!.Value);
         _numCachedAt[block.ChainIndex]--;
-        _events.Add(new EvictedBlock(block.BlockId));
         block.Hash = null;
         block.ChainIndex = -1;
         block.Reused = false;
-        NumEvictions++;
     }
 }

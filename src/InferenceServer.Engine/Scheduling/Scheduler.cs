@@ -217,11 +217,11 @@ public sealed class Scheduler
         return results;
     }
 
-    /// <summary>Ends every sequence of a step that the runner could not compute (forks included).</summary>
-    public IReadOnlyList<StepResult> Fail(SchedulerOutput output, string error)
+    /// <summary>Ends the scheduled sequences that the runner could not compute (their pending forks included).</summary>
+    public IReadOnlyList<StepResult> Fail(IEnumerable<ScheduledSequence> failed, string error)
     {
         var results = new List<StepResult>();
-        foreach (var s in output.Scheduled)
+        foreach (var s in failed)
         {
             if (_live.GetValueOrDefault(s.SequenceId) is not { } seq)
                 continue;
@@ -288,6 +288,12 @@ public sealed class Scheduler
     private static StepResult Result(Sequence seq, int? tokenId, bool eog, string? error = null) =>
         new(seq.SequenceId, tokenId, eog, FinishReasons.FromStatus(seq.Status), seq.NumPromptTokens, seq.NumOutputTokens,
             seq.NumCachedTokens, error, seq.ChoiceIndex, seq.FirstScheduledTime - seq.ArrivalTime);
+
+    /// <summary>What llama.cpp's memory must hold according to the books (see <see cref="IModelRunner.Reconcile"/>).</summary>
+    public KvBooks Books() => new(
+        Holding.Where(s => s.NumComputedTokens > 0).ToDictionary(s => s.Slot, s => s.NumComputedTokens),
+        _kv.CachedBlockStarts(),
+        _live.Keys.ToHashSet());
 
     /// <summary>
     /// Takes the KV events since the last step (blocks cached or evicted, sequences that ended) for the runner to

@@ -1,3 +1,4 @@
+using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
 using InferenceServer.Engine.KvCache;
 using InferenceServer.Engine.Scheduling;
@@ -18,11 +19,13 @@ public sealed class RealEngineDriver : IDisposable
         _runner = runner;
         Kv = new KvCacheManager(numBlocks, blockSize, prefixCaching ? runner.Info.NumCacheHolders : 0, maxIdleCachedBlocks);
         Scheduler = new Scheduler(Kv, runner.Info with { NumBlocks = numBlocks }, maxSequences, maxBatchTokens, true, TimeProvider.System);
+        Core = new EngineCore(Scheduler, runner);
         MaxSequences = maxSequences;
     }
 
     public KvCacheManager Kv { get; }
     public Scheduler Scheduler { get; }
+    public EngineCore Core { get; }
     public int MaxSequences { get; }
     public List<Sequence> All { get; } = [];
 
@@ -46,19 +49,9 @@ public sealed class RealEngineDriver : IDisposable
         return seqs;
     }
 
-    public void Step()
-    {
-        _runner.Apply(Scheduler.TakeKvEvents());
-        var output = Scheduler.Schedule();
-        Scheduler.Update(output, _runner.Execute(output));
-        _runner.Apply(Scheduler.TakeKvEvents());
-    }
+    public IReadOnlyList<StepResult> Step() => Core.Step().Results;
 
-    public void Abort(Sequence seq)
-    {
-        Scheduler.Abort(seq.SequenceId);
-        _runner.Apply(Scheduler.TakeKvEvents());
-    }
+    public void Abort(Sequence seq) => Core.Abort(seq.SequenceId);
 
     public void RunToIdle()
     {

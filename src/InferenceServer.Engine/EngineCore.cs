@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using InferenceServer.Engine.Execution;
+using InferenceServer.Engine.KvCache;
+using InferenceServer.Engine.Scheduling;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace InferenceServer.Engine;
+
+/// <summary>
+/// The synchronous engine: a step is schedule, execute, update over one scheduler (with its KV books) and one model
+/// runner. Driven by the engine thread, and directly by tests. Not thread-safe.
+/// </summary>
+/// <remarks>
+/// A failed batch never ends a sequence that did nothing wrong. When the runner throws
+/// <see cref="ModelRunnerException"/>, the runner's memory is reconciled with the books (whatever no running sequence
+/// or cached block accounts for goes), idle cached blocks are evicted to make room, and the batch is retried once;
+/// if it fails again, each sequence is retried alone and only those that fail alone end with an error. Any other
+/// exception is a bug and propagates.
+/// </remarks>
+public sealed partial class EngineCore
+{
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a core over <paramref name="scheduler"/> and <paramref name="runner"/>.</summary>
+    public EngineCore(Scheduler scheduler, IModelRunner runner, ILogger? logger = null)
+    {
+        Scheduler = scheduler;
+        Runner = runner;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The scheduler and its KV books.</summary>
+    public Scheduler Scheduler { get; }
+    /// <summary>The model runner.</summary>
+    public IModelRunner Runner { get; }
+    /// <summary>Steps that computed something since start.</summary>
+    public long NumSteps { get; private set; }
+    /// <summary>Steps whose first attempt failed and went through recovery, since start.</summary>
+    public long NumFailedSteps { get; private set; }
+    /// <summary>Cumulative time in <see cref="Scheduling.Scheduler.Schedule"/>, the runner, and the update (see <see cref="StepTimes"/>).</summary>
+    public TimeSpan ScheduleTime { get; private set; }
+    /// <inheritdoc cref="ScheduleTime"/>
+    public TimeSpan ExecuteTime { get; private set; }
+    /// <inheritdoc cref="ScheduleTime"/>
+    public TimeSpan UpdateTime { get; private set; }
+
+    /// <summary>Runs one step; returns its plan and the results for the sequences' streams.</summary>
+    public (SchedulerOutput Plan, IReadOnlyList<StepResult> Results) Step()
+    {
+        long start = Stopwatch.GetTimestamp();
+        FlushKvEvents();
+        var plan = Scheduler.Schedule();
+        if (plan.IsEmpty)
+        {
+            Runner.Apply(plan.Events);
+            return (plan, []);
+        }
+        long scheduled = Stopwatch.GetTimestamp();
+        var (output, failed) = Execute(plan);
+        long executed = Stopwatch.GetTimestamp();
+        var results = failed.Count == 0
+            ? Scheduler.Update(plan, output)
+            : [.. Scheduler.Update(plan with { Scheduled = [.. plan.Scheduled.Except(failed)] }, output),
+               .. Scheduler.Fail(failed, "The model failed to compute this request.")];
+        FlushKvEvents();
+        NumSteps++;
+        ScheduleTime += Stopwatch.GetElapsedTime(start, scheduled);
+        ExecuteTime += Stopwatch.GetElapsedTime(scheduled, executed);
+        UpdateTime += Stopwatch.GetElapsedTime(executed);
+        return (plan, results);
+    }
+
+    /// <summary>Cancels a live sequence (see <see cref="Scheduling.Scheduler.Abort"/>) and frees its KV at once.</summary>
+    public IReadOnlyList<StepResult> Abort(long sequenceId)
+    {
+        var results = Scheduler.Abort(sequenceId);
+        FlushKvEvents();
+        return results;
+    }
+
+    /// <summary>Hands the KV changes decided since the last step to the runner, so llama.cpp's memory never lags the books.</summary>
+    public void FlushKvEvents() => Runner.Apply(Scheduler.TakeKvEvents());
+
+    private (RunnerOutput Output, IReadOnlyList<ScheduledSequence> Failed) Execute(SchedulerOutput plan)
+    {
+        try
+        {
+            return (Runner.Execute(plan), []);
+        }
+        catch (ModelRunnerException ex)
+        {
+            NumFailedSteps++;
+            Log.StepFailed(_logger, plan.Scheduled.Count, plan.NumScheduledTokens, ex.Message);
+        }
+        Reconcile(done: []);
+        // Idle cached cells are the only ones the books can give up without touching a live sequence.
+        Scheduler.KvCache.ResetPrefixCache();
+        try
+        {
+            return (Runner.Execute(plan with { Events = Scheduler.TakeKvEvents() }), []);
+        }
+        catch (ModelRunnerException ex)
+        {
+            Log.RetryFailed(_logger, plan.Scheduled.Count, ex.Message);
+        }
+        Reconcile(done: []);
+        var sampled = new List<SampledToken>();
+        var done = new List<ScheduledSequence>();
+        var failed = new List<ScheduledSequence>();
+        foreach (var s in plan.Scheduled)
+        {
+            try
+            {
+                sampled.AddRange(Runner.Execute(new SchedulerOutput(KvEvents.None, [s], s.TokenIds.Count, [])).Sampled);
+                done.Add(s);
+            }
+            catch (ModelRunnerException ex)
+            {
+                Log.SequenceFailed(_logger, s.SequenceId, s.TokenIds.Count, ex.Message);
+                failed.Add(s);
+                Reconcile(done);
+            }
+        }
+        return (new RunnerOutput(sampled), failed);
+    }
+
+    // Makes the runner's memory match the books, counting the sequences of this step already computed (not yet in the
+    // books) with their new tokens, and their forks with the parent's cells.
+    private void Reconcile(IReadOnlyList<ScheduledSequence> done)
+    {
+        var books = Scheduler.Books();
+        if (done.Count > 0)
+        {
+            var computed = books.NumComputedBySlot.ToDictionary();
+            foreach (var s in done)
+                foreach (int slot in s.Forks.Select(f => f.Slot).Prepend(s.Slot))
+                    computed[slot] = s.StartPosition + s.TokenIds.Count;
+            books = books with { NumComputedBySlot = computed };
+        }
+        var missing = Runner.Reconcile(books);
+        if (missing.Count > 0)
+        {
+            Log.CachedBlocksMissing(_logger, missing.Count);
+            Scheduler.KvCache.ForgetCachedBlocks(missing);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1010, LogLevel.Warning, "Step of {NumSequences} sequences ({NumTokens} tokens) failed: {Reason}; reconciling memory with the books and retrying")]
+        public static partial void StepFailed(ILogger logger, int numSequences, int numTokens, string reason);
+
+        [LoggerMessage(1011, LogLevel.Warning, "Retry of the step failed: {Reason}; computing its {NumSequences} sequences one by one")]
+        public static partial void RetryFailed(ILogger logger, int numSequences, string reason);
+
+        [LoggerMessage(1012, LogLevel.Error, "Sequence {SequenceId} failed alone ({NumTokens} tokens): {Reason}; it ends with an error")]
+        public static partial void SequenceFailed(ILogger logger, long sequenceId, int numTokens, string reason);
+
+        [LoggerMessage(1013, LogLevel.Error, "Reconciliation found {NumBlocks} cached blocks without cells in the model's memory; they leave the prefix cache")]
+        public static partial void CachedBlocksMissing(ILogger logger, int numBlocks);
+    }
+}
