@@ -6,8 +6,8 @@ using InferenceServer.Api.Tests.Infrastructure;
 namespace InferenceServer.Api.Tests;
 
 /// <summary>
-/// Every OpenAI request field is honoured or refused by name over HTTP. Refusals happen before the engine; accepted
-/// requests generate one token.
+/// Every OpenAI request field is honoured or refused by name over HTTP, and <c>GET /v1/capabilities</c> reports the
+/// running server. Refusals happen before the engine; accepted requests generate one token.
 /// </summary>
 [Collection(ServerCollection.Name)]
 public sealed class RequestFieldTests(DemoServerFixture fixture)
@@ -108,5 +108,80 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
         string text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
         Assert.Equal(1, (int)JsonNode.Parse(text)!["usage"]!["completion_tokens"]!);
+    }
+
+    [Fact]
+    public async Task Capabilities_report_the_running_server_and_the_field_table()
+    {
+        var caps = JsonNode.Parse(await Server.Http.GetStringAsync("v1/capabilities"))!;
+
+        Assert.Equal(fixture.ModelId, (string?)caps["model"]);
+        Assert.Equal("f16", (string?)caps["kv_cache_type"]);
+        Assert.Equal(16, (int)caps["block_size"]!);
+        Assert.Equal(Server.Engine.Model!.MaxModelLength, (int)caps["max_model_len"]!);
+        Assert.Equal(4096, (int)caps["max_model_len"]!); // the demo model's training context; the pool is sized to it
+        Assert.True((bool)caps["has_chat_template"]!); // the demo model carries a ChatML template
+        Assert.False((bool)caps["tools"]!);
+        Assert.False((bool)caps["structured_outputs"]!);
+        Assert.False((bool)caps["logprobs"]!);
+
+        var endpoints = caps["endpoints"]!.AsArray().Select(e => (string)e!).ToList();
+        Assert.Contains("POST /v1/chat/completions", endpoints);
+        Assert.Contains("POST /v1/completions", endpoints);
+        Assert.Contains("GET /v1/capabilities", endpoints);
+        Assert.Contains("GET /v1/models/{id}", endpoints);
+
+        var chat = caps["request_fields"]!["chat_completions"]!;
+        AssertLists(chat, RequestFields.Chat);
+        AssertLists(caps["request_fields"]!["completions"]!, RequestFields.Completion);
+        Assert.Contains("messages", Names(chat["implemented"]));
+        Assert.Contains("store", Names(chat["ignored"]));
+        Assert.Contains("response_format", Names(chat["unsupported"]));
+    }
+
+    private static List<string> Names(JsonNode? list) => list!.AsArray().Select(n => (string)n!).ToList();
+
+    private static void AssertLists(JsonNode lists, IReadOnlyList<RequestField> table)
+    {
+        Assert.Equal(RequestFields.Names(table, FieldSupport.Implemented), Names(lists["implemented"]));
+        Assert.Equal(RequestFields.Names(table, FieldSupport.Ignored), Names(lists["ignored"]));
+        Assert.Equal(RequestFields.Names(table, FieldSupport.Unsupported), Names(lists["unsupported"]));
+    }
+
+    [Fact]
+    public async Task Capabilities_follow_the_configuration_and_fill_in_model_facts_once_loaded()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Model:Path"] = TestModels.Small, ["Engine:KvCacheType"] = "q8_0", ["Engine:BlockSize"] = "8", ["Engine:NumBlocks"] = "40",
+        }, gate);
+
+        var before = JsonNode.Parse(await server.Http.GetStringAsync("v1/capabilities"))!;
+        Assert.Equal("q8_0", (string?)before["kv_cache_type"]);
+        Assert.Equal(8, (int)before["block_size"]!);
+        Assert.Null(before["max_model_len"]);
+        Assert.Null(before["has_chat_template"]);
+
+        gate.SetResult();
+        await server.WaitReadyAsync();
+        var after = JsonNode.Parse(await server.Http.GetStringAsync("v1/capabilities"))!;
+        Assert.Equal("q8_0", (string?)after["kv_cache_type"]);
+        Assert.Equal(320, (int)after["max_model_len"]!); // 40 blocks × 8 tokens, below the model's 4096-token training context
+        Assert.Equal(server.Engine.Model!.MaxModelLength, (int)after["max_model_len"]!);
+        Assert.True((bool)after["has_chat_template"]!);
+    }
+
+    [SkippableFact]
+    public async Task A_model_without_a_chat_template_says_so()
+    {
+        string? path = SharedFiles.Find("models/stories260K.gguf");
+        Skip.If(path is null, "../shared/models/stories260K.gguf is not present");
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Model:Path"] = path });
+
+        var caps = JsonNode.Parse(await server.Http.GetStringAsync("v1/capabilities"))!;
+        Assert.Equal("stories260K", (string?)caps["model"]);
+        Assert.False((bool)caps["has_chat_template"]!);
+        Assert.Equal(server.Engine.Model!.MaxModelLength, (int)caps["max_model_len"]!);
     }
 }
