@@ -149,6 +149,25 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
     }
 
     [Fact]
+    public async Task Swagger_documents_capabilities_the_415_and_the_field_table()
+    {
+        var swagger = JsonNode.Parse(await Server.Http.GetStringAsync("swagger/v1/swagger.json"))!;
+        var capabilities = swagger["paths"]!["/v1/capabilities"]!["get"]!;
+        Assert.Equal("Capabilities", (string?)capabilities["operationId"]);
+        Assert.Equal("#/components/schemas/Capabilities",
+            (string?)capabilities["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]);
+        Assert.NotNull(swagger["components"]!["schemas"]!["Capabilities"]);
+
+        foreach (string path in (string[])["/v1/chat/completions", "/v1/completions"])
+        {
+            var post = swagger["paths"]![path]!["post"]!;
+            Assert.Equal("#/components/schemas/ErrorResponse",
+                (string?)post["responses"]!["415"]!["content"]!["application/json"]!["schema"]!["$ref"]);
+            Assert.Contains("logprobs", (string)post["requestBody"]!["description"]!);
+        }
+    }
+
+    [Fact]
     public async Task Capabilities_follow_the_configuration_and_fill_in_model_facts_once_loaded()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

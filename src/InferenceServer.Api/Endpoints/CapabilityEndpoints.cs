@@ -23,15 +23,17 @@ internal static class CapabilityEndpoints
     private static Ok<Capabilities> GetCapabilities(EngineClient engine, LlamaModelHost model, IOptions<EngineOptions> options,
         EndpointDataSource endpoints)
     {
-        var kvType = engine.Model?.KvShape?.Type ?? options.Value.KvCacheType;
+        // The engine has a model only after the host loaded it, so both model facts appear together.
+        var loaded = engine.Model;
+        var kvType = loaded?.KvShape?.Type ?? options.Value.KvCacheType;
         return TypedResults.Ok(new Capabilities(
             model.ModelId,
             Routes(endpoints),
             new GenerationRequestFields(Lists(RequestFields.Chat), Lists(RequestFields.Completion)),
             kvType.ToString().ToLowerInvariant(),
             options.Value.BlockSize,
-            engine.Model?.MaxModelLength,
-            model.IsLoaded ? model.Chat.UsesModelTemplate : null,
+            loaded?.MaxModelLength,
+            loaded is null ? null : model.Chat.UsesModelTemplate,
             Tools: RequestFields.IsImplemented(RequestFields.Chat, "tools"),
             StructuredOutputs: RequestFields.IsImplemented(RequestFields.Chat, "response_format"),
             Logprobs: RequestFields.IsImplemented(RequestFields.Chat, "logprobs")));
