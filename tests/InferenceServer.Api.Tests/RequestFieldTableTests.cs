@@ -36,9 +36,11 @@ public sealed class RequestFieldTableTests
         CollectProperties(schemas, schemas[schema]!, specFields);
         var table = fields.Select(f => f.Name).ToHashSet();
 
-        Assert.Empty(specFields.Where(f => !table.Contains(f)));
+        var unclassified = specFields.Where(f => !table.Contains(f)).ToList();
+        Assert.True(unclassified.Count == 0, $"{schema} fields in no list of the table: {string.Join(", ", unclassified)}");
         // Stale or misspelt rows: anything in the table is in the spec unless it is one of this server's extensions.
-        Assert.Empty(table.Where(f => !specFields.Contains(f) && !Extensions.Contains(f)));
+        var unknown = table.Where(f => !specFields.Contains(f) && !Extensions.Contains(f)).ToList();
+        Assert.True(unknown.Count == 0, $"table rows not in {schema}: {string.Join(", ", unknown)}");
         if (endpoint == "chat")
         {
             // Reached only through allOf → CreateModelResponseProperties → allOf → ModelResponseProperties.
