@@ -103,6 +103,7 @@ app.MapMetrics("/metrics", app.Services.GetRequiredService<InferenceMetrics>().R
 var v1 = app.MapGroup("/v1");
 v1.MapGeneration();
 v1.MapModels();
+v1.MapCapabilities();
 
 // SIGTERM: drain before Kestrel stops (the callback runs before any service is stopped).
 app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<GracefulDrain>().Drain());

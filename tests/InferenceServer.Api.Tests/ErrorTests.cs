@@ -161,14 +161,51 @@ public sealed class ErrorTests(DemoServerFixture fixture)
         await AssertError(unknown, HttpStatusCode.NotFound, null);
     }
 
-    [Fact]
-    public async Task Plain_curl_form_content_type_and_token_id_prompts_are_served()
+    private static ByteArrayContent Body(string json, string? contentType)
     {
-        using var form = await Server.Http.PostAsync("v1/completions",
-            new StringContent("{\"model\":\"" + Model + "\",\"prompt\":\"hi\",\"max_tokens\":2}", System.Text.Encoding.UTF8,
-                "application/x-www-form-urlencoded"));
-        Assert.Equal(HttpStatusCode.OK, form.StatusCode);
+        var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(json));
+        if (contentType is not null)
+            Assert.True(content.Headers.TryAddWithoutValidation("Content-Type", contentType));
+        return content;
+    }
 
+    [Theory]
+    [InlineData("v1/chat/completions", "text/plain")]
+    [InlineData("v1/chat/completions", "application/x-www-form-urlencoded")]
+    [InlineData("v1/chat/completions", "multipart/form-data; boundary=b")]
+    [InlineData("v1/chat/completions", null)]
+    [InlineData("v1/completions", "text/plain;charset=UTF-8")]
+    [InlineData("v1/completions", "application/x-www-form-urlencoded")]
+    [InlineData("v1/completions", "application/json-seq")]
+    [InlineData("v1/completions", null)]
+    public async Task A_body_not_declared_as_application_json_is_415_before_it_is_read(string path, string? contentType)
+    {
+        // What a web page can send cross-origin without a CORS preflight must not make the server generate.
+        string valid = "{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"prompt\":\"hi\",\"max_tokens\":1}";
+        using var served = await Server.Http.PostAsync(path, Body(valid, contentType));
+        var error = await AssertError(served, HttpStatusCode.UnsupportedMediaType, null, "unsupported_media_type");
+        Assert.Equal("invalid_request_error", (string?)error["type"]);
+        Assert.Contains("application/json", (string)error["message"]!);
+
+        using var malformed = await Server.Http.PostAsync(path, Body("{not json", contentType));
+        await AssertError(malformed, HttpStatusCode.UnsupportedMediaType, null, "unsupported_media_type");
+    }
+
+    [Theory]
+    [InlineData("v1/chat/completions", "application/json; charset=utf-8")]
+    [InlineData("v1/completions", "Application/JSON")]
+    public async Task Json_with_parameters_or_in_any_case_is_served(string path, string contentType)
+    {
+        string valid = "{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"prompt\":\"hi\",\"max_tokens\":1}";
+        using var response = await Server.Http.PostAsync(path, Body(valid, contentType));
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        Assert.Equal(1, (int)JsonNode.Parse(text)!["usage"]!["completion_tokens"]!);
+    }
+
+    [Fact]
+    public async Task Token_id_prompts_are_served()
+    {
         using var ids = await Server.PostAsync("v1/completions", new { model = Model, prompt = new[] { 1, 500, 600, 700 }, max_tokens = 2 });
         var body = JsonNode.Parse(await ids.Content.ReadAsStringAsync())!;
         Assert.Equal(4, (int)body["usage"]!["prompt_tokens"]!);

@@ -13,6 +13,7 @@ namespace InferenceServer.Api.Contracts;
 [JsonSerializable(typeof(ModelObject))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(InferenceServer.Engine.EngineStats))]
+[JsonSerializable(typeof(Capabilities))]
 public sealed partial class ApiJsonContext : JsonSerializerContext
 {
     /// <summary>

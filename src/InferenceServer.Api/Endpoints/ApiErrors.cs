@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using InferenceServer.Api.Contracts;
 using InferenceServer.Api.Generation;
+using Microsoft.Net.Http.Headers;
 
 namespace InferenceServer.Api.Endpoints;
 
@@ -10,6 +11,25 @@ public static class ApiErrors
 {
     /// <summary>Seconds a client should wait after a 429 (sent as <c>Retry-After</c>).</summary>
     public const int RetryAfterSeconds = 1;
+
+    /// <summary>
+    /// Refuses a body not declared as <c>application/json</c> (parameters such as <c>charset</c> allowed, media type
+    /// compared case-insensitively). Browsers send <c>text/plain</c>, form and multipart bodies cross-origin without a
+    /// CORS preflight, so accepting them would let any web page make this server generate; a JSON content type forces
+    /// the preflight, which CORS then decides.
+    /// </summary>
+    /// <exception cref="ApiException">415 <c>unsupported_media_type</c>.</exception>
+    public static void RequireJsonContentType(HttpContext http)
+    {
+        string? contentType = http.Request.ContentType;
+        if (MediaTypeHeaderValue.TryParse(contentType, out var media)
+            && media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            return;
+        string got = string.IsNullOrWhiteSpace(contentType) ? "no Content-Type" : $"Content-Type '{contentType}'";
+        throw new ApiException(StatusCodes.Status415UnsupportedMediaType, new ErrorDetail(
+            $"Unsupported media type: the request has {got}. Send the JSON body with 'Content-Type: application/json'.",
+            "invalid_request_error", null, "unsupported_media_type"));
+    }
 
     /// <summary>Parses the request body as JSON.</summary>
     /// <exception cref="ApiException">400 when the body is not valid JSON.</exception>

@@ -27,6 +27,7 @@ public static class GenerationEndpoints
             .Produces<ChatCompletionResponse>()
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+            .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
             .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests)
             .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
         v1.MapPost("/completions", CreateCompletion)
@@ -35,6 +36,7 @@ public static class GenerationEndpoints
             .Produces<CompletionResponse>()
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+            .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
             .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests)
             .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
         return v1;
@@ -58,6 +60,7 @@ public static class GenerationEndpoints
         IResponseShape shape;
         try
         {
+            ApiErrors.RequireJsonContentType(http);
             if (engine.IsStopping)
                 throw ErrorMapping.ShuttingDown();
             if (!engine.IsReady)

@@ -1,3 +1,4 @@
+using InferenceServer.Api.Generation;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
@@ -12,16 +13,17 @@ internal sealed class RequestBodyDocumentation : IOperationFilter
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
         string? name = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName;
-        string? description = name switch
+        (string Schema, IReadOnlyList<RequestField> Fields)? body = name switch
         {
-            "CreateChatCompletion" => "OpenAI CreateChatCompletionRequest: model, messages, stream, stream_options, max_tokens / " +
-                "max_completion_tokens, temperature, top_p, top_k, min_p, seed, n, stop, presence_penalty, frequency_penalty, logit_bias, ignore_eos.",
-            "CreateCompletion" => "OpenAI CreateCompletionRequest: model, prompt (string or token ids), stream, stream_options, max_tokens, " +
-                "temperature, top_p, top_k, min_p, seed, n, stop, presence_penalty, frequency_penalty, logit_bias, ignore_eos.",
+            "CreateChatCompletion" => ("CreateChatCompletionRequest", RequestFields.Chat),
+            "CreateCompletion" => ("CreateCompletionRequest", RequestFields.Completion),
             _ => null,
         };
-        if (description is null)
+        if (body is not var (schema, fields))
             return;
+        string description = $"OpenAI {schema}, sent as application/json. Implemented: {List(fields, FieldSupport.Implemented)}. " +
+            $"Accepted and ignored: {List(fields, FieldSupport.Ignored)}. Refused with 400 unsupported_parameter unless null or " +
+            $"their off value: {List(fields, FieldSupport.Unsupported)}. Other fields are ignored.";
         operation.RequestBody = new OpenApiRequestBody
         {
             Required = true,
@@ -32,4 +34,7 @@ internal sealed class RequestBodyDocumentation : IOperationFilter
             },
         };
     }
+
+    private static string List(IReadOnlyList<RequestField> fields, FieldSupport support) =>
+        string.Join(", ", RequestFields.Names(fields, support));
 }

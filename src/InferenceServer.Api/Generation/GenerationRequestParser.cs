@@ -7,7 +7,9 @@ namespace InferenceServer.Api.Generation;
 
 /// <summary>
 /// Parses and validates OpenAI chat-completion and completion request bodies (fields, types and ranges as in the
-/// OpenAI API reference; <c>top_k</c>, <c>min_p</c> and <c>ignore_eos</c> as in vLLM and llama.cpp's server).
+/// OpenAI API reference; <c>top_k</c>, <c>min_p</c> and <c>ignore_eos</c> as in vLLM and llama.cpp's server). Reads
+/// the fields <see cref="RequestFields"/> marks implemented, after <see cref="RequestFields.Check"/> has refused the
+/// unsupported ones.
 /// </summary>
 /// <exception cref="ApiException">400 naming the offending field.</exception>
 public static class GenerationRequestParser
@@ -27,6 +29,7 @@ public static class GenerationRequestParser
     public static GenerationRequest ParseChat(JsonDocument body)
     {
         var root = RequireObject(body);
+        RequestFields.Check(root, RequestFields.Chat);
         var r = new JsonFieldReader(root);
         var messages = ParseMessages(r);
         long? maxCompletion = r.Integer("max_completion_tokens", 1, int.MaxValue);
@@ -38,6 +41,7 @@ public static class GenerationRequestParser
     public static GenerationRequest ParseCompletion(JsonDocument body)
     {
         var root = RequireObject(body);
+        RequestFields.Check(root, RequestFields.Completion);
         var r = new JsonFieldReader(root);
         var (prompt, promptTokens) = r.Get("prompt") switch
         {

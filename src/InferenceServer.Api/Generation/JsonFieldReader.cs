@@ -28,6 +28,10 @@ internal readonly struct JsonFieldReader(JsonElement root)
         }
     }
 
+    public JsonElement? Object(string name) => Get(name) is { } v
+        ? v.ValueKind == JsonValueKind.Object ? v : throw WrongType(name, "an object", v)
+        : null;
+
     public bool? Bool(string name) => Get(name) is { } v
         ? v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : throw WrongType(name, "a boolean", v)
         : null;

@@ -1,0 +1,36 @@
+namespace InferenceServer.Api.Contracts;
+
+/// <summary>
+/// What this server and its model support (<c>GET /v1/capabilities</c>). Model facts are null until the model is
+/// loaded.
+/// </summary>
+/// <param name="Model">The served model id.</param>
+/// <param name="Endpoints">Mapped routes as <c>METHOD /path</c>.</param>
+/// <param name="RequestFields">How each request field of the generation endpoints is treated.</param>
+/// <param name="KvCacheType">KV cache element type: f16, q8_0 or q4_0.</param>
+/// <param name="BlockSize">Tokens per KV block.</param>
+/// <param name="MaxModelLen">Most tokens (prompt plus output) one sequence may hold; null before the model is loaded.</param>
+/// <param name="HasChatTemplate">
+/// True when chat prompts are rendered with the model's own template, false when the plain fallback is used; null before
+/// the model is loaded.
+/// </param>
+/// <param name="Tools">Tool and function calling (<c>tools</c>).</param>
+/// <param name="StructuredOutputs">JSON mode and JSON schemas (<c>response_format</c>).</param>
+/// <param name="Logprobs">Log probabilities of output tokens (<c>logprobs</c>).</param>
+public sealed record Capabilities(
+    string Model, IReadOnlyList<string> Endpoints, GenerationRequestFields RequestFields, string KvCacheType, int BlockSize,
+    int? MaxModelLen, bool? HasChatTemplate, bool Tools, bool StructuredOutputs, bool Logprobs);
+
+/// <summary>Request fields of the two generation endpoints.</summary>
+/// <param name="ChatCompletions"><c>POST /v1/chat/completions</c>.</param>
+/// <param name="Completions"><c>POST /v1/completions</c>.</param>
+public sealed record GenerationRequestFields(RequestFieldLists ChatCompletions, RequestFieldLists Completions);
+
+/// <summary>
+/// The OpenAI request fields of one endpoint (and this server's extensions) by treatment. Fields in none of the lists
+/// are ignored.
+/// </summary>
+/// <param name="Implemented">Honoured.</param>
+/// <param name="Ignored">Accepted and ignored by design: they do not change the output (user ids, metadata, cache hints).</param>
+/// <param name="Unsupported">Refused with 400 <c>unsupported_parameter</c> unless null or their "off" value (e.g. <c>logprobs: false</c>).</param>
+public sealed record RequestFieldLists(IReadOnlyList<string> Implemented, IReadOnlyList<string> Ignored, IReadOnlyList<string> Unsupported);

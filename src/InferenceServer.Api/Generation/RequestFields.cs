@@ -1,0 +1,125 @@
+using System.Text.Json;
+
+namespace InferenceServer.Api.Generation;
+
+/// <summary>
+/// The one table of request fields per endpoint: every field of the OpenAI request schemas (CreateChatCompletionRequest
+/// with its allOf parts, CreateCompletionRequest) plus this server's extensions (<c>top_k</c>, <c>min_p</c>,
+/// <c>ignore_eos</c>) is implemented, ignored by design, or unsupported. <see cref="Check"/> enforces it before the
+/// parser reads the body; fields in neither the spec nor the table are ignored, as vLLM and llama.cpp's server do.
+/// </summary>
+internal static class RequestFields
+{
+    /// <summary><c>POST /v1/chat/completions</c>.</summary>
+    public static IReadOnlyList<RequestField> Chat { get; } =
+    [
+        Implemented("model"), Implemented("messages"), Implemented("stream"), Implemented("stream_options"),
+        Implemented("max_completion_tokens"), Implemented("max_tokens"), Implemented("n"), Implemented("temperature"),
+        Implemented("top_p"), Implemented("seed"), Implemented("stop"), Implemented("presence_penalty"),
+        Implemented("frequency_penalty"), Implemented("logit_bias"),
+        Implemented("top_k"), Implemented("min_p"), Implemented("ignore_eos"),
+
+        Ignored("user", ExpectString), Ignored("safety_identifier", SafetyIdentifier), Ignored("metadata", ExpectObject),
+        Ignored("store", ExpectBool), Ignored("service_tier", ExpectString), Ignored("prompt_cache_key", ExpectString),
+        Ignored("prompt_cache_retention", ExpectString), Ignored("prompt_cache_options", ExpectObject),
+        // Predicted outputs only speed up generation; the output is the same without them.
+        Ignored("prediction", ExpectObject),
+
+        // logprobs precedes top_logprobs: with logprobs true, the field to name is logprobs.
+        new("logprobs", FieldSupport.Unsupported, ExpectBool, "false"),
+        new("top_logprobs", FieldSupport.Unsupported, TopLogprobs),
+        new("tools", FieldSupport.Unsupported, null, "[]"),
+        new("tool_choice", FieldSupport.Unsupported, null, "\"none\""),
+        new("parallel_tool_calls", FieldSupport.Unsupported, ExpectBool, "true"),
+        new("functions", FieldSupport.Unsupported),
+        new("function_call", FieldSupport.Unsupported, null, "\"none\""),
+        new("response_format", FieldSupport.Unsupported, null, """{"type":"text"}"""),
+        new("modalities", FieldSupport.Unsupported, null, """["text"]"""),
+        new("audio", FieldSupport.Unsupported),
+        new("reasoning_effort", FieldSupport.Unsupported),
+        new("verbosity", FieldSupport.Unsupported),
+        new("web_search_options", FieldSupport.Unsupported),
+        new("moderation", FieldSupport.Unsupported),
+    ];
+
+    /// <summary><c>POST /v1/completions</c>.</summary>
+    public static IReadOnlyList<RequestField> Completion { get; } =
+    [
+        Implemented("model"), Implemented("prompt"), Implemented("stream"), Implemented("stream_options"),
+        Implemented("max_tokens"), Implemented("n"), Implemented("temperature"), Implemented("top_p"), Implemented("seed"),
+        Implemented("stop"), Implemented("presence_penalty"), Implemented("frequency_penalty"), Implemented("logit_bias"),
+        Implemented("top_k"), Implemented("min_p"), Implemented("ignore_eos"),
+
+        Ignored("user", ExpectString),
+
+        new("logprobs", FieldSupport.Unsupported, (r, name) => r.Integer(name, 0, 5)),
+        new("echo", FieldSupport.Unsupported, ExpectBool, "false"),
+        new("suffix", FieldSupport.Unsupported, ExpectString, "\"\""),
+        new("best_of", FieldSupport.Unsupported, (r, name) => r.Integer(name, 0, 20), "1"),
+    ];
+
+    /// <summary>
+    /// Validates the ignored and unsupported fields of <paramref name="request"/> by the spec's rules, then refuses the
+    /// first unsupported field set to anything but null or an accepted value.
+    /// </summary>
+    /// <exception cref="ApiException">
+    /// 400 <c>invalid_type</c>/<c>invalid_value</c> for a value the spec forbids (checked first, so the error is the one
+    /// OpenAI gives), else 400 <c>unsupported_parameter</c> naming the field.
+    /// </exception>
+    public static void Check(JsonElement request, IReadOnlyList<RequestField> fields)
+    {
+        var r = new JsonFieldReader(request);
+        foreach (var field in fields)
+            field.Validate?.Invoke(r, field.Name);
+        foreach (var field in fields)
+            if (field.Support == FieldSupport.Unsupported && r.Get(field.Name) is { } value && !field.Accepts(value))
+                throw Unsupported(field);
+    }
+
+    /// <summary>Names of the fields of <paramref name="fields"/> with <paramref name="support"/>, in table order.</summary>
+    public static IReadOnlyList<string> Names(IReadOnlyList<RequestField> fields, FieldSupport support) =>
+        fields.Where(f => f.Support == support).Select(f => f.Name).ToArray();
+
+    /// <summary>True when <paramref name="name"/> is implemented in <paramref name="fields"/>.</summary>
+    public static bool IsImplemented(IReadOnlyList<RequestField> fields, string name) =>
+        fields.Any(f => f.Name == name && f.Support == FieldSupport.Implemented);
+
+    private static ApiException Unsupported(RequestField field)
+    {
+        string accepted = field.AcceptedValues.Count == 0 ? "Omit it or set it to null"
+            : $"Omit it or set it to null or {string.Join(" or ", field.AcceptedValues)}";
+        return ApiException.BadRequest(
+            $"Unsupported parameter: '{field.Name}' is not supported by this server. {accepted} (GET /v1/capabilities lists what is supported).",
+            field.Name, "unsupported_parameter");
+    }
+
+    private static RequestField Implemented(string name) => new(name, FieldSupport.Implemented);
+
+    private static RequestField Ignored(string name, Action<JsonFieldReader, string> validate) => new(name, FieldSupport.Ignored, validate);
+
+    private static void ExpectString(JsonFieldReader r, string name) => r.String(name);
+
+    private static void ExpectBool(JsonFieldReader r, string name) => r.Bool(name);
+
+    private static void ExpectObject(JsonFieldReader r, string name) => r.Object(name);
+
+    private static void SafetyIdentifier(JsonFieldReader r, string name)
+    {
+        if (r.String(name) is { Length: > 64 } id)
+            throw ApiException.BadRequest(
+                $"Invalid '{name}': string too long. Expected a string with maximum length 64, but got a string with length {id.Length} instead.",
+                name, "invalid_value");
+    }
+
+    // The spec: an integer from 0 to 20, and logprobs must be true when it is used. Checked before logprobs: true is
+    // refused, so a request OpenAI would refuse gets OpenAI's error here too.
+    private static void TopLogprobs(JsonFieldReader r, string name)
+    {
+        if (r.Integer(name, 0, 20) is null)
+            return;
+        if (r.Bool("logprobs") != true)
+            throw ApiException.BadRequest(
+                $"Invalid value for '{name}': it may only be set when 'logprobs' is true (and this server does not return log probabilities yet).",
+                name, "invalid_value");
+    }
+}
