@@ -86,6 +86,44 @@ public sealed class KvCacheTests
         Assert.Equal("context_length_exceeded", (string?)JsonNode.Parse(await tooBig.Content.ReadAsStringAsync())!["error"]!["code"]);
     }
 
+    /// <summary>
+    /// Once, a prompt longer than the token budget that finished in its prefill step left prefix-cache cells in
+    /// llama.cpp that the books counted as free, and every later request needing most of the cache failed (NoKvSlot).
+    /// </summary>
+    [Fact]
+    public async Task A_long_prompt_finishing_in_its_prefill_step_leaves_the_whole_cache_usable()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Engine:NumBlocks"] = "32" });
+        object Long(bool stream) => new
+        {
+            model = Demo, messages = new[] { new { role = "user", content = "Hi" } }, temperature = 0, max_tokens = 490,
+            ignore_eos = true, stream,
+        };
+        var reference = await server.ChatAsync(Long(stream: false));
+
+        string words = string.Join(' ', Enumerable.Repeat("hello world story time", 80));
+        var first = await server.ChatAsync(new { model = Demo, messages = new[] { new { role = "user", content = words } }, max_tokens = 1 });
+        Assert.True((int)first["usage"]!["prompt_tokens"]! > 256, "the prompt must be longer than one step's token budget");
+        Assert.Equal("length", (string?)first["choices"]![0]!["finish_reason"]);
+
+        var streamed = string.Concat((await server.StreamAsync("v1/chat/completions", Long(stream: true)))[..^1]
+            .Select(e => (string?)JsonNode.Parse(e)!["choices"]!.AsArray().FirstOrDefault()?["delta"]?["content"] ?? ""));
+        Assert.Equal(Content(reference), streamed);
+        for (int i = 0; i < 3; i++)
+            Assert.Equal(Content(reference), Content(await server.ChatAsync(Long(stream: false))));
+        // Four at once need four times the cache: they preempt each other, and all complete. (Their text is not compared:
+        // a preempted sequence recomputes its generated tokens in 256-token chunks, whose float rounding differs from
+        // one token at a time, and over 490 greedy tokens of random weights a near-tie can flip.)
+        var together = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => server.ChatAsync(Long(stream: false))));
+        Assert.All(together, r => Assert.Equal(490, (int)r["usage"]!["completion_tokens"]!));
+        Assert.True(server.Engine.Stats.NumPreemptions > 0);
+
+        var stats = JsonNode.Parse(await server.Http.GetStringAsync("v1/engine/stats"))!;
+        Assert.Equal(32, (int)stats["num_free_blocks"]!);
+        Assert.Equal(0, (long)stats["num_failed_steps"]!);
+        Assert.Equal(490, (int)reference["usage"]!["completion_tokens"]!);
+    }
+
     [Theory]
     [InlineData("f16", 3072)]
     [InlineData("q8_0", 1632)]

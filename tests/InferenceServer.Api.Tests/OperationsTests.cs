@@ -52,6 +52,7 @@ public sealed class OperationsTests
         Assert.Equal(stats.NumCachedPromptTokens, Value("inference_server_prefix_cache_hit_tokens_total"));
         Assert.Equal(5, Value("inference_server_generation_tokens_total"));
         Assert.Equal(0, Value("inference_server_preemptions_total"));
+        Assert.Equal(0, Value("inference_server_failed_steps_total"));
         Assert.Equal(1, Value("inference_server_requests_finished_total{finish_reason=\"length\"}"));
         Assert.Equal(1, Value("inference_server_http_requests_total{endpoint=\"chat.completions\",status=\"200\"}"));
         Assert.Equal(1, Value("inference_server_http_requests_total{endpoint=\"chat.completions\",status=\"400\"}"));

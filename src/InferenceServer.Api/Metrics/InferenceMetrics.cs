@@ -32,6 +32,8 @@ public sealed class InferenceMetrics
         var prompt = f.CreateCounter($"{Namespace}_prompt_tokens_total", "Prompt tokens of all requests.");
         var generated = f.CreateCounter($"{Namespace}_generation_tokens_total", "Tokens generated.");
         var preemptions = f.CreateCounter($"{Namespace}_preemptions_total", "Sequences preempted for lack of KV blocks.");
+        var failedSteps = f.CreateCounter($"{Namespace}_failed_steps_total",
+            "Steps whose batch the model failed to compute at first (recovered by reconcile and retry, or by failing only the sequences that fail alone).");
         RequestsFinished = f.CreateCounter($"{Namespace}_requests_finished_total", "Finished choices by finish reason.",
             new CounterConfiguration { LabelNames = ["finish_reason"] });
         HttpResponses = f.CreateCounter($"{Namespace}_http_requests_total", "Generation requests by HTTP status code.",
@@ -55,6 +57,7 @@ public sealed class InferenceMetrics
             prompt.IncTo(s.NumPromptTokens);
             generated.IncTo(s.NumGeneratedTokens);
             preemptions.IncTo(s.NumPreemptions);
+            failedSteps.IncTo(s.NumFailedSteps);
         });
     }
 
