@@ -49,9 +49,20 @@ public sealed class TestServer : WebApplicationFactory<Program>
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
             all[k] = v;
+        // Without this the app's default listen address (127.0.0.1:8000) would be bound too, and taken by anything else.
+        all["urls"] = "http://127.0.0.1:0";
         var server = new TestServer(all, gate);
         server.UseKestrel(0);
-        server.StartServer();
+        try
+        {
+            server.StartServer();
+        }
+        catch
+        {
+            // A host that failed to start still owns a model and maybe an engine thread: stop them, don't leak them.
+            await server.DisposeAsync();
+            throw;
+        }
         var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1") + "/");
         server.Http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
