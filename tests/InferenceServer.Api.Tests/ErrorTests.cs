@@ -223,4 +223,41 @@ public sealed class ErrorTests(DemoServerFixture fixture)
         Assert.Equal(greedy, await Text(1e-40));
         Assert.Equal(greedy, await Text(1e-6));
     }
+
+    [Fact]
+    public async Task A_client_that_hangs_up_mid_body_is_refused_as_a_400_and_the_server_stays_up()
+    {
+        const string refused = "inference_server_http_requests_total{endpoint=\"chat.completions\",status=\"400\"}";
+        async Task<double> Refused() => double.Parse((await Server.Http.GetStringAsync("metrics")).Split('\n')
+            .FirstOrDefault(l => l.StartsWith(refused))?.Split(' ')[1] ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        double before = await Refused();
+
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            await client.ConnectAsync(Server.BaseAddress.Host, Server.BaseAddress.Port);
+            string head = $"POST /v1/chat/completions HTTP/1.1\r\nHost: {Server.BaseAddress.Authority}\r\n" +
+                          "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"model\":";
+            var stream = client.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head));
+            client.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            try
+            {
+                await new StreamReader(stream).ReadToEndAsync();
+            }
+            catch (IOException)
+            {
+                // Kestrel may reset a connection whose body ended early; the server's side is what this test checks.
+            }
+        }
+
+        // Counted as refused by the handler (an escaped exception would be a 500 and an error log instead).
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await Refused() == before)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the truncated request was never answered as a 400");
+            await Task.Delay(20);
+        }
+        using var after = await Server.PostAsync("v1/chat/completions", new { model = Model, messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 1 });
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
 }

@@ -49,6 +49,16 @@ public static class ApiErrors
             throw new ApiException(StatusCodes.Status413PayloadTooLarge, new ErrorDetail(
                 "The request body is larger than this server accepts (Server:MaxRequestBodyBytes).", "invalid_request_error", null, "request_too_large"));
         }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own verdict on the body, e.g. fewer bytes than Content-Length promised.
+            throw ApiException.BadRequest($"The request body could not be read: {ex.Message}", null, "invalid_body");
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException && http.RequestAborted.IsCancellationRequested)
+        {
+            // The client hung up while sending: nobody will read the answer, but it is logged and counted as refused.
+            throw ApiException.BadRequest("The client closed the connection before the request body was complete.", null, "request_aborted");
+        }
     }
 
     /// <summary>The error as an <c>application/json</c> result with its status code (and Retry-After on 429).</summary>
