@@ -1,20 +1,22 @@
-using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using InferenceServer.Api.Contracts;
 using InferenceServer.Api.Generation;
 using InferenceServer.Api.Metrics;
+using InferenceServer.Api.Options;
 using InferenceServer.Api.Streaming;
 using InferenceServer.Engine;
 using InferenceServer.Engine.Sequences;
 using InferenceServer.LlamaSharp;
+using Microsoft.Extensions.Options;
 
 namespace InferenceServer.Api.Endpoints;
 
 /// <summary>
 /// <c>POST /v1/chat/completions</c> and <c>POST /v1/completions</c>: validate, submit, then either stream
-/// Server-Sent Events (content chunks, a finish chunk, an optional usage chunk, <c>[DONE]</c>) or return one object.
+/// Server-Sent Events (content chunks, a finish chunk, an optional usage chunk, <c>[DONE]</c>, with keep-alive comments
+/// while nothing else is sent) or return one object.
 /// </summary>
 public static class GenerationEndpoints
 {
@@ -43,17 +45,20 @@ public static class GenerationEndpoints
     }
 
     private static Task<IResult> CreateChatCompletion(HttpContext http, TextGenerator generator, EngineClient engine,
-        LlamaModelHost model, InferenceMetrics metrics, ILoggerFactory loggers) =>
+        LlamaModelHost model, InferenceMetrics metrics, ILoggerFactory loggers, IOptions<ServerOptions> server, TimeProvider time) =>
         HandleAsync(http, generator, engine, model, metrics, loggers.CreateLogger("InferenceServer.Requests"), "chat.completions",
-            GenerationRequestParser.ParseChat, () => new ChatResponseShape(model.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+            GenerationRequestParser.ParseChat, () => new ChatResponseShape(model.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+            server.Value.SseHeartbeat, time);
 
     private static Task<IResult> CreateCompletion(HttpContext http, TextGenerator generator, EngineClient engine,
-        LlamaModelHost model, InferenceMetrics metrics, ILoggerFactory loggers) =>
+        LlamaModelHost model, InferenceMetrics metrics, ILoggerFactory loggers, IOptions<ServerOptions> server, TimeProvider time) =>
         HandleAsync(http, generator, engine, model, metrics, loggers.CreateLogger("InferenceServer.Requests"), "completions",
-            GenerationRequestParser.ParseCompletion, () => new CompletionResponseShape(model.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+            GenerationRequestParser.ParseCompletion, () => new CompletionResponseShape(model.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+            server.Value.SseHeartbeat, time);
 
     private static async Task<IResult> HandleAsync(HttpContext http, TextGenerator generator, EngineClient engine, LlamaModelHost model,
-        InferenceMetrics metrics, ILogger logger, string endpoint, Func<JsonDocument, GenerationRequest> parse, Func<IResponseShape> newShape)
+        InferenceMetrics metrics, ILogger logger, string endpoint, Func<JsonDocument, GenerationRequest> parse, Func<IResponseShape> newShape,
+        TimeSpan heartbeat, TimeProvider time)
     {
         GenerationRun run;
         GenerationRequest request;
@@ -81,7 +86,7 @@ public static class GenerationEndpoints
         metrics.HttpResponses.WithLabels(endpoint, "200").Inc();
 
         if (request.Stream)
-            return TypedResults.ServerSentEvents(StreamAsync(run, shape, request, generator, http.RequestAborted));
+            return new SseStreamResult(StreamAsync(run, shape, request, generator, http.RequestAborted), heartbeat, time);
         return await CollectAsync(http, run, shape, request, generator).ConfigureAwait(false);
     }
 
@@ -115,12 +120,12 @@ public static class GenerationEndpoints
         return Results.Text(shape.Full(choices, usage.ToUsage()), "application/json", Encoding.UTF8);
     }
 
-    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(GenerationRun run, IResponseShape shape,
+    private static async IAsyncEnumerable<string> StreamAsync(GenerationRun run, IResponseShape shape,
         GenerationRequest request, TextGenerator generator, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         for (int i = 0; i < run.Stream.NumChoices; i++)
             if (shape.FirstChunk(i) is { } first)
-                yield return new SseItem<string>(first);
+                yield return first;
         await using var events = generator.ReadAsync(run.Stream, request.Stop, cancellationToken).GetAsyncEnumerator(cancellationToken);
         var usage = new UsageTally(run.Stream.NumChoices);
         string? error = null;
@@ -147,10 +152,10 @@ public static class GenerationEndpoints
                 {
                     if (finish is not (FinishReason.Stop or FinishReason.Length))
                         break;
-                    yield return new SseItem<string>(shape.FinishChunk(e.ChoiceIndex, e.Text, finish.ToWireName()));
+                    yield return shape.FinishChunk(e.ChoiceIndex, e.Text, finish.ToWireName());
                 }
                 else if (e.Text.Length > 0)
-                    yield return new SseItem<string>(shape.ContentChunk(e.ChoiceIndex, e.Text));
+                    yield return shape.ContentChunk(e.ChoiceIndex, e.Text);
             }
         }
         finally
@@ -161,10 +166,10 @@ public static class GenerationEndpoints
         if (error is null && !usage.AllCompleted)
             (error, errorCode) = (Aborted().Message, Aborted().Error.Code!);
         if (error is not null)
-            yield return new SseItem<string>(ApiErrors.Serialize(new ErrorDetail(error, "server_error", null, errorCode)));
+            yield return ApiErrors.Serialize(new ErrorDetail(error, "server_error", null, errorCode));
         else if (request.IncludeUsage)
-            yield return new SseItem<string>(shape.UsageChunk(usage.ToUsage()));
-        yield return new SseItem<string>("[DONE]");
+            yield return shape.UsageChunk(usage.ToUsage());
+        yield return "[DONE]";
     }
 
     private static ApiException Aborted() => new(StatusCodes.Status503ServiceUnavailable,

@@ -45,4 +45,11 @@ public sealed class ServerOptions
 
     /// <summary>On SIGTERM, how long in-flight requests may run before they are cancelled. Default 30 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A stream that has written nothing for this long gets an SSE comment (<c>: keep-alive</c>), so clients and proxies
+    /// with read timeouts wait through queueing and long prefills. Default 5 s; zero or negative sends none; at most a day.
+    /// </summary>
+    [Range(typeof(TimeSpan), "-1.00:00:00", "1.00:00:00")]
+    public TimeSpan SseHeartbeat { get; set; } = TimeSpan.FromSeconds(5);
 }
