@@ -17,11 +17,13 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public Uri V1 { get; }
 
-    /// <summary>Publishes src/InferenceServer.Api (Release) into a temporary folder once; returns the DLL path.</summary>
+    /// <summary>Publishes src/InferenceServer.Api (Release) into a temporary folder of this checkout; returns the DLL path.</summary>
     public static string Publish()
     {
         string root = RepositoryRoot();
-        string output = Path.Combine(Path.GetTempPath(), "inference-server-bench-server");
+        // One folder per checkout: benches run from two worktrees at once must not overwrite each other's server.
+        string checkout = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(root)))[..12];
+        string output = Path.Combine(Path.GetTempPath(), "inference-server-bench-server-" + checkout.ToLowerInvariant());
         var psi = new ProcessStartInfo("dotnet", ["publish", Path.Combine(root, "src", "InferenceServer.Api"), "-c", "Release", "-o", output, "--nologo", "-v", "q"]);
         using var publish = Process.Start(psi)!;
         publish.WaitForExit();
