@@ -31,6 +31,9 @@ internal static class BenchHttp
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(1),
             ConnectTimeout = TimeSpan.FromSeconds(10),
             UseProxy = false,
+            // A client that stops reading a response hangs up at once, so the server sees the disconnect; draining the
+            // rest to reuse the connection would keep a stream running for seconds.
+            MaxResponseDrainSize = 0,
             AutomaticDecompression = DecompressionMethods.None,
         };
         return new HttpClient(handler) { BaseAddress = baseUrl, Timeout = Timeout.InfiniteTimeSpan };
