@@ -93,6 +93,9 @@ internal static class SoakCommand
                 tally.Record(request, outcome);
                 if (references.Compare("under load", request, outcome) is { } compared)
                     tally.RecordComparison(compared.PrefixOnly, compared.Mismatch);
+                // A server that is down refuses at once: pause rather than spin out thousands of errors a second.
+                if (outcome.ErrorKind?.StartsWith("transport") == true)
+                    await Task.Delay(TimeSpan.FromSeconds(1));
             }
         })).ToList();
         var all = Task.WhenAll(clients);
@@ -102,13 +105,24 @@ internal static class SoakCommand
         return clock.Elapsed;
     }
 
-    /// <summary>Polls engine stats until nothing runs or waits (at most a minute); null stats when the server has none.</summary>
+    /// <summary>
+    /// Polls engine stats until nothing runs or waits (at most a minute); null stats when the server has none, not
+    /// idle when it does not answer (it crashed: the report still gets written).
+    /// </summary>
     private static async Task<(EngineStats? Stats, bool Idle)> WaitIdleAsync(HttpClient http)
     {
         var limit = Stopwatch.StartNew();
         while (true)
         {
-            var stats = await BenchServer.ReadStatsAsync(http, CancellationToken.None);
+            EngineStats? stats;
+            try
+            {
+                stats = await BenchServer.ReadStatsAsync(http, CancellationToken.None);
+            }
+            catch (HttpRequestException)
+            {
+                return (null, false);
+            }
             if (stats is null)
                 return (null, true);
             bool idle = stats.NumRunning == 0 && stats.NumWaiting == 0;

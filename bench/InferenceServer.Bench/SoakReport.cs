@@ -133,7 +133,7 @@ internal static class SoakReport
         md.AppendLine("#### KV blocks").AppendLine();
         if (run.Final is null)
         {
-            md.AppendLine("Not checked: the server has no `/v1/engine/stats`.").AppendLine();
+            md.AppendLine("Not checked: no answer from `/v1/engine/stats` at the end.").AppendLine();
             return;
         }
         md.AppendLine("| when | total | free | of which cached (idle prefix cache) | held by sequences | running | waiting | preemptions | prefix cache hit rate |")

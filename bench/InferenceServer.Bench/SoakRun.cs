@@ -19,13 +19,13 @@ internal sealed record SoakRun(
         {
             var failures = new List<string>();
             if (Tally.NumMismatches > 0)
-                failures.Add($"{Tally.NumMismatches} deterministic outputs differ from their solo output");
+                failures.Add($"deterministic outputs that differ from their solo output: {Tally.NumMismatches}");
             if (Tally.NumFailed > 0)
-                failures.Add($"{Tally.NumFailed} requests failed");
+                failures.Add($"failed requests: {Tally.NumFailed}");
             if (!Idle)
-                failures.Add("the server still had sequences running or waiting a minute after the last request");
+                failures.Add("the server was not idle a minute after the last request (sequences running or waiting, or no answer)");
             else if (Final is { } f && f.NumFreeBlocks != f.NumBlocks)
-                failures.Add($"{f.NumBlocks - f.NumFreeBlocks} KV blocks still held with the server idle (leaked)");
+                failures.Add($"KV blocks still held with the server idle (leaked): {f.NumBlocks - f.NumFreeBlocks}");
             if (ServerExitCode is { } code)
                 failures.Add($"the server process exited (code {code})");
             if (Tally.NumCompleted == 0)
