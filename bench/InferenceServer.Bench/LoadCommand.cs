@@ -5,12 +5,7 @@ internal static class LoadCommand
 {
     public static async Task<int> RunAsync(Cli cli)
     {
-        var url = new Uri(cli.Get("url", "http://127.0.0.1:8000/v1").TrimEnd('/') + "/");
-        if (!url.IsLoopback)
-        {
-            Console.Error.WriteLine("load only targets loopback addresses.");
-            return 2;
-        }
+        var url = BenchHttp.LoopbackBaseUrl(cli.Get("url", "http://127.0.0.1:8000/v1"));
         string model = cli.Get("model") ?? throw new ArgumentException("--model is required");
         int prompt = cli.Get("prompt-tokens", 32), output = cli.Get("output-tokens", 128), vocab = cli.Get("vocab", 8192);
         await using var target = new OpenAiHttpTarget(url.ToString(), url, model);

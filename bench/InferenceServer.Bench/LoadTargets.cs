@@ -18,9 +18,8 @@ namespace InferenceServer.Bench;
 /// </summary>
 internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model) : ILoadTarget
 {
-    // No client timeout: a queued request of a long level may wait many minutes for its headers; the level's own
-    // time limit (LoadSweep) cancels it.
-    private readonly HttpClient _http = new() { BaseAddress = baseUrl, Timeout = Timeout.InfiniteTimeSpan };
+    // The level's own time limit (LoadSweep) cancels a request; the client has none.
+    private readonly HttpClient _http = BenchHttp.CreateClient(baseUrl);
 
     public string Name { get; } = name;
 
@@ -32,8 +31,9 @@ internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model) :
             stream_options = new { include_usage = true },
         });
         var sw = Stopwatch.StartNew();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = (await BenchHttp.SendAsync(_http,
+            () => new HttpRequestMessage(HttpMethod.Post, "completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") },
+            cancellationToken)).Response;
         response.EnsureSuccessStatusCode();
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
         double ttft = double.NaN;

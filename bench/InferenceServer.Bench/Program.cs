@@ -29,6 +29,8 @@ try
             return await ReportCommand.RunAsync(cli);
         case "load":
             return await LoadCommand.RunAsync(cli);
+        case "soak":
+            return await SoakCommand.RunAsync(cli);
         default:
             if (args.Length > 0)
                 Console.Error.WriteLine($"unknown command '{args[0]}'");
@@ -44,11 +46,15 @@ try
                                   [--scenarios decode,prefill,shared,growth]
                   load            --url http://127.0.0.1:8000/v1 --model ID [--concurrency 1,2,4,8,16,32] [--prompt-tokens 32]
                                   [--output-tokens 128] [--vocab 8192]   (any OpenAI-compatible server)
+                  soak            --preset tiny|small|base [--weights f16] [--threads N] [--server-arg Section:Key=value]...
+                                  | --url http://127.0.0.1:8000/v1 --model ID [--pid PID] [--vocab 8192]
+                                  [--concurrency 16] [--minutes 10] [--max-requests N] [--seed 1] [--pool 16] [--rss-seconds 5]
+                                  [--out FILE]   (exit 1 on a mismatch, an error or a leaked KV block)
                 """);
             return args.Length == 0 ? 0 : 2;
     }
 }
-catch (Exception ex) when (ex is ArgumentException or HttpRequestException or FileNotFoundException)
+catch (Exception ex) when (ex is ArgumentException or FormatException or HttpRequestException or FileNotFoundException)
 {
     // A wrong option, an unknown preset or a server that is not there: say so in one line.
     Console.Error.WriteLine($"error: {ex.Message}");

@@ -364,7 +364,7 @@ internal static class ReportCommand
         return 0;
     }
 
-    private static string Machine()
+    public static string Machine()
     {
         string cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':')[1].Trim() ?? "unknown CPU"
