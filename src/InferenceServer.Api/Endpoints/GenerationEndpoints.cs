@@ -123,15 +123,15 @@ public static class GenerationEndpoints
     private static async IAsyncEnumerable<string> StreamAsync(GenerationRun run, IResponseShape shape,
         GenerationRequest request, TextGenerator generator, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        for (int i = 0; i < run.Stream.NumChoices; i++)
-            if (shape.FirstChunk(i) is { } first)
-                yield return first;
-        await using var events = generator.ReadAsync(run.Stream, request.Stop, cancellationToken).GetAsyncEnumerator(cancellationToken);
         var usage = new UsageTally(run.Stream.NumChoices);
         string? error = null;
         string errorCode = "generation_failed";
         try
         {
+            for (int i = 0; i < run.Stream.NumChoices; i++)
+                if (shape.FirstChunk(i) is { } first)
+                    yield return first;
+            await using var events = generator.ReadAsync(run.Stream, request.Stop, cancellationToken).GetAsyncEnumerator(cancellationToken);
             while (true)
             {
                 try
@@ -160,6 +160,8 @@ public static class GenerationEndpoints
         }
         finally
         {
+            // A client gone while the first chunks were written never reached the reader above: abort its sequences here.
+            await run.Stream.DisposeAsync().ConfigureAwait(false);
             run.Complete();
         }
 
