@@ -63,6 +63,18 @@ public sealed class EngineOptions
     /// </summary>
     public bool? FlashAttention { get; set; }
 
+    /// <summary>llama.cpp's KV layout: <see cref="KvLayout.Unified"/> (default) or <see cref="KvLayout.PerSequence"/>.</summary>
+    public KvLayout KvLayout { get; set; } = KvLayout.Unified;
+
+    /// <summary>
+    /// Cells of one sequence's stream in the <see cref="KvLayout.PerSequence"/> layout: the pool's tokens split over
+    /// <see cref="MaxSequences"/>, rounded down to a multiple of 256 (llama.cpp pads each stream to 256 cells).
+    /// </summary>
+    public int StreamTokens(int numBlocks) => numBlocks * BlockSize / MaxSequences / StreamPadding * StreamPadding;
+
+    /// <summary>Cells llama.cpp pads each per-sequence stream to.</summary>
+    public const int StreamPadding = 256;
+
     /// <summary>Reuse the KV of cached full prompt blocks across requests (automatic prefix caching). Default on.</summary>
     public bool PrefixCaching { get; set; } = true;
 

@@ -27,13 +27,15 @@ public sealed class LlamaModelRunner : IModelRunner
     private readonly HashSet<int>[] _holderIndices;
     private readonly int _firstHolder;
     private readonly int _blockSize;
+    private readonly bool _perSequenceStreams;
 
     /// <summary>
     /// Wraps a context created for <paramref name="info"/> with sequence ids 0 … <paramref name="maxSequences"/> − 1
     /// for running sequences and <c>info.NumCacheHolders</c> more for the prefix cache; the runner owns the context.
     /// </summary>
-    public LlamaModelRunner(SafeLLamaContextHandle context, ModelInfo info, int maxSequences, int blockSize)
+    public LlamaModelRunner(SafeLLamaContextHandle context, ModelInfo info, int maxSequences, int blockSize, bool perSequenceStreams = false)
     {
+        _perSequenceStreams = perSequenceStreams;
         _context = context;
         Info = info;
         _firstHolder = maxSequences;
@@ -100,9 +102,13 @@ public sealed class LlamaModelRunner : IModelRunner
             int end = s.StartPosition + s.TokenIds.Count;
             foreach (var fork in s.Forks)
             {
-                // The fork shares every cell of the prompt (no copy of data, no recompute) and draws its first
-                // token from the same logits row with its own sampler.
-                _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)0, (LLamaPos)end);
+                // The fork gets every cell of the prompt without recompute (shared cells in the unified pool; a
+                // whole-stream copy at the next decode in per-sequence streams, the parent's stream holding exactly the
+                // prompt) and draws its first token from the same logits row with its own sampler.
+                if (_perSequenceStreams)
+                    _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
+                else
+                    _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)0, (LLamaPos)end);
                 sampled.Add(new SampledToken(fork.SequenceId, (int)SamplerFor(fork.SequenceId, fork.Sampling).Sample(_context, row)));
             }
         }

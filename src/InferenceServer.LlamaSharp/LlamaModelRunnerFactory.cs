@@ -40,8 +40,16 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
 
         var model = _host.Weights.NativeHandle;
         int numBlocks = options.ResolveNumBlocks(model.ContextSize);
+        bool perSequence = options.KvLayout == KvLayout.PerSequence;
+        int streamTokens = perSequence ? options.StreamTokens(numBlocks) : numBlocks * options.BlockSize;
+        if (streamTokens == 0)
+            throw new InvalidOperationException(
+                $"Engine:KvLayout=PerSequence gives each of {options.MaxSequences} sequences {numBlocks * options.BlockSize / options.MaxSequences} " +
+                $"cells, less than llama.cpp's stream of {EngineOptions.StreamPadding}. Raise Engine:NumBlocks or lower Engine:MaxSequences.");
+        if (perSequence)
+            numBlocks = streamTokens * options.MaxSequences / options.BlockSize;
         int kvTokens = numBlocks * options.BlockSize;
-        int maxModelLength = Math.Min(model.ContextSize > 0 ? model.ContextSize : kvTokens, kvTokens);
+        int maxModelLength = Math.Min(model.ContextSize > 0 ? model.ContextSize : streamTokens, streamTokens);
         int threads = options.ResolveThreads();
 
         int headSize = model.HeadCount > 0 ? model.EmbeddingSize / model.HeadCount : 0;
@@ -57,20 +65,19 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         p.n_batch = (uint)(options.ChunkedPrefill ? options.MaxBatchTokens : options.MaxBatchTokens + maxModelLength);
         p.n_ubatch = Math.Min(512u, p.n_batch);
         // Sequence ids above the running slots hold prefix-cache cells (see LlamaModelRunner).
-        int holders = options.PrefixCaching ? (int)NativeApi.llama_max_parallel_sequences() - options.MaxSequences : 0;
+        // Holders share cells with running sequences, which only one unified pool allows.
+        int holders = options.PrefixCaching && !perSequence ? (int)NativeApi.llama_max_parallel_sequences() - options.MaxSequences : 0;
+        if (options.PrefixCaching && perSequence)
+            Log.NoPrefixCache(_logger);
         p.n_seq_max = (uint)(options.MaxSequences + holders);
         // llama.cpp reserves logits rows for at least n_seq_max outputs; its cap must cover that.
         p.n_outputs_max = Math.Max(p.n_batch, p.n_seq_max);
         p.n_threads = threads;
         p.n_threads_batch = threads;
-        // One KV pool shared by all sequences (kv_unified): the paged books decide who may use how much of it.
-        // Measured with `bench kv-layout` (small preset, 16 sequences, 2 threads): with 16 unrelated 1k-token
-        // sequences a decode step takes 67 ms unified against 16 ms per-sequence, because every token's attention
-        // spans all cells in use; but when the sequences share a 992-token prefix (the prefix cache's case) the
-        // unified step takes 13.6 ms, 0.83x per-sequence, since the shared cells are held once. The per-sequence
-        // layout also caps every sequence at n_ctx / n_seq_max tokens and cannot share cells between sequences, so
-        // no prefix cache, no zero-copy forks for n > 1 and no paging. Unified is the default for those reasons.
-        p.kv_unified = true;
+        // Unified (default): one KV pool shared by all sequences, so the paged books decide who may use how much of it,
+        // and prefix-cache blocks and forks share cells; per-sequence: a stream per slot, so attention spans only a
+        // sequence's own cells (see KvLayout and `bench kv-layout`).
+        p.kv_unified = !perSequence;
         p.no_perf = true;
         p.type_k = p.type_v = ToGgml(options.KvCacheType);
         // A quantized V cache needs flash attention. With f16 it stays off unless asked for: the plain path
@@ -97,7 +104,7 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         var info = new ModelInfo(maxModelLength, _host.Tokenizer.VocabSize, eog, numBlocks, holders, shape);
         Log.Loaded(_logger, _host.ModelId, model.ParameterCount, model.LayerCount, numBlocks, options.BlockSize,
             maxModelLength, threads, _host.Chat.UsesModelTemplate);
-        return new LlamaModelRunner(context, info, options.MaxSequences, options.BlockSize);
+        return new LlamaModelRunner(context, info, options.MaxSequences, options.BlockSize, perSequence);
     }
 
     private static GGMLType ToGgml(KvCacheType type) => type switch
@@ -122,6 +129,9 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         [LoggerMessage(2001, LogLevel.Information, "Model {ModelId} ready: {NumParameters} parameters, {NumLayers} layers; KV cache {NumBlocks} blocks × {BlockSize} tokens; max model length {MaxModelLength}; {Threads} threads; chat template: {UsesModelTemplate}")]
         public static partial void Loaded(ILogger logger, string modelId, ulong numParameters, int numLayers, int numBlocks,
             int blockSize, int maxModelLength, int threads, bool usesModelTemplate);
+
+        [LoggerMessage(2003, LogLevel.Warning, "Engine:KvLayout=PerSequence has no prefix cache: Engine:PrefixCaching is ignored")]
+        public static partial void NoPrefixCache(ILogger logger);
 
         [LoggerMessage(2002, LogLevel.Warning, "No Model:Path given: serving the built-in demo model (random weights, its output is gibberish by design), cached in {DataDirectory}. To serve a real model: --Model:Path=/path/to/model.gguf (or env Model__Path)")]
         public static partial void DemoModel(ILogger logger, string dataDirectory);

@@ -124,6 +124,36 @@ public sealed class KvCacheTests
         Assert.Equal(490, (int)reference["usage"]!["completion_tokens"]!);
     }
 
+    [Fact]
+    public async Task Per_sequence_streams_serve_choices_and_cap_each_request_at_its_stream()
+    {
+        // 64 blocks of 16 tokens over 4 sequences: streams of 256 cells.
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Engine:KvLayout"] = "PerSequence", ["Engine:NumBlocks"] = "64", ["Engine:MaxSequences"] = "4",
+        });
+        Assert.Equal(256, server.Engine.Model!.MaxModelLength);
+
+        var solo = await server.ChatAsync(Chat("Be brief.", "What is a river?", 24));
+        var body = new
+        {
+            model = Demo, messages = new[] { new { role = "user", content = "What is a river?" } }, temperature = 0, max_tokens = 24, n = 3,
+        };
+        var withSystem = new
+        {
+            model = Demo, messages = new object[] { new { role = "system", content = "Be brief." }, new { role = "user", content = "What is a river?" } },
+            temperature = 0, max_tokens = 24, n = 3,
+        };
+        var three = await server.ChatAsync(withSystem);
+        Assert.All(three["choices"]!.AsArray(), c => Assert.Equal(Content(solo), (string?)c!["message"]!["content"]));
+        Assert.Equal(0, CachedTokens(await server.ChatAsync(body)));
+
+        using var tooLong = await server.PostAsync("v1/chat/completions", Chat("Be brief.", "Hi", 250));
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.Equal("context_length_exceeded", (string?)JsonNode.Parse(await tooLong.Content.ReadAsStringAsync())!["error"]!["code"]);
+        Assert.Equal(64, server.Engine.Stats.NumFreeBlocks);
+    }
+
     [Theory]
     [InlineData("f16", 3072)]
     [InlineData("q8_0", 1632)]

@@ -10,12 +10,15 @@ namespace InferenceServer.LlamaSharp.Tests.Execution;
 /// The demo model loaded through the production factory into a real llama.cpp context: 32 blocks of 4 tokens,
 /// 4 sequences, a token budget of 16, one thread.
 /// </summary>
-public sealed class RealRunnerFixture : IAsyncLifetime
+public class RealRunnerFixture : IAsyncLifetime
 {
     public static readonly EngineOptions Options = new()
     {
         BlockSize = 4, NumBlocks = 32, MaxSequences = 4, MaxBatchTokens = 16, Threads = 1,
     };
+
+    /// <summary>The options the runner is created with.</summary>
+    protected virtual EngineOptions RunnerOptions => Options;
 
     public LlamaModelHost Host { get; private set; } = null!;
     public LlamaModelRunner Runner { get; private set; } = null!;
@@ -26,7 +29,7 @@ public sealed class RealRunnerFixture : IAsyncLifetime
         var modelOptions = Microsoft.Extensions.Options.Options.Create(new ModelOptions { Path = DemoModel.Ensure(dir) });
         Host = new LlamaModelHost(modelOptions);
         var factory = new LlamaModelRunnerFactory(Host, modelOptions, NullLoggerFactory.Instance);
-        Runner = (LlamaModelRunner)await factory.CreateAsync(Options, CancellationToken.None);
+        Runner = (LlamaModelRunner)await factory.CreateAsync(RunnerOptions, CancellationToken.None);
         RealEngineDriver.PrepareCellCounting(Runner);
     }
 
@@ -36,4 +39,16 @@ public sealed class RealRunnerFixture : IAsyncLifetime
         Host.Dispose();
         return Task.CompletedTask;
     }
+}
+
+/// <summary>
+/// The demo model in llama.cpp's per-sequence KV layout: 4 streams of 256 cells (256 blocks of 4 tokens), a token
+/// budget of 16, one thread.
+/// </summary>
+public sealed class PerSequenceRunnerFixture : RealRunnerFixture
+{
+    protected override EngineOptions RunnerOptions { get; } = new()
+    {
+        BlockSize = 4, NumBlocks = 256, MaxSequences = 4, MaxBatchTokens = 16, Threads = 1, KvLayout = KvLayout.PerSequence,
+    };
 }

@@ -1,0 +1,91 @@
+using InferenceServer.Engine.Sequences;
+
+namespace InferenceServer.LlamaSharp.Tests.Execution;
+
+/// <summary>The engine on llama.cpp's per-sequence KV streams: same outputs as alone, every cell accounted for.</summary>
+[Collection("llama")]
+public sealed class PerSequenceLayoutTests(PerSequenceRunnerFixture fixture) : IClassFixture<PerSequenceRunnerFixture>
+{
+    private const int NumBlocks = 256;
+
+    private int[] Prompt(string text) => fixture.Host.Tokenizer.Tokenize(text, parseSpecial: false);
+
+    private int[] Solo(int[] prompt, int maxTokens, float temperature = 0, uint seed = 0)
+    {
+        using var driver = new RealEngineDriver(fixture.Runner, NumBlocks);
+        var seq = driver.Add(prompt, maxTokens, temperature, seed);
+        driver.RunToIdle();
+        return RealEngineDriver.Output(seq);
+    }
+
+    [Fact]
+    public void Each_sequence_is_capped_at_its_stream_and_there_is_no_prefix_cache()
+    {
+        Assert.Equal(256, fixture.Runner.Info.MaxModelLength);
+        Assert.Equal(NumBlocks, fixture.Runner.Info.NumBlocks);
+        Assert.Equal(0, fixture.Runner.Info.NumCacheHolders);
+    }
+
+    [Fact]
+    public void Batched_greedy_decoding_equals_each_sequence_alone()
+    {
+        string[] texts = ["The people of the world", "A small house", "Once upon a time there", "Why do we dream"];
+        var solo = texts.Select(t => Solo(Prompt(t), 24)).ToList();
+
+        using var driver = new RealEngineDriver(fixture.Runner, NumBlocks);
+        var seqs = texts.Select(t => driver.Add(Prompt(t), 24)).ToList();
+        driver.RunToIdle();
+
+        Assert.Equal(solo, seqs.Select(RealEngineDriver.Output));
+        Assert.Equal(0, driver.Scheduler.NumPreemptions);
+        Assert.Equal(NumBlocks, driver.Kv.NumFreeBlocks);
+    }
+
+    [Fact]
+    public void Forked_choices_copy_the_prompt_stream_and_decode_like_a_solo_sequence()
+    {
+        var prompt = Prompt("Once upon a time there was a small house by the river");
+        var solo = Solo(prompt, 12);
+        var soloSeed41 = Solo(prompt, 12, temperature: 1, seed: 41);
+
+        using var driver = new RealEngineDriver(fixture.Runner, NumBlocks);
+        var greedy = driver.AddChoices(prompt, 12, n: 2);
+        var seeded = driver.AddChoices(prompt, 12, n: 2, temperature: 1, seed: 40);
+        driver.RunToIdle();
+
+        Assert.All(greedy, s => Assert.Equal(solo, RealEngineDriver.Output(s)));
+        Assert.NotEqual(RealEngineDriver.Output(seeded[0]), RealEngineDriver.Output(seeded[1]));
+        Assert.Equal(soloSeed41, RealEngineDriver.Output(seeded[1]));
+        Assert.Equal(prompt.Length, driver.Scheduler.NumPromptTokens / 2);
+    }
+
+    [Theory]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void Random_workload_with_forks_long_prompts_and_aborts_leaves_no_cell_unaccounted(int seed)
+    {
+        var random = new Random(seed);
+        using var driver = new RealEngineDriver(fixture.Runner, NumBlocks);
+        string[] words = ["the", "world", "people", "small", "house", "time", "dream", "river", "light"];
+        for (int step = 0; step < 200; step++)
+        {
+            if (random.NextDouble() < 0.25)
+            {
+                var prompt = Prompt(string.Join(' ', Enumerable.Range(0, random.Next(1, 60)).Select(_ => words[random.Next(words.Length)])));
+                driver.AddChoices(prompt, random.NextDouble() < 0.4 ? random.Next(1, 3) : random.Next(1, 40), random.NextDouble() < 0.25 ? 2 : 1);
+            }
+            if (random.NextDouble() < 0.08 && driver.All.Where(s => !s.IsFinished).ToList() is { Count: > 0 } live)
+                driver.Abort(live[random.Next(live.Count)]);
+            if (driver.Scheduler.HasWork)
+                driver.Step();
+            driver.CheckMemoryMatchesBooks();
+        }
+        driver.RunToIdle();
+
+        Assert.Equal(0, driver.Scheduler.NumPreemptions);
+        Assert.Equal(NumBlocks, driver.Kv.NumFreeBlocks);
+        Assert.All(driver.All, s => Assert.True(s.IsFinished));
+        Assert.Contains(driver.All, s => s.Status == SequenceStatus.FinishedAborted);
+        Assert.Equal(0, fixture.Runner.NumSamplers);
+    }
+}
