@@ -19,6 +19,9 @@ public sealed class EngineClient
     private readonly Random _seeds;
     private long _nextSequenceId;
     private int _numInInbox;
+    // Wakes the engine thread with a plain kernel wait: an async wait on the channel completes through the thread
+    // pool, which a busy host can starve for seconds.
+    private readonly ManualResetEventSlim _wake = new(false);
     private volatile EngineStats _stats = EngineStats.NotReady;
     private volatile ModelInfo? _model;
     private volatile bool _stopping;
@@ -45,7 +48,7 @@ public sealed class EngineClient
     /// <summary>
     /// Queues a request for <paramref name="promptTokenIds"/> with <paramref name="n"/> choices: the prompt is
     /// prefilled once and forked to the other n − 1 sequences. Choice i samples with seed Mix(seed, i), so choices
-    /// differ from each other and repeat with the same seed; at temperature 0 they are identical.
+    /// differ from each other and repeat with the same seed; at temperature 0 one sequence serves all n choices.
     /// </summary>
     /// <exception cref="EngineRejectedException">Not ready, shutting down, queue full, or prompt plus max_tokens beyond the context.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is outside 1 … MaxN or max_tokens is below 1.</exception>
@@ -67,8 +70,10 @@ public sealed class EngineClient
                 "Please reduce the length of the prompt or completion.");
         // Each extra choice owns a copy of the prompt's partial last block from admission on; a request whose blocks
         // could not fit even into an empty cache would wait at the head of the queue forever, blocking everyone.
+        // Greedy choices are identical by definition: one sequence serves them all (see GenerationStream).
+        int numSequences = sampling.IsGreedy ? 1 : n;
         int bs = _options.BlockSize, numPromptTokens = promptTokenIds.Count;
-        int neededBlocks = (numPromptTokens + bs - 1) / bs + (n - 1) * (numPromptTokens % bs == 0 ? 0 : 1);
+        int neededBlocks = (numPromptTokens + bs - 1) / bs + (numSequences - 1) * (numPromptTokens % bs == 0 ? 0 : 1);
         if (neededBlocks > model.NumBlocks)
             throw new EngineRejectedException(RejectionReason.ContextLengthExceeded,
                 $"{n} choices of this {numPromptTokens}-token prompt need {neededBlocks} KV blocks of {bs} tokens at once; " +
@@ -80,17 +85,31 @@ public sealed class EngineClient
             sampling = sampling with { Seed = NextSeed() };
         var now = _time.GetUtcNow();
         var sequence = new Sequence(Interlocked.Increment(ref _nextSequenceId), promptTokenIds, sampling, now);
-        var forks = Enumerable.Range(1, n - 1).Select(i => new Sequence(Interlocked.Increment(ref _nextSequenceId), promptTokenIds,
+        var forks = Enumerable.Range(1, numSequences - 1).Select(i => new Sequence(Interlocked.Increment(ref _nextSequenceId), promptTokenIds,
             sampling with { Seed = ChoiceSeed(sampling.Seed!.Value, i) }, now, choiceIndex: i)).ToArray();
         var results = Channel.CreateUnbounded<StepResult>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         Interlocked.Increment(ref _numInInbox);
-        _inbox.Writer.TryWrite(new EngineCommand.Add(sequence, forks, results.Writer));
+        Post(new EngineCommand.Add(sequence, forks, results.Writer));
         long[] ids = [sequence.SequenceId, .. forks.Select(f => f.SequenceId)];
-        return new GenerationStream(ids, promptTokenIds.Count, results.Reader, Abort);
+        return new GenerationStream(ids, promptTokenIds.Count, results.Reader, Abort, n);
     }
 
     /// <summary>Asks the engine thread to cancel <paramref name="sequenceId"/>.</summary>
-    public void Abort(long sequenceId) => _inbox.Writer.TryWrite(new EngineCommand.Abort(sequenceId));
+    public void Abort(long sequenceId) => Post(new EngineCommand.Abort(sequenceId));
+
+    private void Post(EngineCommand command)
+    {
+        _inbox.Writer.TryWrite(command);
+        _wake.Set();
+    }
+
+    /// <summary>Blocks the engine thread until a command arrives (or <paramref name="timeout"/> passes), then re-arms.</summary>
+    internal void WaitForCommands(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        _wake.Wait(timeout, cancellationToken);
+        // Anything posted before this point is in the inbox already; anything after sets the event again.
+        _wake.Reset();
+    }
 
     // Choice i of a request draws from its own stream: SplitMix64's finaliser over (seed, i).
     private static uint ChoiceSeed(uint seed, int choice)
@@ -114,7 +133,7 @@ public sealed class EngineClient
     public void StopAccepting() => _stopping = true;
 
     /// <summary>Aborts every request in the engine; their streams end with finish reason Abort.</summary>
-    public void AbortAll() => _inbox.Writer.TryWrite(new EngineCommand.AbortAll());
+    public void AbortAll() => Post(new EngineCommand.AbortAll());
 
     internal void OnDrained(int count) => Interlocked.Add(ref _numInInbox, -count);
     internal void SetReady(ModelInfo model) => _model = model;

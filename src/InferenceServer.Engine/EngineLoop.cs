@@ -111,7 +111,7 @@ public sealed partial class EngineLoop : BackgroundService
         if (plan.IsEmpty)
         {
             // Nothing fits yet (only possible while blocks are tied up elsewhere): wait for news, don't spin.
-            _client.Inbox.WaitToReadAsync().AsTask().Wait(TimeSpan.FromMilliseconds(10));
+            _client.WaitForCommands(TimeSpan.FromMilliseconds(10), CancellationToken.None);
             return;
         }
         Deliver(results);
@@ -152,7 +152,7 @@ public sealed partial class EngineLoop : BackgroundService
     }
 
     private void WaitForInbox(CancellationToken stoppingToken) =>
-        _client.Inbox.WaitToReadAsync(stoppingToken).AsTask().GetAwaiter().GetResult();
+        _client.WaitForCommands(Timeout.InfiniteTimeSpan, stoppingToken);
 
     private void Deliver(IReadOnlyList<StepResult> results)
     {

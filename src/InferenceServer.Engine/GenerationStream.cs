@@ -9,16 +9,24 @@ namespace InferenceServer.Engine;
 /// order. Reading is single-consumer. Cancelling the read, or disposing before every choice has finished, aborts
 /// the request so its blocks return to the pool within one step.
 /// </summary>
+/// <remarks>
+/// Greedy choices are one computation: the engine runs a single sequence and this stream hands each of its results
+/// to every choice, so they are identical by construction (forked rows would round apart in llama.cpp's batched
+/// kernels and could flip near-ties) and cost one sequence.
+/// </remarks>
 public sealed class GenerationStream : IAsyncDisposable
 {
     private readonly ChannelReader<StepResult> _results;
     private readonly Action<long> _abort;
     private readonly long[] _sequenceIds;
     private readonly HashSet<long> _live;
+    private readonly HashSet<int> _abortedReplicas = [];
 
-    internal GenerationStream(long[] sequenceIds, int numPromptTokens, ChannelReader<StepResult> results, Action<long> abort)
+    /// <param name="sequenceIds">The engine's sequences; one for <paramref name="numChoices"/> replicated choices.</param>
+    internal GenerationStream(long[] sequenceIds, int numPromptTokens, ChannelReader<StepResult> results, Action<long> abort, int numChoices = 0)
     {
         _sequenceIds = sequenceIds;
+        NumChoices = Math.Max(numChoices, sequenceIds.Length);
         _live = [.. sequenceIds];
         NumPromptTokens = numPromptTokens;
         _results = results;
@@ -27,10 +35,10 @@ public sealed class GenerationStream : IAsyncDisposable
 
     /// <summary>The engine's id for the request's first sequence (choice 0).</summary>
     public long SequenceId => _sequenceIds[0];
-    /// <summary>Sequence ids by choice index.</summary>
-    public IReadOnlyList<long> SequenceIds => _sequenceIds;
     /// <summary>Number of choices.</summary>
-    public int NumChoices => _sequenceIds.Length;
+    public int NumChoices { get; }
+
+    private bool Replicated => _sequenceIds.Length < NumChoices;
     /// <summary>Prompt length in tokens.</summary>
     public int NumPromptTokens { get; }
 
@@ -45,6 +53,9 @@ public sealed class GenerationStream : IAsyncDisposable
                     lock (_live)
                         _live.Remove(result.SequenceId);
                 yield return result;
+                if (Replicated)
+                    for (int choice = 1; choice < NumChoices; choice++)
+                        yield return result with { ChoiceIndex = choice };
                 if (IsFinished)
                     yield break;
                 // Results may already be buffered; a cancelled reader must stop now, not drain them.
@@ -78,6 +89,15 @@ public sealed class GenerationStream : IAsyncDisposable
     /// <summary>Asks the engine to cancel one choice (for example when it matched a stop string).</summary>
     public void Abort(int choiceIndex)
     {
+        if (Replicated)
+        {
+            // The one sequence serves every choice: it stops when the last of them does.
+            lock (_abortedReplicas)
+                if (!_abortedReplicas.Add(choiceIndex) || _abortedReplicas.Count < NumChoices)
+                    return;
+            Abort();
+            return;
+        }
         long id = _sequenceIds[choiceIndex];
         bool live;
         lock (_live)

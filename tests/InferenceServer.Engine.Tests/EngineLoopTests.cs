@@ -4,6 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace InferenceServer.Engine.Tests;
 
+/// <summary>Runs alone: its waits poll the engine's stats, and CPU-bound test classes beside it starve the polls.</summary>
+[CollectionDefinition(nameof(EngineLoopTests), DisableParallelization = true)]
+public sealed class EngineLoopCollection;
+
+[Collection(nameof(EngineLoopTests))]
 public sealed class EngineLoopTests : IAsyncLifetime
 {
     private readonly FakeModelRunnerFactory _factory = new(FakeModelRunner.Model(maxModelLength: 64, numBlocks: 16, cacheHolders: 4), TimeSpan.FromMilliseconds(10));
@@ -128,6 +133,21 @@ public sealed class EngineLoopTests : IAsyncLifetime
         // 60 tokens are 15 full blocks, which both choices share: they fit.
         var results = await ReadAll(_client.Submit(Enumerable.Range(1, 60).ToArray(), new SamplingParams { MaxTokens = 1 }, n: 2));
         Assert.Equal(2, results.Count(r => r.FinishReason == FinishReason.Length));
+    }
+
+    [Fact]
+    public async Task Greedy_choices_are_one_sequence_handed_to_every_choice()
+    {
+        await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 4 });
+
+        var results = await ReadAll(_client.Submit([1, 2, 3], new SamplingParams { MaxTokens = 6, Temperature = 0 }, n: 3));
+
+        var byChoice = results.GroupBy(r => r.ChoiceIndex).OrderBy(g => g.Key).Select(g => g.Select(r => r.TokenId).ToList()).ToList();
+        Assert.Equal(3, byChoice.Count);
+        Assert.All(byChoice, tokens => Assert.Equal(byChoice[0], tokens));
+        Assert.Equal(6, byChoice[0].Count);
+        await WaitUntil(() => _client.IsIdle);
+        Assert.Equal(6, _client.Stats.NumGeneratedTokens);   // computed once, not three times
     }
 
     [Fact]
