@@ -25,7 +25,8 @@ internal static class SoakReport
         string? findings = WriteFindings(run, stem + "-findings.jsonl");
         string? plot = output is not null && run.Rss.Count > 1 ? WritePlot(run, stem + "-rss.png") : null;
         var md = new StringBuilder();
-        AppendSummary(md, run, findings);
+        // Beside the report it is named relative to it, so the committed report points at the committed file.
+        AppendSummary(md, run, output is not null && findings is not null ? Path.GetFileName(findings) : findings);
         AppendRequests(md, run);
         AppendDeterminism(md, run);
         AppendErrors(md, run);
