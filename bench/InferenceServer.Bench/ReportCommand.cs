@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using InferenceServer.Engine;
+using static InferenceServer.Bench.ReportTables;
 
 namespace InferenceServer.Bench;
 
@@ -12,9 +13,6 @@ namespace InferenceServer.Bench;
 internal static class ReportCommand
 {
     private sealed record Scenario(string Name, int PromptTokens, int OutputTokens, int[] Levels, Func<int, int> Requests);
-
-    /// <summary>The hand-written analysis below this line in an existing report is kept when the report is rewritten.</summary>
-    private const string AnalysisMarker = "<!-- analysis: written by hand, kept when the report is regenerated -->";
 
     /// <summary>The models a full report covers when no --preset is given: the issue's `small` (f16) and `base` (Q8_0).</summary>
     private static readonly (string Preset, string Weights)[] StandardModels = [("small", "f16"), ("base", "q8_0")];
@@ -33,46 +31,30 @@ internal static class ReportCommand
             : cli.Get("preset") is { } one ? [(one, cli.Get("weights", "f16"))] : StandardModels;
         var only = cli.Get("scenarios", "decode,prefill,shared,growth").Split(',').ToHashSet();
         string? output = cli.Get("out");
-        string kept = output is not null && File.Exists(output) && File.ReadAllText(output) is var old && old.Contains(AnalysisMarker)
-            ? old[old.IndexOf(AnalysisMarker, StringComparison.Ordinal)..] : "";
-
-        var report = new StringBuilder();
-        report.AppendLine(quick ? "# Benchmark (quick mode)" : "# Benchmarks").AppendLine();
-        if (quick)
-            report.AppendLine("Quick mode checks that the harness produces sane numbers on the tiny model; the targets below are " +
-                              "printed for shape only and are judged on the full report (`report --out docs/benchmarks.md`).").AppendLine();
-        report.AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {Machine()}")
-            .AppendLine($"- {threads} llama.cpp thread(s) for every target; every target measured one after another in one run, nothing else running")
-            .AppendLine($"- Command: `dotnet run -c Release --project bench/InferenceServer.Bench -- report {string.Join(' ', Environment.GetCommandLineArgs().Skip(2))}`")
-            .AppendLine();
-        // Each section is printed, and the report file rewritten, as soon as it is measured: a long run shows progress
-        // and keeps what it has.
-        void Section(Action<StringBuilder> write)
+        var report = new MarkdownReport(output);
+        report.Section(m =>
         {
-            var md = new StringBuilder();
-            write(md);
-            Console.Write(md.ToString());
-            report.Append(md);
-            if (output is not null)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-                File.WriteAllText(output, report + kept);
-            }
-        }
-        Console.Write(report.ToString());
-        Section(_ => { });
+            m.AppendLine(quick ? "# Benchmark (quick mode)" : "# Benchmarks").AppendLine();
+            if (quick)
+                m.AppendLine("Quick mode checks that the harness produces sane numbers on the tiny model; the targets below are " +
+                             "printed for shape only and are judged on the full report (`report --out docs/benchmarks.md`).").AppendLine();
+            m.AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MarkdownReport.Machine()}")
+                .AppendLine($"- {threads} llama.cpp thread(s) for every target; every target measured one after another in one run, nothing else running")
+                .AppendLine($"- Command: {MarkdownReport.Command()}")
+                .AppendLine();
+        });
 
         string serverDll = BenchServer.Publish();
         var summary = new List<(string Model, List<TargetRow> Rows)>();
         int status = 0;
         foreach (var (preset, weightType) in models)
         {
-            var (rows, sane) = await RunModelAsync(preset, weightType, threads, quick, only, serverDll, output, Section);
+            var (rows, sane) = await RunModelAsync(preset, weightType, threads, quick, only, serverDll, output, report.Section);
             summary.Add(($"`{preset}` {weightType}", rows));
             status |= sane;
         }
         if (summary.Count > 1)
-            Section(m => AppendSummary(m, summary, threads));
+            report.Section(m => AppendSummary(m, summary, threads));
         return status;
     }
 
@@ -253,20 +235,6 @@ internal static class ReportCommand
         "--Engine:MaxWaiting", "1000", "--Engine:MaxN", o.MaxSequences.ToString(),
     ];
 
-    private static string F(double x) => double.IsNaN(x) ? "–" : x.ToString(x >= 100 ? "F0" : x >= 10 ? "F1" : "F2", CultureInfo.InvariantCulture);
-
-    private static void AppendTable(StringBuilder md, string title, List<LevelResult> results)
-    {
-        md.AppendLine($"### {title}").AppendLine();
-        md.AppendLine("| target | concurrency | requests | output tok/s | req/s | TTFT p50 ms | TTFT p99 ms | TPOT p50 ms | TPOT p99 ms | e2e p50 ms | e2e p99 ms |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in results)
-            md.AppendLine($"| {r.Target} | {r.Concurrency} | {r.Requests.Count} | {F(r.OutputTokensPerSecond)} | {r.RequestsPerSecond:F2} | " +
-                          $"{F(r.Ttft.PercentileMs(50))} | {F(r.Ttft.PercentileMs(99))} | {F(r.Tpot.PercentileMs(50))} | {F(r.Tpot.PercentileMs(99))} | " +
-                          $"{F(r.E2e.PercentileMs(50))} | {F(r.E2e.PercentileMs(99))} |");
-        md.AppendLine();
-    }
-
     private static void AppendSharedPrefix(StringBuilder md, string model, (LevelResult On, LevelResult Off) shared, int prefix)
     {
         md.AppendLine($"### {model} — shared-prefix: {prefix}-token common prefix, 16-token unique suffixes, 16 tokens out").AppendLine();
@@ -344,8 +312,6 @@ internal static class ReportCommand
         md.AppendLine();
     }
 
-    private static string Ratio(double a, double b) => $"{a / b:F2} ({F(a)} / {F(b)})";
-
     private static int Sanity(Dictionary<string, List<LevelResult>> all, params Scenario[] scenarios)
     {
         foreach (var scenario in scenarios)
@@ -362,14 +328,5 @@ internal static class ReportCommand
             }
         Console.WriteLine("bench quick: numbers sane");
         return 0;
-    }
-
-    public static string Machine()
-    {
-        string cpu = File.Exists("/proc/cpuinfo")
-            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':')[1].Trim() ?? "unknown CPU"
-            : "unknown CPU";
-        long memGiB = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 30;
-        return $"{Environment.ProcessorCount} cores ({cpu}), {memGiB} GiB RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
     }
 }
