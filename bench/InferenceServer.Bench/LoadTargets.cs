@@ -51,6 +51,8 @@ internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model) :
         return new RequestTiming(ttft, sw.Elapsed.TotalMilliseconds, tokens);
     }
 
+    public Task<long?> ReadNumStepsAsync() => ServerSteps.ReadAsync(_http);
+
     public ValueTask DisposeAsync()
     {
         _http.Dispose();
@@ -77,6 +79,8 @@ internal sealed class EngineTarget(InProcessEngine engine) : ILoadTarget
         }
         return new RequestTiming(ttft, sw.Elapsed.TotalMilliseconds, tokens);
     }
+
+    public Task<long?> ReadNumStepsAsync() => Task.FromResult<long?>(engine.Client.Stats.NumSteps);
 
     public ValueTask DisposeAsync() => engine.DisposeAsync();
 }
