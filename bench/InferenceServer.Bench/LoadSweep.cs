@@ -44,13 +44,17 @@ internal static class LoadSweep
         long? steps = await target.ReadNumStepsAsync() - stepsBefore;
         var done = timings.OfType<RequestTiming>().ToList();
         string? why = done.Count == prompts.Count ? null
-            : failure is not null ? $"failed: {failure}" : $"not finished after {limit.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture)} min";
+            : failure is not null ? $"failed: {failure}" : $"not finished after {Duration(limit)}";
         return new LevelResult(target.Name, concurrency, done, seconds)
         {
             NumSteps = steps,
             Unfinished = why is null ? null : $"{why} ({done.Count} of {prompts.Count} requests done{(steps is { } s ? $", {s} steps" : "")})",
         };
     }
+
+    /// <summary>"10 min", or "30 s" under a minute.</summary>
+    public static string Duration(TimeSpan t) => t < TimeSpan.FromMinutes(1)
+        ? $"{t.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s" : $"{t.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture)} min";
 
     /// <summary>Two short requests before a target's first level, so the level measures steady state, not JIT compilation.</summary>
     public static Task WarmUpAsync(ILoadTarget target, int vocabSize) =>
