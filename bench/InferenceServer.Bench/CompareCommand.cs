@@ -6,7 +6,8 @@ namespace InferenceServer.Bench;
 /// <c>compare</c>: the performance issue's table in one run — this server (published Release build, started with
 /// <c>--server-arg</c> settings) against a peer already running on loopback with the same GGUF, level by level in turn:
 /// decode-heavy 32/128 and long-prompt 896/64 at concurrency 1, 4 and 16, and 768 shared + 128 unique / 64 at 16, 2×c
-/// requests per level; then this server's throughput, TTFT p50/p99 and TPOT p50 over the peer's.
+/// requests per level; then this server's throughput, TTFT p50/p99 and TPOT p50 over the peer's. With
+/// <c>--batched-bench</c>, first the raw batched loop through LLamaSharp beside llama.cpp's <c>llama-batched-bench</c>.
 /// </summary>
 internal static class CompareCommand
 {
@@ -15,9 +16,12 @@ internal static class CompareCommand
         bool quick = cli.Has("quick");
         int threads = cli.Get("threads", Math.Max(1, Environment.ProcessorCount - 1));
         string preset = cli.Get("preset", quick ? "tiny" : "base"), weightType = cli.Get("weights", quick ? "f16" : "q8_0");
+        string? batchedBench = cli.Get("batched-bench");
+        if (batchedBench is not null && !File.Exists(batchedBench))
+            throw new FileNotFoundException($"--batched-bench {batchedBench}: no such file");
         var peer = await PeerServer.ConnectAsync(cli);
-        if (peer is null)
-            throw new ArgumentException("give --peer URL (a server to compare with, serving the same GGUF)");
+        if (peer is null && batchedBench is null)
+            throw new ArgumentException("give --peer URL (a server to compare with, serving the same GGUF), --batched-bench PATH, or both");
         var limit = TimeSpan.FromMinutes(cli.Get("level-minutes", 10.0));
         string[] serverArgs = ["--Engine:Threads", $"{threads}", .. BenchServer.ExtraArgs(cli)];
         string model = BenchModels.Ensure(preset, weightType);
@@ -26,24 +30,35 @@ internal static class CompareCommand
         var scenarios = Scenarios(quick);
 
         var report = new MarkdownReport(cli.Get("out"));
-        report.Section(m =>
+        report.Section(m => AppendHeader(m, preset, weightType, model, weights.ParameterCount, serverArgs, peer, limit));
+        if (batchedBench is not null)
         {
-            m.AppendLine(peer is null ? "# Raw batched loop: LLamaSharp against llama.cpp" : $"# This server against {peer.Name}").AppendLine()
-                .AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MarkdownReport.Machine()}")
-                .AppendLine($"- Model: synthetic `{preset}` {weightType}, {weights.ParameterCount:N0} parameters: `{model}`")
-                .AppendLine($"- Command: {MarkdownReport.Command()}");
-            if (peer is not null)
-                m.AppendLine($"- This server: published Release build, started with `{string.Join(' ', serverArgs)}`")
-                    .AppendLine($"- Peer: {peer.Description}, as it was started")
-                    .AppendLine($"- Load: streaming `/v1/completions`, token-id prompts, `ignore_eos`, a fresh connection per request; 2×c requests per level; at each level this server, then the peer; a level is cut after {LoadSweep.Duration(limit)}");
-            m.AppendLine();
-        });
+            var decode = scenarios[0];
+            string section = await BatchedBenchCheck.RunAsync(batchedBench, model, weights, threads, decode.PromptTokens, decode.OutputTokens,
+                [1, decode.Levels.Max()], limit);
+            report.Section(m => m.Append(section));
+        }
         if (peer is not null)
         {
             var pairs = await MeasureAsync(report, scenarios, model, weights.Vocab.Count, serverArgs, peer, limit);
             report.Section(m => AppendRatios(m, $"Ratios, server (HTTP) / {peer.Name}", pairs));
         }
         return 0;
+    }
+
+    private static void AppendHeader(System.Text.StringBuilder md, string preset, string weightType, string model, ulong numParams,
+        string[] serverArgs, PeerServer? peer, TimeSpan limit)
+    {
+        md.AppendLine(peer is null ? "# Raw batched loop: LLamaSharp against llama.cpp" : $"# This server against {peer.Name}").AppendLine()
+            .AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MarkdownReport.Machine()}")
+            .AppendLine($"- Model: synthetic `{preset}` {weightType}, {numParams:N0} parameters: `{model}`")
+            .AppendLine($"- Command: {MarkdownReport.Command()}");
+        if (peer is not null)
+            md.AppendLine($"- This server: published Release build, started with `{string.Join(' ', serverArgs)}`")
+                .AppendLine($"- Peer: {peer.Description}, as it was started")
+                .AppendLine("- Load: streaming `/v1/completions`, token-id prompts, `ignore_eos`, a fresh connection per request; 2×c requests " +
+                            $"per level; at each level this server, then the peer; a level is cut after {LoadSweep.Duration(limit)}");
+        md.AppendLine();
     }
 
     // The rows; --quick: the same shapes, small enough for a trial on the tiny model.
