@@ -34,7 +34,8 @@ internal static class LoadSweep
                 }
                 catch (Exception ex) when (ex is HttpRequestException or IOException)
                 {
-                    Interlocked.CompareExchange(ref failure, ex.Message, null);
+                    // One line, no pipes: the message goes into a markdown table cell.
+                    Interlocked.CompareExchange(ref failure, ex.Message.ReplaceLineEndings(" ").Replace('|', '/'), null);
                     await cts.CancelAsync();
                 }
             }
