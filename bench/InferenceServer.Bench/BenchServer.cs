@@ -51,6 +51,12 @@ internal sealed class BenchServer : IAsyncDisposable
         return Path.Combine(output, "InferenceServer.dll");
     }
 
+    /// <summary>
+    /// The server's own settings from <c>--server-arg Section:Key=value</c> (repeatable), as command-line arguments that
+    /// override any the bench sets before them.
+    /// </summary>
+    public static string[] ExtraArgs(Cli cli) => cli.GetAll("server-arg").Select(a => "--" + a.TrimStart('-')).ToArray();
+
     public static async Task<BenchServer> StartAsync(string dll, string model, IEnumerable<string> settings)
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);

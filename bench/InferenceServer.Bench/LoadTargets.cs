@@ -14,7 +14,8 @@ namespace InferenceServer.Bench;
 /// <summary>
 /// Any OpenAI-compatible server (this one, llama.cpp's llama-server, vLLM): streaming <c>/v1/completions</c> with the
 /// prompt as token ids, <c>ignore_eos</c> and <c>max_tokens</c>, so every request has the same length everywhere.
-/// TTFT is the first chunk with text; output tokens come from the usage chunk.
+/// TTFT is the first chunk with text; output tokens come from the usage chunk. Every request opens a fresh connection
+/// (<c>Connection: close</c>), as the peer comparisons were measured, so no target gains from keep-alive.
 /// </summary>
 internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model) : ILoadTarget
 {
@@ -31,10 +32,17 @@ internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model) :
             stream_options = new { include_usage = true },
         });
         var sw = Stopwatch.StartNew();
-        using var response = (await BenchHttp.SendAsync(_http,
-            () => new HttpRequestMessage(HttpMethod.Post, "completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") },
-            cancellationToken)).Response;
-        response.EnsureSuccessStatusCode();
+        using var response = (await BenchHttp.SendAsync(_http, () => new HttpRequestMessage(HttpMethod.Post, "completions")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            Headers = { ConnectionClose = true },
+        }, cancellationToken)).Response;
+        if (!response.IsSuccessStatusCode)
+        {
+            // The server's error says why (llama-server: a prompt over its slot's context), which a status code does not.
+            string error = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw new HttpRequestException($"{(int)response.StatusCode} {response.ReasonPhrase}: {error[..Math.Min(error.Length, 300)]}", null, response.StatusCode);
+        }
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
         double ttft = double.NaN;
         int tokens = 0;
@@ -50,6 +58,8 @@ internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model) :
         }
         return new RequestTiming(ttft, sw.Elapsed.TotalMilliseconds, tokens);
     }
+
+    public Task<long?> ReadNumStepsAsync() => ServerSteps.ReadAsync(_http);
 
     public ValueTask DisposeAsync()
     {
@@ -77,6 +87,8 @@ internal sealed class EngineTarget(InProcessEngine engine) : ILoadTarget
         }
         return new RequestTiming(ttft, sw.Elapsed.TotalMilliseconds, tokens);
     }
+
+    public Task<long?> ReadNumStepsAsync() => Task.FromResult<long?>(engine.Client.Stats.NumSteps);
 
     public ValueTask DisposeAsync() => engine.DisposeAsync();
 }

@@ -27,6 +27,8 @@ try
             break;
         case "report":
             return await ReportCommand.RunAsync(cli);
+        case "compare":
+            return await CompareCommand.RunAsync(cli);
         case "load":
             return await LoadCommand.RunAsync(cli);
         case "soak":
@@ -43,7 +45,11 @@ try
                   engine-decode   [--preset small] [--concurrency 16] [--prompt-tokens 32] [--output-tokens 128] [--blocks N]
                   report          [--quick] [--preset small --weights f16|q8_0|q4_k_m] [--threads N] [--out docs/benchmarks.md]
                                   (no --preset: small f16 then base q8_0; threads default: cores - 1)
-                                  [--scenarios decode,prefill,shared,growth]
+                                  [--scenarios decode,prefill,shared,growth] [--level-minutes 30] [--server-arg Section:Key=value]...
+                                  [--peer http://127.0.0.1:8090/v1 [--peer-name llama-server]]   (peer: same model, needs --preset)
+                  compare         --peer http://127.0.0.1:8090/v1 [--peer-name llama-server] [--batched-bench PATH]
+                                  [--preset base --weights q8_0] [--threads N] [--server-arg Section:Key=value]...
+                                  [--level-minutes 10] [--quick] [--out FILE]   (the issue's table: this server / peer)
                   load            --url http://127.0.0.1:8000/v1 --model ID [--concurrency 1,2,4,8,16,32] [--prompt-tokens 32]
                                   [--output-tokens 128] [--vocab 8192]   (any OpenAI-compatible server)
                   soak            --preset tiny|small|base [--weights f16] [--threads N] [--server-arg Section:Key=value]...

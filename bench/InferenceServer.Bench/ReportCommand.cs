@@ -1,28 +1,24 @@
 using System.Globalization;
 using System.Text;
-using InferenceServer.Engine;
+using static InferenceServer.Bench.ReportTables;
 
 namespace InferenceServer.Bench;
 
 /// <summary>
 /// <c>report</c>: every scenario against every target in one run — the raw llama.cpp ceiling, the naive server, this
-/// engine in-process and this server over HTTP — then a markdown report with ratios and PNG plots.
+/// engine in-process, this server over HTTP and, with <c>--peer</c>, another OpenAI-compatible server — then a
+/// markdown report with ratios and PNG plots.
 /// <c>--quick</c> runs a small version on the tiny model (under two minutes) and checks the numbers are sane.
 /// </summary>
 internal static class ReportCommand
 {
-    private sealed record Scenario(string Name, int PromptTokens, int OutputTokens, int[] Levels, Func<int, int> Requests);
-
-    /// <summary>The hand-written analysis below this line in an existing report is kept when the report is rewritten.</summary>
-    private const string AnalysisMarker = "<!-- analysis: written by hand, kept when the report is regenerated -->";
-
     /// <summary>The models a full report covers when no --preset is given: the issue's `small` (f16) and `base` (Q8_0).</summary>
     private static readonly (string Preset, string Weights)[] StandardModels = [("small", "f16"), ("base", "q8_0")];
 
     private sealed record TargetRow(string Check, string Target, string Measured);
 
-    /// <summary>Engine-thread time per step over one load level (from the engine's step profile).</summary>
-    private sealed record StepProfile(string Target, int Concurrency, long Steps, double WallMs, StepTimes Times, double? DecodeMs, double? SampleMs);
+    private sealed record Settings(int Threads, bool Quick, HashSet<string> Only, string ServerDll, string? Output, TimeSpan Limit,
+        string[] ServerArgs, PeerServer? Peer);
 
     public static async Task<int> RunAsync(Cli cli)
     {
@@ -31,57 +27,49 @@ internal static class ReportCommand
         int threads = cli.Get("threads", Math.Max(1, Environment.ProcessorCount - 1));
         (string Preset, string Weights)[] models = quick ? [("tiny", "f16")]
             : cli.Get("preset") is { } one ? [(one, cli.Get("weights", "f16"))] : StandardModels;
-        var only = cli.Get("scenarios", "decode,prefill,shared,growth").Split(',').ToHashSet();
-        string? output = cli.Get("out");
-        string kept = output is not null && File.Exists(output) && File.ReadAllText(output) is var old && old.Contains(AnalysisMarker)
-            ? old[old.IndexOf(AnalysisMarker, StringComparison.Ordinal)..] : "";
-
-        var report = new StringBuilder();
-        report.AppendLine(quick ? "# Benchmark (quick mode)" : "# Benchmarks").AppendLine();
-        if (quick)
-            report.AppendLine("Quick mode checks that the harness produces sane numbers on the tiny model; the targets below are " +
-                              "printed for shape only and are judged on the full report (`report --out docs/benchmarks.md`).").AppendLine();
-        report.AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {Machine()}")
-            .AppendLine($"- {threads} llama.cpp thread(s) for every target; every target measured one after another in one run, nothing else running")
-            .AppendLine($"- Command: `dotnet run -c Release --project bench/InferenceServer.Bench -- report {string.Join(' ', Environment.GetCommandLineArgs().Skip(2))}`")
-            .AppendLine();
-        // Each section is printed, and the report file rewritten, as soon as it is measured: a long run shows progress
-        // and keeps what it has.
-        void Section(Action<StringBuilder> write)
+        var peer = await PeerServer.ConnectAsync(cli);
+        if (peer is not null && models.Length > 1)
+            throw new ArgumentException("a peer serves one model: give --preset and --weights to match it (or --quick for tiny f16)");
+        // Long enough for base's slowest level (growth, 16 sequences of 4000 tokens); a level still running is cut.
+        var limit = TimeSpan.FromMinutes(cli.Get("level-minutes", 30.0));
+        var report = new MarkdownReport(cli.Get("out"));
+        report.Section(m =>
         {
-            var md = new StringBuilder();
-            write(md);
-            Console.Write(md.ToString());
-            report.Append(md);
-            if (output is not null)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-                File.WriteAllText(output, report + kept);
-            }
-        }
-        Console.Write(report.ToString());
-        Section(_ => { });
+            m.AppendLine(quick ? "# Benchmark (quick mode)" : "# Benchmarks").AppendLine();
+            if (quick)
+                m.AppendLine("Quick mode checks that the harness produces sane numbers on the tiny model; the targets below are " +
+                             "printed for shape only and are judged on the full report (`report --out docs/benchmarks.md`).").AppendLine();
+            m.AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MarkdownReport.Machine()}")
+                .AppendLine($"- {threads} llama.cpp thread(s) for every target; every target measured one after another in one run, nothing else running")
+                .AppendLine($"- Command: {MarkdownReport.Command()}");
+            if (peer is not null)
+                m.AppendLine($"- Peer: {peer.Description}");
+            m.AppendLine();
+        });
 
-        string serverDll = BenchServer.Publish();
+        var settings = new Settings(threads, quick, cli.Get("scenarios", "decode,prefill,shared,growth").Split(',').ToHashSet(),
+            BenchServer.Publish(), cli.Get("out"), limit, BenchServer.ExtraArgs(cli), peer);
         var summary = new List<(string Model, List<TargetRow> Rows)>();
         int status = 0;
         foreach (var (preset, weightType) in models)
         {
-            var (rows, sane) = await RunModelAsync(preset, weightType, threads, quick, only, serverDll, output, Section);
+            var (rows, sane) = await RunModelAsync(preset, weightType, settings, report.Section);
             summary.Add(($"`{preset}` {weightType}", rows));
             status |= sane;
         }
         if (summary.Count > 1)
-            Section(m => AppendSummary(m, summary, threads));
+            report.Section(m => AppendSummary(m, summary, threads));
         return status;
     }
 
-    private static async Task<(List<TargetRow> Rows, int Sane)> RunModelAsync(string preset, string weightType, int threads, bool quick,
-        HashSet<string> only, string serverDll, string? output, Action<Action<StringBuilder>> section)
+    private static async Task<(List<TargetRow> Rows, int Sane)> RunModelAsync(string preset, string weightType, Settings settings,
+        Action<Action<StringBuilder>> section)
     {
+        bool quick = settings.Quick;
+        var only = settings.Only;
         string model = BenchModels.Ensure(preset, weightType);
-        var decode = quick ? new Scenario("decode-heavy", 16, 16, [1, 4], c => 4) : new Scenario("decode-heavy", 32, 128, [1, 2, 4, 8, 16, 32], c => Math.Max(4, 2 * c));
-        var prefill = quick ? new Scenario("prefill-heavy", 128, 4, [1, 4], c => 4) : new Scenario("prefill-heavy", 1024, 16, [1, 4, 16], c => Math.Max(4, c));
+        var decode = quick ? new LoadScenario("decode-heavy", 16, 16, [1, 4], c => 4) : new LoadScenario("decode-heavy", 32, 128, [1, 2, 4, 8, 16, 32], c => Math.Max(4, 2 * c));
+        var prefill = quick ? new LoadScenario("prefill-heavy", 128, 4, [1, 4], c => 4) : new LoadScenario("prefill-heavy", 1024, 16, [1, 4, 16], c => Math.Max(4, c));
         // 4000 rather than 4096: prompt plus 32 output tokens must fit the presets' 4096-token training context.
         int[] growthContexts = quick ? [128] : [256, 1024, 4000];
         int[] growthLevels = quick ? [1, 4] : [1, 16];
@@ -90,21 +78,28 @@ internal static class ReportCommand
 
         section(m => m.AppendLine($"## {name}: synthetic {preset}, {BenchModels.Preset(preset).ParameterCount:N0} parameters, weights {weightType}").AppendLine());
         using var weights = BenchModels.Load(model);
-        int vocab = weights.Vocab.Count;
+        settings.Peer?.CheckServes(weights, model);
+        var scenarios = new ReportScenarios(model, weights, settings.ServerDll, settings.Threads, settings.Limit, settings.ServerArgs, settings.Peer);
         var all = new Dictionary<string, List<LevelResult>>();
         var profiles = new List<StepProfile>();
         foreach (var scenario in new[] { decode, prefill }.Where(s => only.Contains(s.Name.Split('-')[0])))
         {
-            var results = await SweepAsync(scenario, model, weights, serverDll, threads, vocab, scenario == decode ? profiles : null);
+            var results = await scenarios.SweepAsync(scenario, scenario == decode ? profiles : null);
             all[scenario.Name] = results;
-            section(m => AppendTable(m, $"{name} — {scenario.Name}: {scenario.PromptTokens}-token prompts, {scenario.OutputTokens} tokens out", results));
+            section(m =>
+            {
+                AppendTable(m, $"{name} — {scenario.Name}: {scenario.PromptTokens}-token prompts, {scenario.OutputTokens} tokens out", results);
+                if (settings.Peer is { } peer)
+                    AppendRatios(m, $"{name} — {scenario.Name}: server (HTTP) / {peer.Name}",
+                        PeerPairs(results, ReportScenarios.ServerTarget, peer.Name).Select(p => (scenario.Shape, p.Ours, p.Peer)));
+            });
         }
-        (LevelResult On, LevelResult Off)? shared = null;
+        SharedPrefixResult? shared = null;
         if (only.Contains("shared"))
         {
-            var measured = await SharedPrefixAsync(model, serverDll, threads, vocab, sharedPrefix, quick);
+            var measured = await scenarios.SharedPrefixAsync(sharedPrefix, quick);
             shared = measured;
-            section(m => AppendSharedPrefix(m, name, measured, sharedPrefix));
+            section(m => AppendSharedPrefix(m, name, measured, sharedPrefix, settings.Peer));
         }
         var rows = new List<TargetRow>();
         if (all.TryGetValue("decode-heavy", out var decodeResults))
@@ -112,7 +107,7 @@ internal static class ReportCommand
             section(m => AppendProfile(m, name, profiles, decodeResults));
             rows = TargetRows(decodeResults, shared);
             section(m => AppendTargets(m, name, rows));
-            if (output is not null)
+            if (settings.Output is { } output)
             {
                 string dir = Path.GetDirectoryName(Path.GetFullPath(output))!;
                 string stem = Path.GetFileNameWithoutExtension(output) + $"-{preset}-{weightType}";
@@ -124,169 +119,46 @@ internal static class ReportCommand
         // Last, because on a large model 16 long contexts take long: everything above is already written if it fails.
         if (only.Contains("growth"))
         {
-            var growth = await GrowthAsync(model, weights, serverDll, threads, vocab, growthContexts, growthLevels);
-            section(m => AppendGrowth(m, name, growth));
+            var growth = await scenarios.GrowthAsync(growthContexts, growthLevels);
+            section(m => AppendGrowth(m, name, growth, settings.Peer));
         }
         return (rows, quick ? Sanity(all, decode, prefill) : 0);
     }
 
-    private static async Task<List<LevelResult>> SweepAsync(Scenario scenario, string model, LLama.LLamaWeights weights, string serverDll,
-        int threads, int vocab, List<StepProfile>? profiles)
-    {
-        var results = new List<LevelResult>();
-        int maxC = scenario.Levels.Max();
-        var limit = TimeSpan.FromMinutes(20);
-        List<int[]> Prompts(int c) => LoadSweep.Prompts(scenario.Requests(c), scenario.PromptTokens, vocab, c);
-        foreach (int c in scenario.Levels)
-            results.Add(CeilingRunner.Run(weights.NativeHandle, c, Prompts(c), scenario.OutputTokens, threads));
-        await using (var naive = new NaiveTarget(weights, scenario.PromptTokens + scenario.OutputTokens + 64, threads))
-        {
-            await WarmUpAsync(naive, vocab);
-            foreach (int c in scenario.Levels)
-                results.Add(await LoadSweep.RunAsync(naive, c, Prompts(c), scenario.OutputTokens, limit));
-        }
-        var options = EngineSettings(maxC, scenario.PromptTokens + scenario.OutputTokens, threads, prefixCaching: true);
-        var inProcess = await InProcessEngine.StartAsync(model, options);
-        await using (var engine = new EngineTarget(inProcess))
-        {
-            await WarmUpAsync(engine, vocab);
-            foreach (int c in scenario.Levels)
-            {
-                var before = (Stats: inProcess.Client.Stats, inProcess.Runner?.DecodeTime, inProcess.Runner?.SampleTime);
-                var r = await LoadSweep.RunAsync(engine, c, Prompts(c), scenario.OutputTokens, limit);
-                results.Add(r);
-                var after = inProcess.Client.Stats;
-                if (Profile(r, before.Stats, after) is { } p)
-                    profiles?.Add(p with
-                    {
-                        DecodeMs = (inProcess.Runner?.DecodeTime - before.DecodeTime)?.TotalMilliseconds / p.Steps,
-                        SampleMs = (inProcess.Runner?.SampleTime - before.SampleTime)?.TotalMilliseconds / p.Steps,
-                    });
-            }
-        }
-        await using (var server = await BenchServer.StartAsync(serverDll, model, ServerArgs(options)))
-        await using (var http = new OpenAiHttpTarget("server (HTTP)", server.V1, Path.GetFileNameWithoutExtension(model)))
-        {
-            await WarmUpAsync(http, vocab);
-            foreach (int c in scenario.Levels)
-            {
-                var before = await server.StatsAsync();
-                var r = await LoadSweep.RunAsync(http, c, Prompts(c), scenario.OutputTokens, limit);
-                results.Add(r);
-                if (Profile(r, before, await server.StatsAsync()) is { } p)
-                    profiles?.Add(p);
-            }
-        }
-        return results;
-    }
+    // This server's and the peer's result at each concurrency both have.
+    private static IEnumerable<(LevelResult Ours, LevelResult Peer)> PeerPairs(List<LevelResult> results, string ours, string peer) =>
+        from o in results
+        where o.Target == ours
+        join p in results.Where(r => r.Target == peer) on o.Concurrency equals p.Concurrency
+        select (o, p);
 
-    // Two short requests before a target's first level, so the level measures steady state, not JIT compilation.
-    private static Task WarmUpAsync(ILoadTarget target, int vocab) =>
-        LoadSweep.RunAsync(target, 1, LoadSweep.Prompts(2, 16, vocab, 7), 16, TimeSpan.FromMinutes(5));
-
-    // Per-step means between two stats snapshots taken around one load level.
-    private static StepProfile? Profile(LevelResult level, EngineStats before, EngineStats after)
-    {
-        long steps = after.NumSteps - before.NumSteps;
-        if (steps <= 0 || after.StepTimes is not { } a)
-            return null;
-        var b = before.StepTimes ?? new StepTimes(0, 0, 0);
-        var perStep = new StepTimes((a.ScheduleMs - b.ScheduleMs) / steps, (a.ExecuteMs - b.ExecuteMs) / steps, (a.UpdateMs - b.UpdateMs) / steps);
-        return new StepProfile(level.Target, level.Concurrency, steps, level.WallSeconds * 1000 / steps, perStep, null, null);
-    }
-
-    private static async Task<(LevelResult On, LevelResult Off)> SharedPrefixAsync(string model, string serverDll, int threads, int vocab,
-        int prefixTokens, bool quick)
-    {
-        var prefix = BenchModels.RandomTokens(prefixTokens, vocab, new Random(99));
-        int c = quick ? 2 : 4, count = quick ? 4 : 8;
-        async Task<LevelResult> Run(bool cache)
-        {
-            var options = EngineSettings(c, prefixTokens + 32, threads, cache);
-            await using var server = await BenchServer.StartAsync(serverDll, model, ServerArgs(options));
-            await using var http = new OpenAiHttpTarget(cache ? "server, prefix cache on" : "server, prefix cache off", server.V1, Path.GetFileNameWithoutExtension(model));
-            await LoadSweep.RunAsync(http, 1, LoadSweep.Prompts(1, 16, vocab, 1, prefix), 4, TimeSpan.FromMinutes(10)); // warm: caches the prefix
-            return await LoadSweep.RunAsync(http, c, LoadSweep.Prompts(count, 16, vocab, 2, prefix), 16, TimeSpan.FromMinutes(10));
-        }
-        return (await Run(true), await Run(false));
-    }
-
-    private static async Task<List<(int Context, LevelResult Ceiling, LevelResult Server)>> GrowthAsync(string model, LLama.LLamaWeights weights,
-        string serverDll, int threads, int vocab, int[] contexts, int[] levels)
-    {
-        var rows = new List<(int, LevelResult, LevelResult)>();
-        const int output = 32;
-        foreach (int context in contexts)
-        {
-            var options = EngineSettings(levels.Max(), context + output, threads, prefixCaching: false);
-            await using var server = await BenchServer.StartAsync(serverDll, model, ServerArgs(options));
-            await using var http = new OpenAiHttpTarget("server (HTTP)", server.V1, Path.GetFileNameWithoutExtension(model));
-            await WarmUpAsync(http, vocab);
-            foreach (int c in levels)
-            {
-                var prompts = LoadSweep.Prompts(c, context, vocab, context + c);
-                var ceiling = CeilingRunner.Run(weights.NativeHandle, c, prompts, output, threads);
-                try
-                {
-                    rows.Add((context, ceiling, await LoadSweep.RunAsync(http, c, prompts, output, TimeSpan.FromMinutes(30))));
-                }
-                catch (OperationCanceledException)
-                {
-                    // Over the level's time limit: report the ceiling and mark the server's cell as not finished.
-                    rows.Add((context, ceiling, new LevelResult("server (HTTP), over 30 min", c, [], 0)));
-                }
-            }
-        }
-        return rows;
-    }
-
-    private static EngineOptions EngineSettings(int maxSequences, int tokensPerSequence, int threads, bool prefixCaching) => new()
-    {
-        MaxSequences = Math.Max(maxSequences, 1), Threads = threads, PrefixCaching = prefixCaching,
-        NumBlocks = (maxSequences * (tokensPerSequence + 32) + 15) / 16 + 16,
-    };
-
-    private static string[] ServerArgs(EngineOptions o) =>
-    [
-        "--Engine:MaxSequences", o.MaxSequences.ToString(), "--Engine:Threads", o.Threads.ToString(),
-        "--Engine:NumBlocks", o.NumBlocks.ToString(), "--Engine:PrefixCaching", o.PrefixCaching.ToString(),
-        "--Engine:MaxWaiting", "1000", "--Engine:MaxN", o.MaxSequences.ToString(),
-    ];
-
-    private static string F(double x) => double.IsNaN(x) ? "–" : x.ToString(x >= 100 ? "F0" : x >= 10 ? "F1" : "F2", CultureInfo.InvariantCulture);
-
-    private static void AppendTable(StringBuilder md, string title, List<LevelResult> results)
-    {
-        md.AppendLine($"### {title}").AppendLine();
-        md.AppendLine("| target | concurrency | requests | output tok/s | req/s | TTFT p50 ms | TTFT p99 ms | TPOT p50 ms | TPOT p99 ms | e2e p50 ms | e2e p99 ms |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in results)
-            md.AppendLine($"| {r.Target} | {r.Concurrency} | {r.Requests.Count} | {F(r.OutputTokensPerSecond)} | {r.RequestsPerSecond:F2} | " +
-                          $"{F(r.Ttft.PercentileMs(50))} | {F(r.Ttft.PercentileMs(99))} | {F(r.Tpot.PercentileMs(50))} | {F(r.Tpot.PercentileMs(99))} | " +
-                          $"{F(r.E2e.PercentileMs(50))} | {F(r.E2e.PercentileMs(99))} |");
-        md.AppendLine();
-    }
-
-    private static void AppendSharedPrefix(StringBuilder md, string model, (LevelResult On, LevelResult Off) shared, int prefix)
+    private static void AppendSharedPrefix(StringBuilder md, string model, SharedPrefixResult shared, int prefix, PeerServer? peer)
     {
         md.AppendLine($"### {model} — shared-prefix: {prefix}-token common prefix, 16-token unique suffixes, 16 tokens out").AppendLine();
         md.AppendLine("| server | TTFT p50 ms | TTFT p99 ms | output tok/s |").AppendLine("|---|---:|---:|---:|");
-        foreach (var r in new[] { shared.On, shared.Off })
-            md.AppendLine($"| {r.Target} | {F(r.Ttft.PercentileMs(50))} | {F(r.Ttft.PercentileMs(99))} | {F(r.OutputTokensPerSecond)} |");
+        foreach (var r in new[] { shared.On, shared.Off, shared.Peer }.OfType<LevelResult>())
+            md.AppendLine(r.Unfinished is { } why ? $"| {r.Target} | {why} | – | – |"
+                : $"| {r.Target} | {F(r.Ttft.PercentileMs(50))} | {F(r.Ttft.PercentileMs(99))} | {F(r.OutputTokensPerSecond)} |");
         md.AppendLine();
+        if (shared.Peer is { } p)
+            AppendRatios(md, $"{model} — shared-prefix: server, prefix cache on / {peer!.Name}", [($"{prefix} shared + 16 unique / 16", shared.On, p)]);
     }
 
-    private static void AppendGrowth(StringBuilder md, string model, List<(int Context, LevelResult Ceiling, LevelResult Server)> growth)
+    private static void AppendGrowth(StringBuilder md, string model, List<GrowthRow> growth, PeerServer? peer)
     {
         md.AppendLine($"### {model} — growth: TPOT as the context per sequence grows (unified KV: attention spans all sequences' cells)").AppendLine();
-        md.AppendLine("| context tokens | concurrency | ceiling TPOT p50 ms | server TPOT p50 ms | server / ceiling |").AppendLine("|---:|---:|---:|---:|---:|");
-        foreach (var (context, ceiling, server) in growth)
-            md.AppendLine($"| {context} | {server.Concurrency} | {F(ceiling.Tpot.PercentileMs(50))} | {F(server.Tpot.PercentileMs(50))} | " +
-                          $"{F(server.Tpot.PercentileMs(50) / ceiling.Tpot.PercentileMs(50))} |");
+        string peerColumns = peer is null ? "" : $" {peer.Name} TPOT p50 ms | server / {peer.Name} |";
+        md.AppendLine($"| context tokens | concurrency | ceiling TPOT p50 ms | server TPOT p50 ms | server / ceiling |{peerColumns}")
+            .AppendLine($"|---:|---:|---:|---:|---:|{(peer is null ? "" : "---:|---:|")}");
+        static string Tpot(LevelResult r) => r.Unfinished ?? F(r.Tpot.PercentileMs(50));
+        foreach (var row in growth)
+            md.AppendLine($"| {row.Context} | {row.Server.Concurrency} | {Tpot(row.Ceiling)} | {Tpot(row.Server)} | " +
+                          $"{Ratio(row.Server, row.Ceiling, r => r.Tpot.PercentileMs(50), withValues: false)} |" +
+                          (row.Peer is { } p ? $" {Tpot(p)} | {Ratio(row.Server, p, r => r.Tpot.PercentileMs(50), withValues: false)} |" : ""));
         md.AppendLine();
     }
 
-    private static List<TargetRow> TargetRows(List<LevelResult> decode, (LevelResult On, LevelResult Off)? shared)
+    private static List<TargetRow> TargetRows(List<LevelResult> decode, SharedPrefixResult? shared)
     {
         LevelResult Of(string prefix, int c) => decode.First(r => r.Target.StartsWith(prefix) && r.Concurrency == c);
         var rows = new List<TargetRow>();
@@ -344,9 +216,7 @@ internal static class ReportCommand
         md.AppendLine();
     }
 
-    private static string Ratio(double a, double b) => $"{a / b:F2} ({F(a)} / {F(b)})";
-
-    private static int Sanity(Dictionary<string, List<LevelResult>> all, params Scenario[] scenarios)
+    private static int Sanity(Dictionary<string, List<LevelResult>> all, params LoadScenario[] scenarios)
     {
         foreach (var scenario in scenarios)
             foreach (var r in all[scenario.Name])
@@ -362,14 +232,5 @@ internal static class ReportCommand
             }
         Console.WriteLine("bench quick: numbers sane");
         return 0;
-    }
-
-    public static string Machine()
-    {
-        string cpu = File.Exists("/proc/cpuinfo")
-            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':')[1].Trim() ?? "unknown CPU"
-            : "unknown CPU";
-        long memGiB = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 30;
-        return $"{Environment.ProcessorCount} cores ({cpu}), {memGiB} GiB RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
     }
 }

@@ -44,7 +44,7 @@ internal static class SoakReport
         var failures = run.Failures;
         md.AppendLine($"**Soak {(failures.Count == 0 ? "passed" : "FAILED")}**: {string.Join("; ", failures.DefaultIfEmpty("0 mismatches, 0 errors besides deliberate disconnects, no KV block held when idle"))}.")
             .AppendLine()
-            .AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {ReportCommand.Machine()}")
+            .AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MarkdownReport.Machine()}")
             .AppendLine($"- Server: {run.Target}")
             .AppendLine($"- Command: `dotnet run -c Release --project bench/InferenceServer.Bench -- {run.Command}`")
             .AppendLine($"- {run.Concurrency} clients for {run.Minutes:0.##} min (load phase took {run.LoadTime.TotalMinutes:F1} min with the last requests; " +

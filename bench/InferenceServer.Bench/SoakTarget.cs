@@ -49,7 +49,7 @@ internal sealed class SoakTarget : IAsyncDisposable
         [
             "--Engine:MaxWaiting", (concurrency * 4 + 64).ToString(),
             .. cli.Get("threads") is { } threads ? ["--Engine:Threads", threads] : Array.Empty<string>(),
-            .. cli.GetAll("server-arg").Select(a => "--" + a.TrimStart('-')),
+            .. BenchServer.ExtraArgs(cli),
         ];
         var server = await BenchServer.StartAsync(BenchServer.Publish(), path, settings);
         return new SoakTarget(server.V1, Path.GetFileNameWithoutExtension(path), BenchModels.Preset(preset).VocabSize, server.ProcessId, server,
