@@ -95,6 +95,7 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
             throw new InvalidOperationException(
                 $"llama.cpp could not create a context of {kvTokens} KV tokens for {options.MaxSequences + holders} sequences " +
                 "(out of memory?). Lower Engine:NumBlocks or Engine:BlockSize.");
+        WarmUp(context);
 
         var eog = new HashSet<int>();
         for (int t = 0; t < _host.Tokenizer.VocabSize; t++)
@@ -105,6 +106,16 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         Log.Loaded(_logger, _host.ModelId, model.ParameterCount, model.LayerCount, numBlocks, options.BlockSize,
             maxModelLength, threads, _host.Chat.UsesModelTemplate);
         return new LlamaModelRunner(context, info, options.MaxSequences, options.BlockSize, perSequence);
+    }
+
+    // One decode before the first request, as llama.cpp's own tools do: the weights are paged in and the compute
+    // buffers are touched here rather than in the first user's time to first token. Its cell is removed at once.
+    private static void WarmUp(SafeLLamaContextHandle context)
+    {
+        var batch = new LLamaBatch();
+        batch.Add((LLamaToken)0, (LLamaPos)0, (LLamaSeqId)0, true);
+        context.Decode(batch);
+        context.MemorySequenceRemove((LLamaSeqId)0, (LLamaPos)(-1), (LLamaPos)(-1));
     }
 
     private static GGMLType ToGgml(KvCacheType type) => type switch
