@@ -133,6 +133,10 @@ public sealed class KvCacheTests
             ["Engine:KvLayout"] = "PerSequence", ["Engine:NumBlocks"] = "64", ["Engine:MaxSequences"] = "4",
         });
         Assert.Equal(256, server.Engine.Model!.MaxModelLength);
+        var caps = JsonNode.Parse(await server.Http.GetStringAsync("v1/capabilities"))!;
+        Assert.Equal("per_sequence", (string?)caps["kv_layout"]);
+        Assert.False((bool)caps["prefix_caching"]!);
+        Assert.Equal(256, (int)caps["max_model_len"]!);
 
         var solo = await server.ChatAsync(Chat("Be brief.", "What is a river?", 24));
         var body = new

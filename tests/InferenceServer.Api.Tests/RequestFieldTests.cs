@@ -118,6 +118,8 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
         Assert.Equal(fixture.ModelId, (string?)caps["model"]);
         Assert.Equal("f16", (string?)caps["kv_cache_type"]);
         Assert.Equal(16, (int)caps["block_size"]!);
+        Assert.Equal("unified", (string?)caps["kv_layout"]);
+        Assert.True((bool)caps["prefix_caching"]!);
         Assert.Equal(Server.Engine.Model!.MaxModelLength, (int)caps["max_model_len"]!);
         Assert.Equal(4096, (int)caps["max_model_len"]!); // the demo model's training context; the pool is sized to it
         Assert.True((bool)caps["has_chat_template"]!); // the demo model carries a ChatML template

@@ -9,6 +9,8 @@ namespace InferenceServer.Api.Contracts;
 /// <param name="RequestFields">How each request field of the generation endpoints is treated.</param>
 /// <param name="KvCacheType">KV cache element type: f16, q8_0 or q4_0.</param>
 /// <param name="BlockSize">Tokens per KV block.</param>
+/// <param name="KvLayout">llama.cpp's KV layout: <c>unified</c> or <c>per_sequence</c> (<c>Engine:KvLayout</c>).</param>
+/// <param name="PrefixCaching">True when prompt blocks are reused across requests; null before the model is loaded.</param>
 /// <param name="MaxModelLen">Most tokens (prompt plus output) one sequence may hold; null before the model is loaded.</param>
 /// <param name="HasChatTemplate">
 /// True when chat prompts are rendered with the model's own template, false when the plain fallback is used; null before
@@ -19,7 +21,7 @@ namespace InferenceServer.Api.Contracts;
 /// <param name="Logprobs">Log probabilities of output tokens (<c>logprobs</c>).</param>
 public sealed record Capabilities(
     string Model, IReadOnlyList<string> Endpoints, GenerationRequestFields RequestFields, string KvCacheType, int BlockSize,
-    int? MaxModelLen, bool? HasChatTemplate, bool Tools, bool StructuredOutputs, bool Logprobs);
+    string KvLayout, bool? PrefixCaching, int? MaxModelLen, bool? HasChatTemplate, bool Tools, bool StructuredOutputs, bool Logprobs);
 
 /// <summary>Request fields of the two generation endpoints.</summary>
 /// <param name="ChatCompletions"><c>POST /v1/chat/completions</c>.</param>

@@ -32,6 +32,8 @@ internal static class CapabilityEndpoints
             new GenerationRequestFields(Lists(RequestFields.Chat), Lists(RequestFields.Completion)),
             kvType.ToString().ToLowerInvariant(),
             options.Value.BlockSize,
+            options.Value.KvLayout == KvLayout.PerSequence ? "per_sequence" : "unified",
+            loaded is null ? null : options.Value.PrefixCaching && loaded.NumCacheHolders > 0,
             loaded?.MaxModelLength,
             loaded is null ? null : model.Chat.UsesModelTemplate,
             Tools: RequestFields.IsImplemented(RequestFields.Chat, "tools"),
