@@ -57,6 +57,15 @@ public sealed class ErrorTests(DemoServerFixture fixture)
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"stream_options\":{\"include_usage\":1}}", "stream_options.include_usage", "invalid_type")]
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"max_tokens\":2147483647}", "messages", "context_length_exceeded")]
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"n\":0}", "n", "invalid_value")]
+    // Lone surrogate escapes anywhere in the body, not only in the fields the parser reads as text.
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"\\ud800\":1}", null, "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"tool_choice\":\"\\ud800\"}", "tool_choice", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"response_format\":{\"type\":\"\\ud800\"}}", "response_format.type", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"logit_bias\":{\"\\ud800\":1}}", "logit_bias", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"modalities\":[\"\\ud800\"]}", "modalities[0]", "invalid_value")]
+    // max_tokens is checked even when max_completion_tokens is given (and wins).
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"max_completion_tokens\":2,\"max_tokens\":0}", "max_tokens", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"max_completion_tokens\":2,\"max_tokens\":\"bogus\"}", "max_tokens", "invalid_type")]
     public async Task Bad_chat_requests_get_400_naming_the_parameter(string body, string? param, string code)
     {
         using var response = await Server.PostJsonAsync("v1/chat/completions", body);
@@ -72,6 +81,7 @@ public sealed class ErrorTests(DemoServerFixture fixture)
     [InlineData("{\"model\":\"" + Model + "\",\"prompt\":[1,-2]}", "prompt")]
     [InlineData("{\"model\":\"" + Model + "\",\"prompt\":[1,99999999]}", "prompt")]
     [InlineData("{\"model\":\"" + Model + "\",\"prompt\":\"\\udc00x\"}", "prompt")]
+    [InlineData("{\"model\":\"" + Model + "\",\"prompt\":\"hi\",\"user\":[\"\\ud800\"]}", "user[0]")]
     public async Task Bad_completion_requests_get_400_naming_the_parameter(string body, string param)
     {
         using var response = await Server.PostJsonAsync("v1/completions", body);

@@ -37,7 +37,17 @@ public static class ApiErrors
     {
         try
         {
-            return await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted).ConfigureAwait(false);
+            var document = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted).ConfigureAwait(false);
+            try
+            {
+                RequireValidUnicode(document.RootElement, null);
+            }
+            catch
+            {
+                document.Dispose();
+                throw;
+            }
+            return document;
         }
         catch (JsonException ex)
         {
@@ -58,6 +68,45 @@ public static class ApiErrors
         {
             // The client hung up while sending: nobody will read the answer, but it is logged and counted as refused.
             throw ApiException.BadRequest("The client closed the connection before the request body was complete.", null, "request_aborted");
+        }
+    }
+
+    // JSON escapes can spell lone UTF-16 surrogates ("\ud800"), which System.Text.Json parses but refuses to decode
+    // later, wherever a name or value is read; one walk up front turns them all into a 400 naming the place.
+    private static void RequireValidUnicode(JsonElement element, string? path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        throw ApiException.BadRequest($"A property name{(path is null ? "" : $" in '{path}'")} is not valid Unicode.", path, "invalid_value");
+                    }
+                    RequireValidUnicode(property.Value, path is null ? name : $"{path}.{name}");
+                }
+                break;
+            case JsonValueKind.Array:
+                int i = 0;
+                foreach (var item in element.EnumerateArray())
+                    RequireValidUnicode(item, $"{path}[{i++}]");
+                break;
+            case JsonValueKind.String:
+                try
+                {
+                    element.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    throw ApiException.BadRequest($"'{path}' is not valid Unicode.", path, "invalid_value");
+                }
+                break;
         }
     }
 

@@ -33,7 +33,9 @@ public static class GenerationRequestParser
         var r = new JsonFieldReader(root);
         var messages = ParseMessages(r);
         long? maxCompletion = r.Integer("max_completion_tokens", 1, int.MaxValue);
-        return ParseCommon(r, messages, prompt: null, maxTokens: maxCompletion ?? r.Integer("max_tokens", 1, int.MaxValue))
+        // Both are validated; max_completion_tokens (the current name) wins when both are given.
+        long? maxTokens = r.Integer("max_tokens", 1, int.MaxValue);
+        return ParseCommon(r, messages, prompt: null, maxTokens: maxCompletion ?? maxTokens)
             with { MaxTokensParam = maxCompletion is null ? "max_tokens" : "max_completion_tokens" };
     }
 
