@@ -63,6 +63,9 @@ public sealed class ErrorTests(DemoServerFixture fixture)
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"response_format\":{\"type\":\"\\ud800\"}}", "response_format.type", "invalid_value")]
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"logit_bias\":{\"\\ud800\":1}}", "logit_bias", "invalid_value")]
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"modalities\":[\"\\ud800\"]}", "modalities[0]", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"logit_bias\":{\" 1\":1}}", "logit_bias", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"logit_bias\":{\"01\":1}}", "logit_bias", "invalid_value")]
+    [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"logit_bias\":{\"-1\":1}}", "logit_bias", "invalid_value")]
     // max_tokens is checked even when max_completion_tokens is given (and wins).
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"max_completion_tokens\":2,\"max_tokens\":0}", "max_tokens", "invalid_value")]
     [InlineData("{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"max_completion_tokens\":2,\"max_tokens\":\"bogus\"}", "max_tokens", "invalid_type")]

@@ -173,7 +173,9 @@ public static class GenerationRequestParser
         {
             if (bias.Count == MaxLogitBiasEntries)
                 throw ApiException.BadRequest($"'logit_bias' may hold at most {MaxLogitBiasEntries} entries.", "logit_bias", "invalid_value");
-            if (!int.TryParse(p.Name, out int token) || token < 0)
+            // Digits only, as OpenAI's token ids are written: no sign, spaces or leading zeros.
+            if (!int.TryParse(p.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int token)
+                || (p.Name.Length > 1 && p.Name[0] == '0'))
                 throw ApiException.BadRequest($"Invalid key in 'logit_bias': '{p.Name}' is not a token id.", "logit_bias", "invalid_value");
             if (p.Value.ValueKind != JsonValueKind.Number || p.Value.GetDouble() is < -100 or > 100)
                 throw ApiException.BadRequest($"Invalid value in 'logit_bias' for token {token}: expected a number from -100 to 100.",

@@ -36,7 +36,8 @@ internal static class RequestFields
         new("response_format", FieldSupport.Unsupported, null, """{"type":"text"}"""),
         new("modalities", FieldSupport.Unsupported, null, """["text"]"""),
         new("audio", FieldSupport.Unsupported),
-        new("reasoning_effort", FieldSupport.Unsupported),
+        // "none" asks for no reasoning, which is what a model without a reasoning format does anyway.
+        new("reasoning_effort", FieldSupport.Unsupported, null, "\"none\""),
         new("verbosity", FieldSupport.Unsupported),
         new("web_search_options", FieldSupport.Unsupported),
         new("moderation", FieldSupport.Unsupported),
