@@ -100,7 +100,7 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
 
     [Theory]
     [InlineData("chat", """{"user":"user-1234","metadata":{"team":"search"},"store":false,"safety_identifier":"h-1","service_tier":"auto","prompt_cache_key":"k","prompt_cache_retention":"in_memory","some_future_field":{"nested":true}}""")]
-    [InlineData("chat", """{"logprobs":false,"tools":[],"tool_choice":"none","parallel_tool_calls":true,"function_call":"none","response_format":{"type":"text"},"modalities":["text"],"audio":null,"top_logprobs":null}""")]
+    [InlineData("chat", """{"logprobs":false,"tools":[],"tool_choice":"none","parallel_tool_calls":true,"function_call":"none","response_format":{"type":"text"},"modalities":["text"],"reasoning_effort":"none","audio":null,"top_logprobs":null}""")]
     [InlineData("completions", """{"user":"user-1234","echo":false,"best_of":1,"suffix":null,"logprobs":null}""")]
     public async Task Metadata_fields_and_off_values_are_accepted(string endpoint, string fields)
     {
