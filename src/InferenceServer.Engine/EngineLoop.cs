@@ -114,10 +114,11 @@ public sealed partial class EngineLoop : BackgroundService
             _client.WaitForCommands(TimeSpan.FromMilliseconds(10), CancellationToken.None);
             return;
         }
+        // Stats first: a client that sees its token must not then read the books of before the step.
+        PublishStats();
         Deliver(results);
         if (plan.Preempted.Count > 0)
             Log.Preempted(_logger, plan.Preempted.Count, core.Scheduler.NumWaiting);
-        PublishStats();
     }
 
     private void DrainInbox(EngineCore core)

@@ -15,11 +15,11 @@ public sealed class EngineLoopTests : IAsyncLifetime
     private EngineClient _client = null!;
     private EngineLoop _loop = null!;
 
-    private async Task StartAsync(EngineOptions options)
+    private async Task StartAsync(EngineOptions options, FakeModelRunnerFactory? factory = null)
     {
         var wrapped = Options.Create(options);
         _client = new EngineClient(wrapped, TimeProvider.System);
-        _loop = new EngineLoop(_client, _factory, wrapped, TimeProvider.System, new Lifetime(), NullLogger<EngineLoop>.Instance);
+        _loop = new EngineLoop(_client, factory ?? _factory, wrapped, TimeProvider.System, new Lifetime(), NullLogger<EngineLoop>.Instance);
         await _loop.StartAsync(CancellationToken.None);
         await WaitUntil(() => _client.IsReady);
     }
@@ -40,12 +40,12 @@ public sealed class EngineLoopTests : IAsyncLifetime
             await _loop.StopAsync(CancellationToken.None);
     }
 
-    private static async Task WaitUntil(Func<bool> condition, int timeoutMs = 5000)
+    private async Task WaitUntil(Func<bool> condition, int timeoutMs = 5000)
     {
         var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
+            Assert.True(DateTime.UtcNow < deadline, $"condition not met in time; engine stats: {_client?.Stats}");
             await Task.Delay(5);
         }
     }
@@ -102,19 +102,24 @@ public sealed class EngineLoopTests : IAsyncLifetime
     [Fact]
     public async Task Submit_refuses_what_cannot_fit_and_a_full_queue()
     {
-        await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 1, MaxWaiting = 1 });
+        // Slow steps: the running request must still hold the only slot when the next two arrive, however late this
+        // test's continuations run on a loaded machine (60 steps of 100 ms).
+        await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 1, MaxWaiting = 1 },
+            new FakeModelRunnerFactory(FakeModelRunner.Model(maxModelLength: 64, numBlocks: 16), TimeSpan.FromMilliseconds(100)));
 
         var tooLong = Assert.Throws<EngineRejectedException>(() =>
             _client.Submit(Enumerable.Range(1, 60).ToArray(), new SamplingParams { MaxTokens = 5 }));
         Assert.Equal(RejectionReason.ContextLengthExceeded, tooLong.Reason);
 
         var running = _client.Submit([1, 2], new SamplingParams { MaxTokens = 60 });
-        await WaitUntil(() => _client.Stats.NumRunning == 1);
+        // Its first token says it runs; reading on (not polling stats) cannot miss that window.
+        var runningReader = running.ReadAllAsync().GetAsyncEnumerator();
+        Assert.True(await runningReader.MoveNextAsync());
         var waiting = _client.Submit([3, 4], new SamplingParams { MaxTokens = 2 });
         var full = Assert.Throws<EngineRejectedException>(() => _client.Submit([5], new SamplingParams { MaxTokens = 2 }));
         Assert.Equal(RejectionReason.QueueFull, full.Reason);
 
-        await running.DisposeAsync();
+        await runningReader.DisposeAsync();   // aborts the running request
         var results = await ReadAll(waiting);
         Assert.Equal(FinishReason.Length, results[^1].FinishReason);
     }
