@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using InferenceServer.Engine.Execution;
 using InferenceServer.Engine.KvCache;
