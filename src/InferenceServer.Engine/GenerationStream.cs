@@ -22,7 +22,12 @@ public sealed class GenerationStream : IAsyncDisposable
     private readonly HashSet<long> _live;
     private readonly HashSet<int> _abortedReplicas = [];
 
-    /// <param name="sequenceIds">The engine's sequences; one for <paramref name="numChoices"/> replicated choices.</param>
+    /// <summary>A stream over <paramref name="results"/>; <paramref name="abort"/> cancels one sequence by id.</summary>
+    /// <param name="sequenceIds">The engine's sequences by choice, or one that serves all <paramref name="numChoices"/> choices.</param>
+    /// <param name="numPromptTokens">Prompt length in tokens.</param>
+    /// <param name="results">The engine's results for these sequences.</param>
+    /// <param name="abort">Asks the engine to cancel a sequence.</param>
+    /// <param name="numChoices">Choices of the request; 0 means one per sequence.</param>
     internal GenerationStream(long[] sequenceIds, int numPromptTokens, ChannelReader<StepResult> results, Action<long> abort, int numChoices = 0)
     {
         _sequenceIds = sequenceIds;
