@@ -67,6 +67,20 @@ public sealed class EngineOptions
     public KvLayout KvLayout { get; set; } = KvLayout.Unified;
 
     /// <summary>
+    /// Batch-invariant mode: a greedy or seeded request gives the same tokens, to the bit, alone and under any load.
+    /// llama.cpp's CPU kernels are not batch-invariant (a row's result depends on the batch's shape and on where its
+    /// cells sit), so this mode makes every computation of a sequence independent of the others: the per-sequence
+    /// layout (its own cells at the same indices whatever else runs; no prefix cache), one <c>llama_decode</c> per
+    /// sequence per step, and prefill chunks at fixed boundaries (the prompt in chunks of <see cref="MaxBatchTokens"/>
+    /// from position 0, then one token per step, a recompute after preemption included). Aggregate throughput drops to
+    /// about that of one stream. Default off.
+    /// </summary>
+    public bool Deterministic { get; set; }
+
+    /// <summary>The layout in effect: <see cref="KvLayout.PerSequence"/> in <see cref="Deterministic"/> mode, else <see cref="KvLayout"/>.</summary>
+    public KvLayout ResolveKvLayout() => Deterministic ? KvLayout.PerSequence : KvLayout;
+
+    /// <summary>
     /// Cells of one sequence's stream in the <see cref="KvLayout.PerSequence"/> layout: the pool's tokens split over
     /// <see cref="MaxSequences"/>, rounded down to a multiple of 256 (llama.cpp pads each stream to 256 cells).
     /// </summary>

@@ -125,6 +125,38 @@ public sealed class KvCacheTests
     }
 
     [Fact]
+    public async Task Deterministic_mode_gives_every_greedy_and_seeded_stream_its_solo_output_under_load()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Engine:Deterministic"] = "true", ["Engine:NumBlocks"] = "64", ["Engine:MaxSequences"] = "4", ["Engine:MaxBatchTokens"] = "32",
+        });
+        var caps = JsonNode.Parse(await server.Http.GetStringAsync("v1/capabilities"))!;
+        Assert.True((bool)caps["deterministic"]!);
+        Assert.Equal("per_sequence", (string?)caps["kv_layout"]);
+        object Request(int i) => new
+        {
+            model = Demo, max_tokens = 24, stream = true, n = i % 3 == 0 ? 2 : 1,
+            temperature = i % 2 == 0 ? 0 : 1.2, seed = 100 + i,
+            messages = new[] { new { role = "user", content = $"Question {i}: what do people dream about when the {i} rivers rise?" } },
+        };
+        async Task<string> Run(object body) => string.Join("|", (await server.StreamAsync("v1/chat/completions", body))[..^1]
+            .Select(e => JsonNode.Parse(e)!["choices"]!.AsArray().FirstOrDefault())
+            .Where(c => c?["delta"]?["content"] is not null)
+            .GroupBy(c => (int)c!["index"]!)
+            .OrderBy(g => g.Key)
+            .Select(g => string.Concat(g.Select(c => (string?)c!["delta"]!["content"]))));
+
+        var solo = new List<string>();
+        for (int i = 0; i < 8; i++)
+            solo.Add(await Run(Request(i)));
+        var together = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Run(Request(i))));
+
+        Assert.Equal(solo, together);
+        Assert.Equal(8, solo.Distinct().Count());
+    }
+
+    [Fact]
     public async Task Per_sequence_streams_serve_choices_and_cap_each_request_at_its_stream()
     {
         // 64 blocks of 16 tokens over 4 sequences: streams of 256 cells.
