@@ -80,16 +80,16 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         p.kv_unified = !perSequence;
         p.no_perf = true;
         p.type_k = p.type_v = ToGgml(options.KvCacheType);
-        // A quantized V cache needs flash attention. With f16 it stays off unless asked for: the plain path
-        // accumulates in f32, so a sequence's logits barely depend on which other sequences share the batch and the
-        // KV cells (greedy and seeded outputs match their solo runs), while flash attention's f16 accumulation does
-        // not. Flash attention needs less compute memory at long contexts (see `bench kv-memory`).
-        bool flash = options.FlashAttention ?? options.KvCacheType.IsQuantized();
-        if (options.KvCacheType.IsQuantized() && !flash)
+        // Flash attention: llama.cpp's auto mode unless set (a quantized V cache requires it on).
+        if (options.KvCacheType.IsQuantized() && options.FlashAttention == false)
             throw new InvalidOperationException("A quantized Engine:KvCacheType needs Engine:FlashAttention (llama.cpp's quantized V cache).");
-        p.llama_flash_attn_type = flash
-            ? LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED
-            : LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
+        p.llama_flash_attn_type = options.FlashAttention switch
+        {
+            true => LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED,
+            false => LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED,
+            null when options.KvCacheType.IsQuantized() => LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED,
+            null => LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_AUTO,
+        };
         var context = model.CreateContext(p);
         if (context.IsInvalid)
             throw new InvalidOperationException(

@@ -63,7 +63,10 @@ public sealed class KvCacheTests
     {
         await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
         {
-            ["Engine:NumBlocks"] = "8", ["Engine:BlockSize"] = "16", ["Engine:PrefixCaching"] = "false",
+            // Preemption happens only in the unified layout (a per-sequence stream always fits its sequence), so this
+            // cannot run in deterministic mode; without flash attention's batch-dependent rounding these short
+            // greedy outputs of the demo model stay equal to their solo runs.
+            ["Engine:NumBlocks"] = "8", ["Engine:BlockSize"] = "16", ["Engine:PrefixCaching"] = "false", ["Engine:FlashAttention"] = "false",
         });
         var requests = Enumerable.Range(0, 8).Select(i => Chat("Be brief.", $"Question {i}: what do people dream about?", 60, stream: true)).ToList();
         async Task<string> Run(object body) => string.Concat((await server.StreamAsync("v1/chat/completions", body))[..^1]
