@@ -98,7 +98,9 @@ public sealed class LlamaModelRunner : IModelRunner
         var sampled = new List<SampledToken>(sampleRows.Count);
         foreach (var (s, row) in sampleRows)
         {
-            sampled.Add(new SampledToken(s.SequenceId, (int)SamplerFor(s.SequenceId, s.Sampling).Sample(_context, row)));
+            // Raw logits, read before any sampler runs; forks draw from the same row and share the summary.
+            var logprobs = s.Sampling.Logprobs is { } numTop ? LogprobRow.Compute(_context.GetLogitsIth(row), numTop) : null;
+            sampled.Add(Sampled(s.SequenceId, (int)SamplerFor(s.SequenceId, s.Sampling).Sample(_context, row), logprobs, row));
             int end = s.StartPosition + s.TokenIds.Count;
             foreach (var fork in s.Forks)
             {
@@ -109,13 +111,16 @@ public sealed class LlamaModelRunner : IModelRunner
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
                 else
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)0, (LLamaPos)end);
-                sampled.Add(new SampledToken(fork.SequenceId, (int)SamplerFor(fork.SequenceId, fork.Sampling).Sample(_context, row)));
+                sampled.Add(Sampled(fork.SequenceId, (int)SamplerFor(fork.SequenceId, fork.Sampling).Sample(_context, row), logprobs, row));
             }
         }
         SampleTime += System.Diagnostics.Stopwatch.GetElapsedTime(sampleStart);
         NumSteps++;
         return new RunnerOutput(sampled);
     }
+
+    private SampledToken Sampled(long sequenceId, int tokenId, LogprobRow? logprobs, int row) =>
+        new(sequenceId, tokenId, logprobs?.For(tokenId, _context.GetLogitsIth(row)));
 
     /// <inheritdoc />
     public void Apply(KvEvents events)
