@@ -95,17 +95,7 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
             if (result.FinishReason == FinishReason.Error)
                 throw new GenerationFailedException(result.Error ?? "The model failed.");
             var (detokenizer, matcher, logprobs) = choices[i];
-            // An end-of-generation token shows no text and is not listed in logprobs either.
-            bool shown = result.TokenId is not null && !result.IsEndOfGeneration;
-            string text = shown ? detokenizer.Add(result.TokenId!.Value) : "";
-            logprobs.Add(shown ? result.Logprobs : null, text);
-            if (result.FinishReason is not null)
-            {
-                string rest = detokenizer.Flush();
-                logprobs.Add(null, rest);
-                text += rest;
-            }
-            string safe = matcher.Add(text);
+            string safe = matcher.Add(Detokenize(result, detokenizer, logprobs));
             FinishReason? finish = matcher.Stopped ? FinishReason.Stop : result.FinishReason;
             if (matcher.Stopped)
                 stream.Abort(i);
@@ -120,5 +110,19 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
             if (ended.All(e => e))
                 yield break;
         }
+    }
+
+    // The text completed by a result's token (all held bytes at the choice's end), recorded with its logprobs. An
+    // end-of-generation token shows no text and is not listed in logprobs either.
+    private static string Detokenize(Engine.Scheduling.StepResult result, IncrementalDetokenizer detokenizer, LogprobTracker logprobs)
+    {
+        bool shown = result.TokenId is not null && !result.IsEndOfGeneration;
+        string text = shown ? detokenizer.Add(result.TokenId!.Value) : "";
+        logprobs.Add(shown ? result.Logprobs : null, text);
+        if (result.FinishReason is null)
+            return text;
+        string rest = detokenizer.Flush();
+        logprobs.Add(null, rest);
+        return text + rest;
     }
 }
