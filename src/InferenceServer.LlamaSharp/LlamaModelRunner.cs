@@ -100,7 +100,7 @@ public sealed class LlamaModelRunner : IModelRunner
         {
             // Raw logits, read before any sampler runs; forks draw from the same row and share the summary.
             var logprobs = s.Sampling.Logprobs is { } numTop ? LogprobRow.Compute(_context.GetLogitsIth(row), numTop) : null;
-            sampled.Add(Sampled(s.SequenceId, (int)SamplerFor(s.SequenceId, s.Sampling).Sample(_context, row), logprobs, row));
+            sampled.Add(Sampled(s.SequenceId, (int)SamplerFor(s.SequenceId, s.Sampling).Sample(_context, row), logprobs));
             int end = s.StartPosition + s.TokenIds.Count;
             foreach (var fork in s.Forks)
             {
@@ -111,7 +111,7 @@ public sealed class LlamaModelRunner : IModelRunner
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
                 else
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)0, (LLamaPos)end);
-                sampled.Add(Sampled(fork.SequenceId, (int)SamplerFor(fork.SequenceId, fork.Sampling).Sample(_context, row), logprobs, row));
+                sampled.Add(Sampled(fork.SequenceId, (int)SamplerFor(fork.SequenceId, fork.Sampling).Sample(_context, row), logprobs));
             }
         }
         SampleTime += System.Diagnostics.Stopwatch.GetElapsedTime(sampleStart);
@@ -119,8 +119,8 @@ public sealed class LlamaModelRunner : IModelRunner
         return new RunnerOutput(sampled);
     }
 
-    private SampledToken Sampled(long sequenceId, int tokenId, LogprobRow? logprobs, int row) =>
-        new(sequenceId, tokenId, logprobs?.For(tokenId, _context.GetLogitsIth(row)));
+    private static SampledToken Sampled(long sequenceId, int tokenId, LogprobRow? logprobs) =>
+        new(sequenceId, tokenId, logprobs?.For(tokenId));
 
     /// <inheritdoc />
     public void Apply(KvEvents events)

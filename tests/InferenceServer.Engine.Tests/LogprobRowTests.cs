@@ -16,10 +16,13 @@ public sealed class LogprobRowTests
         Assert.Equal([1, 2], row.Top.Select(t => t.TokenId));
         Assert.Equal((float)(3 - logSumExp), row.Top[0].Logprob);
         Assert.Equal((float)(2 - logSumExp), row.Top[1].Logprob);
-        var sampled = row.For(3, logits);
+        var sampled = row.For(3);
         Assert.Equal(3, sampled.TokenId);
         Assert.Equal((float)(-1 - logSumExp), sampled.Logprob);
         Assert.Same(row.Top, sampled.Top);
+        // A sampler that edits the row afterwards (a mask, a bias) does not change what was read.
+        logits[3] = 50f;
+        Assert.Equal(sampled.Logprob, row.For(3).Logprob);
     }
 
     [Fact]
@@ -60,8 +63,8 @@ public sealed class LogprobRowTests
         var row = LogprobRow.Compute([0f, 0f], 0);
 
         Assert.Empty(row.Top);
-        Assert.Equal(MathF.Log(0.5f), row.For(1, [0f, 0f]).Logprob, 6);
-        Assert.Equal(LogprobRow.Floor, LogprobRow.Compute(logits, 3).For(1, logits).Logprob);
+        Assert.Equal(MathF.Log(0.5f), row.For(1).Logprob, 6);
+        Assert.Equal(LogprobRow.Floor, LogprobRow.Compute(logits, 3).For(1).Logprob);
         Assert.Throws<ArgumentOutOfRangeException>(() => LogprobRow.Compute(logits, 4));
     }
 }

@@ -3,7 +3,8 @@ namespace InferenceServer.Engine.Execution;
 /// <summary>
 /// The log-softmax of one row of raw logits, reduced to what logprobs need: the normaliser and the top tokens.
 /// Computed stably (the maximum is subtracted before exponentiating, the sum is taken in double), in one pass for
-/// the normaliser and one for the top list; O(vocabulary × top) at worst, O(vocabulary) in practice.
+/// the normaliser and one for the top list; O(vocabulary × top) at worst, O(vocabulary) in practice. Keeps a copy of
+/// the row, so samplers that edit the logits in place (masks, biases) cannot change what it reports.
 /// </summary>
 public sealed class LogprobRow
 {
@@ -11,9 +12,11 @@ public sealed class LogprobRow
     public const float Floor = -9999f;
 
     private readonly double _logSumExp;
+    private readonly float[] _logits;
 
-    private LogprobRow(double logSumExp, IReadOnlyList<TokenLogprob> top)
+    private LogprobRow(float[] logits, double logSumExp, IReadOnlyList<TokenLogprob> top)
     {
+        _logits = logits;
         _logSumExp = logSumExp;
         Top = top;
     }
@@ -35,14 +38,14 @@ public sealed class LogprobRow
         foreach (float x in logits)
             sum += Math.Exp((double)x - max);
         double logSumExp = max + Math.Log(sum);
-        var row = new LogprobRow(logSumExp, []);
+        var row = new LogprobRow(logits.ToArray(), logSumExp, []);
         if (numTop == 0)
             return row;
         int[] ids = TopTokens(logits, numTop);
         var top = new TokenLogprob[ids.Length];
         for (int i = 0; i < ids.Length; i++)
             top[i] = new TokenLogprob(ids[i], row.Of(logits[ids[i]]));
-        return new LogprobRow(logSumExp, top);
+        return new LogprobRow(row._logits, logSumExp, top);
     }
 
     /// <summary>The log probability of a token whose raw logit is <paramref name="logit"/>.</summary>
@@ -53,7 +56,8 @@ public sealed class LogprobRow
     }
 
     /// <summary>The sampled token's log probabilities.</summary>
-    public TokenLogprobs For(int tokenId, ReadOnlySpan<float> logits) => new(tokenId, Of(logits[tokenId]), Top);
+    /// <exception cref="IndexOutOfRangeException"><paramref name="tokenId"/> is outside the row.</exception>
+    public TokenLogprobs For(int tokenId) => new(tokenId, Of(_logits[tokenId]), Top);
 
     // Ids of the k largest logits. Ids are visited in ascending order and a newcomer goes after equal values, so ties
     // keep ascending id order.
