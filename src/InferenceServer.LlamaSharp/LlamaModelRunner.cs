@@ -115,7 +115,9 @@ public sealed class LlamaModelRunner : IModelRunner
         long sampleStart = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (var (s, row) in sampleRows)
         {
-            sampled.Add(new SampledToken(s.SequenceId, (int)SamplerFor(s.SequenceId, s.Sampling).Sample(_context, row)));
+            // Raw logits, read before any sampler runs; forks draw from the same row and share the summary.
+            var logprobs = s.Sampling.Logprobs is { } numTop ? LogprobRow.Compute(_context.GetLogitsIth(row), numTop) : null;
+            sampled.Add(Sampled(s.SequenceId, (int)SamplerFor(s.SequenceId, s.Sampling).Sample(_context, row), logprobs));
             int end = s.StartPosition + s.TokenIds.Count;
             foreach (var fork in s.Forks)
             {
@@ -126,11 +128,14 @@ public sealed class LlamaModelRunner : IModelRunner
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
                 else
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)0, (LLamaPos)end);
-                sampled.Add(new SampledToken(fork.SequenceId, (int)SamplerFor(fork.SequenceId, fork.Sampling).Sample(_context, row)));
+                sampled.Add(Sampled(fork.SequenceId, (int)SamplerFor(fork.SequenceId, fork.Sampling).Sample(_context, row), logprobs));
             }
         }
         SampleTime += System.Diagnostics.Stopwatch.GetElapsedTime(sampleStart);
     }
+
+    private static SampledToken Sampled(long sequenceId, int tokenId, LogprobRow? logprobs) =>
+        new(sequenceId, tokenId, logprobs?.For(tokenId));
 
     /// <inheritdoc />
     public void Apply(KvEvents events)

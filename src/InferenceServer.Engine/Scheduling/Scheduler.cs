@@ -220,7 +220,7 @@ public sealed class Scheduler
 
         var results = new List<StepResult>(runnerOutput.Sampled.Count);
         var now = _time.GetUtcNow();
-        foreach (var (sequenceId, tokenId) in runnerOutput.Sampled)
+        foreach (var (sequenceId, tokenId, logprobs) in runnerOutput.Sampled)
         {
             var seq = _live[sequenceId];
             seq.AppendToken(tokenId, now);
@@ -232,7 +232,7 @@ public sealed class Scheduler
                 : null;
             if (end is { } status)
                 FinishRunning(seq, status);
-            results.Add(Result(seq, tokenId, eog));
+            results.Add(Result(seq, tokenId, eog) with { Logprobs = logprobs });
         }
         return results;
     }
