@@ -155,7 +155,7 @@ async function send() {
   const s = settings();
   saveSettings();
   c.messages.push({ role: 'user', content: text });
-  if (c.title === 'New chat') c.title = text.trim().slice(0, 40);
+  if (c.title === 'New chat') c.title = text.trim().split('\n')[0].slice(0, 40);
   const body = requestBody(c, s);
   const reply = { role: 'assistant', content: '' };
   c.messages.push(reply);

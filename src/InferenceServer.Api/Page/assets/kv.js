@@ -15,10 +15,12 @@ function counters(s) {
     ['prefix-cache hit rate', (100 * s.prefix_cache_hit_rate).toFixed(1) + ' %'],
     ['evictions', s.num_evictions], ['preemptions', s.num_preemptions], ['steps', s.num_steps],
   ];
-  $('counters').replaceChildren(...items.flatMap(([name, value]) => {
+  $('counters').replaceChildren(...items.map(([name, value]) => {
+    const item = document.createElement('div');
     const dt = document.createElement('dt'); dt.textContent = name;
     const dd = document.createElement('dd'); dd.textContent = value; dd.dataset.counter = name;
-    return [dt, dd];
+    item.append(dt, dd);
+    return item;
   }));
 }
 
