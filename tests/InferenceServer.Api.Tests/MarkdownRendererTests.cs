@@ -14,11 +14,14 @@ public sealed class MarkdownRendererTests
     [Fact]
     public void Raw_html_is_escaped_and_script_links_lose_their_target()
     {
-        string html = MarkdownRenderer.ToHtml("<img src=x onerror=alert(1)> [click](javascript:alert(1)) [ok](https://example.com/a)");
+        string html = MarkdownRenderer.ToHtml(
+            "<img src=x onerror=alert(1)> [click](javascript:alert(1)) [ok](https://example.com/a) [rel](/v1/models) [data](DATA:text/html,x)");
         Assert.DoesNotContain("<img", html);
         Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", html);
         Assert.Contains("<a href=\"#\">click</a>", html);
         Assert.Contains("<a href=\"https://example.com/a\">ok</a>", html);
+        Assert.Contains("<a href=\"/v1/models\">rel</a>", html);
+        Assert.Contains("<a href=\"#\">data</a>", html);
         Assert.DoesNotContain("javascript:", html);
     }
 

@@ -27,13 +27,15 @@ internal static class MarkdownRenderer
         return document.ToHtml(Pipeline);
     }
 
+    // Allow-list of schemes; a reference without one (no ':' before the first '/', '?' or '#') is relative.
     private static bool IsSafe(string? url)
     {
         if (string.IsNullOrEmpty(url))
             return true;
-        if (!Uri.TryCreate(url.Trim(), UriKind.RelativeOrAbsolute, out var uri))
-            return false;
-        // A relative reference has no scheme; "javascript:x" parses as absolute and is refused below.
-        return !uri.IsAbsoluteUri && !url.Contains(':') || uri.IsAbsoluteUri && uri.Scheme is "http" or "https" or "mailto";
+        int colon = url.IndexOf(':');
+        int end = url.IndexOfAny(['/', '?', '#']);
+        if (colon < 0 || end >= 0 && end < colon)
+            return true;
+        return url[..colon].Trim().ToLowerInvariant() is "http" or "https" or "mailto";
     }
 }
