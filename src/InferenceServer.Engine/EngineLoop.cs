@@ -99,6 +99,7 @@ public sealed partial class EngineLoop : BackgroundService
         finally
         {
             _client.BeginStopping();
+            _client.EndLoop();
             AbortAll(core);
             _runner!.Dispose();
         }
@@ -143,6 +144,9 @@ public sealed partial class EngineLoop : BackgroundService
                     foreach (long id in _streams.Keys.ToArray())
                         Deliver(core.Abort(id));
                     break;
+                case EngineCommand.Snapshot snapshot:
+                    snapshot.Reply.TrySetResult(KvCacheSnapshot.Capture(core.Scheduler, core.NumSteps));
+                    break;
             }
         }
         if (added > 0)
@@ -179,6 +183,8 @@ public sealed partial class EngineLoop : BackgroundService
         while (_client.Inbox.TryRead(out var command))
             if (command is EngineCommand.Add add)
                 add.Results.TryComplete(new EngineRejectedException(RejectionReason.ShuttingDown, "The server is shutting down."));
+            else if (command is EngineCommand.Snapshot snapshot)
+                snapshot.Reply.TrySetResult(null);
         PublishStats();
     }
 
