@@ -41,9 +41,8 @@ public sealed class ConformanceTests(ITestOutputHelper output)
             else if (!expected.Ok && !ok) bothRaise++;
             else
             {
-                failingTemplates.Add(template);
-                if (failures.Length < 20_000)
-                    failures.AppendLine($"--- {template} / {name}\n  jinja2: {(expected.Ok ? Show(expected.Output!) : "raises " + expected.Error)}\n  engine: {(ok ? Show(actual) : "raises " + actual)}");
+                if (failingTemplates.Add(template))
+                    failures.AppendLine(Describe(template, name, expected, ok, actual));
             }
         }
         output.WriteLine($"templates: {templates.Count}, cases: {cases.Count}, identical: {identical}, both-raise: {bothRaise}, mismatched: {cases.Count - identical - bothRaise}");
@@ -66,5 +65,16 @@ public sealed class ConformanceTests(ITestOutputHelper output)
         catch (TemplateException e) { return (false, e.Message); }
     }
 
-    private static string Show(string s) => s.Length > 1500 ? JsonValue.Create(s[..1500])!.ToJsonString() + "…" : JsonValue.Create(s)!.ToJsonString();
+    /// <summary>The first mismatch of a template: both sides around the first differing character.</summary>
+    private static string Describe(string template, string name, ReferenceRenderer.Result expected, bool ok, string actual)
+    {
+        if (!expected.Ok || !ok)
+            return $"--- {template} / {name}\n  jinja2: {(expected.Ok ? "renders" : "raises " + expected.Error)}\n  engine: {(ok ? "renders" : "raises " + actual)}";
+        var want = expected.Output!;
+        int at = 0;
+        while (at < want.Length && at < actual.Length && want[at] == actual[at]) at++;
+        int from = Math.Max(0, at - 60);
+        string Around(string s) => JsonValue.Create(s[Math.Min(from, s.Length)..Math.Min(s.Length, at + 60)])!.ToJsonString();
+        return $"--- {template} / {name}: first difference at {at}\n  jinja2: {Around(want)}\n  engine: {Around(actual)}";
+    }
 }

@@ -62,7 +62,7 @@ internal static partial class Filters
             seen.Add(k);
             result.Add(item);
         }
-        return result;
+        return PyIterator.Generator(result);
     }
 
     private static object? MinMax(object? v, FilterArgs a, int sign)
@@ -78,15 +78,16 @@ internal static partial class Filters
 
     private static object? Map(object? v, FilterArgs a)
     {
+        if (!Py.Truthy(v)) return PyIterator.Generator([]);
         if (a.Positional.Count == 0 && a.Named is not null && a.Named.TryGetValue("attribute", out var attr))
         {
             bool hasDefault = a.Named.TryGetValue("default", out var dflt);
             var get = AttrGetter(attr, dflt, hasDefault);
-            return Py.Iterate(v).Select(get).ToList();
+            return PyIterator.Generator(Py.Iterate(v).Select(get));
         }
         var name = Py.Str(a.Get(0, "name"));
         var rest = new FilterArgs(a.Positional.Skip(1).ToList(), a.Named);
-        return Py.Iterate(v).Select(x => Apply(name, x, rest.Positional, rest.Named)).ToList();
+        return PyIterator.Generator(Py.Iterate(v).Select(x => Apply(name, x, rest.Positional, rest.Named)));
     }
 
     /// <summary>select/reject (test on the item) and selectattr/rejectattr (test on an attribute; truthiness without a test).</summary>
@@ -98,6 +99,6 @@ internal static partial class Filters
         Func<object?, bool> test = args.Count > testIndex
             ? x => Tests.Apply(Py.Str(args[testIndex]), x, args.Skip(testIndex + 1).ToList())
             : Py.Truthy;
-        return Py.Iterate(v).Where(x => test(get(x)) == keep).ToList();
+        return PyIterator.Generator(Py.Truthy(v) ? Py.Iterate(v).Where(x => test(get(x)) == keep) : []);
     }
 }

@@ -11,7 +11,7 @@ internal static partial class Filters
 
     private static readonly Dictionary<string, Filter> Table = new()
     {
-        ["abs"] = (v, _) => v switch { long l => Math.Abs(l), double d => Math.Abs(d), bool b => b ? 1L : 0L, _ => throw Bad("abs", v) },
+        ["abs"] = (v, _) => v switch { long l => (object)Math.Abs(l), double d => Math.Abs(d), bool b => b ? 1L : 0L, _ => throw Bad("abs", v) },
         ["attr"] = (v, a) => Py.GetAttr(v, Py.Str(a.Get(0, "name"))),
         ["capitalize"] = (v, _) => Py.Str(v) is var s && s.Length > 0 ? char.ToUpperInvariant(s[0]) + s[1..].ToLowerInvariant() : "",
         ["center"] = (v, a) => StringMethodsImpl.Call(Py.Str(v), "center", [a.Get(0, "width", 80L)], null),
@@ -20,8 +20,8 @@ internal static partial class Filters
         ["default"] = Default,
         ["d"] = Default,
         ["dictsort"] = DictSort,
-        ["escape"] = (v, _) => Escape(Py.Str(v)),
-        ["e"] = (v, _) => Escape(Py.Str(v)),
+        ["escape"] = (v, _) => v is Markup ? v : new Markup(Markup.Escape(Py.Str(v))),
+        ["e"] = (v, _) => v is Markup ? v : new Markup(Markup.Escape(Py.Str(v))),
         ["first"] = (v, _) => Py.Iterate(v).Take(1).ToList() is [var x] ? x : new Undefined("No first item, sequence was empty."),
         ["last"] = (v, _) => Py.ToList(v) is { Count: > 0 } l ? l[^1] : new Undefined("No last item, sequence was empty."),
         ["float"] = (v, a) => ToFloat(v) ?? a.Get(0, "default", 0.0),
@@ -30,8 +30,8 @@ internal static partial class Filters
         ["indent"] = Indent,
         ["items"] = (v, _) => v switch
         {
-            PyDict d => d.Select(p => (object?)new PyTuple([p.Key, p.Value])).ToList(),
-            Undefined => new List<object?>(),
+            PyDict d => PyIterator.Generator(d.Select(p => (object?)new PyTuple([p.Key, p.Value]))),
+            Undefined => PyIterator.Generator([]),
             _ => throw new TemplateException("Can only get item pairs from a mapping."),
         },
         ["join"] = (v, a) => string.Join(Py.Str(a.Get(0, "d", "")),
@@ -47,15 +47,17 @@ internal static partial class Filters
         ["select"] = (v, a) => Select(v, a, true, false),
         ["selectattr"] = (v, a) => Select(v, a, true, true),
         ["replace"] = (v, a) => StringMethodsImpl.Call(Py.Str(v), "replace", [a.Get(0, "old"), a.Get(1, "new"), a.Get(2, "count", null)], null),
-        ["reverse"] = (v, _) => v is string s ? string.Concat(Py.Chars(s).Reverse()) : Enumerable.Reverse(Py.ToList(v)).ToList(),
+        ["reverse"] = (v, _) => v is string s ? string.Concat(Py.Chars(s).Reverse())
+            : new PyIterator(Enumerable.Reverse(Py.ToList(v)).ToList(), v is PyDict ? "dict_reversekeyiterator" : "list_reverseiterator"),
         ["round"] = Round,
-        ["safe"] = (v, _) => Py.Str(v),
+        ["safe"] = (v, _) => v is Markup ? v : new Markup(Py.Str(v)),
         ["sort"] = Sort,
         ["string"] = (v, _) => Py.Str(v),
         ["sum"] = (v, a) => Py.Iterate(v).Select(x => a.Get(0, "attribute", null) is { } attr ? AttrGetter(attr)(x) : x)
             .Aggregate(a.Get(1, "start", 0L), (acc, x) => Py.Binary("+", acc, x)),
         ["title"] = (v, _) => Title(Py.Str(v)),
-        ["tojson"] = (v, a) => PyJson.Dumps(v, a.Get(1, "indent", null), a.Get(3, "sort_keys", false) is true, a.Get(2, "separators", null)),
+        ["tojson"] = (v, a) => PyJson.Dumps(v, Py.Truthy(a.Get(0, "ensure_ascii", false)), a.Get(1, "indent", null),
+            Py.Truthy(a.Get(3, "sort_keys", false)), a.Get(2, "separators", null)),
         ["trim"] = (v, a) => StringMethodsImpl.Strip(Py.Str(v), a.Get(0, "chars", null) as string, true, true),
         ["truncate"] = Truncate,
         ["unique"] = Unique,
@@ -77,9 +79,6 @@ internal static partial class Filters
         bool boolean = Py.Truthy(a.Get(1, "boolean", false));
         return v is Undefined || (boolean && !Py.Truthy(v)) ? a.Get(0, "default_value", "") : v;
     }
-
-    private static string Escape(string s) =>
-        s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&#34;").Replace("'", "&#39;");
 
     private static object? ToInt(object? v, object? numberBase)
     {

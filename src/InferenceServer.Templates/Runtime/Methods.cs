@@ -46,9 +46,9 @@ internal static class Methods
         PyDict d => name switch
         {
             "get" => Arg(args, 0) is { } key && d.TryGetValue(key, out var v) ? v : args.Count > 1 ? args[1] : null,
-            "items" => d.Select(p => (object?)new PyTuple([p.Key, p.Value])).ToList(),
-            "keys" => d.Keys.ToList<object?>(),
-            "values" => d.Values.ToList(),
+            "items" => new PyIterator(d.Select(p => (object?)new PyTuple([p.Key, p.Value])).ToList(), "dict_items", isView: true),
+            "keys" => new PyIterator(d.Keys.ToList<object?>(), "dict_keys", isView: true),
+            "values" => new PyIterator(d.Values.ToList(), "dict_values", isView: true),
             _ => Copy(d),
         },
         _ => throw new TemplateException($"'{Py.TypeName(receiver)}' object has no attribute '{name}'"),

@@ -12,7 +12,7 @@ internal static partial class Py
         bool => "bool",
         long => "int",
         double => "float",
-        string => "str",
+        string or Markup => "str",
         PyTuple => "tuple",
         List<object?> => "list",
         PyDict => "dict",
@@ -21,6 +21,7 @@ internal static partial class Py
         LoopContext => "LoopContext",
         Macro => "Macro",
         Callable => "builtin_function_or_method",
+        PyIterator it => it.TypeName,
         _ => v.GetType().Name,
     };
 
@@ -31,9 +32,11 @@ internal static partial class Py
         long l => l != 0,
         double d => d != 0,
         string s => s.Length > 0,
+        Markup m => m.Text.Length > 0,
         List<object?> l => l.Count > 0,
         PyDict d => d.Count > 0,
         Undefined => false,
+        PyIterator it => !it.IsView || it.Count > 0,
         _ => true,
     };
 
@@ -61,6 +64,7 @@ internal static partial class Py
     public static string Str(object? v) => v switch
     {
         string s => s,
+        Markup m => m.Text,
         null => "None",
         bool b => b ? "True" : "False",
         long l => l.ToString(CultureInfo.InvariantCulture),
@@ -82,6 +86,7 @@ internal static partial class Py
         switch (v)
         {
             case string s: AppendStringRepr(sb, s); break;
+            case Markup m: sb.Append("Markup("); AppendStringRepr(sb, m.Text); sb.Append(')'); break;
             case PyTuple t:
                 sb.Append('(');
                 AppendItems(sb, t);
@@ -111,6 +116,12 @@ internal static partial class Py
                 sb.Append('>');
                 break;
             case Callable c: sb.Append("<function ").Append(c.Name).Append('>'); break;
+            case PyIterator it when it.IsView:
+                sb.Append(it.TypeName).Append("([");
+                AppendItems(sb, it.Consume());
+                sb.Append("])");
+                break;
+            case PyIterator it: sb.Append('<').Append(it.TypeName).Append(" object>"); break;
             default: sb.Append(Str(v)); break;
         }
     }
@@ -180,6 +191,8 @@ internal static partial class Py
     public static bool Equal(object? a, object? b)
     {
         if (a is null || b is null) return a is null && b is null;
+        if (a is Markup ma) a = ma.Text;
+        if (b is Markup mb) b = mb.Text;
         if (IsNumber(a) && IsNumber(b))
             return IsInteger(a) && IsInteger(b) ? ToLong(a) == ToLong(b) : ToDouble(a) == ToDouble(b);
         switch (a)
@@ -206,6 +219,8 @@ internal static partial class Py
         if (b is Undefined ub) throw ub.Fail();
         if (IsNumber(a) && IsNumber(b))
             return IsInteger(a) && IsInteger(b) ? ToLong(a).CompareTo(ToLong(b)) : ToDouble(a).CompareTo(ToDouble(b));
+        if (a is Markup ma) a = ma.Text;
+        if (b is Markup mb) b = mb.Text;
         if (a is string sa && b is string sb) return Math.Sign(string.CompareOrdinal(sa, sb));
         if (a is List<object?> la && b is List<object?> lb)
         {
@@ -216,14 +231,14 @@ internal static partial class Py
         throw new TemplateException($"'{op}' not supported between instances of '{TypeName(a)}' and '{TypeName(b)}'");
     }
 
-    public static bool Contains(object? container, object? item) => container switch
+    public static bool Contains(object? container, object? item) => (container is Markup mc ? mc.Text : container) switch
     {
         string s when item is string sub => s.Contains(sub, StringComparison.Ordinal),
         string => throw new TemplateException($"'in <string>' requires string as left operand, not {TypeName(item)}"),
         List<object?> l => l.Exists(x => Equal(x, item)),
         PyDict d => item is not null && d.ContainsKey(item),
         Undefined => false,
-        Namespace ns => item is not null && ns.Attributes.ContainsKey(item),
+        PyIterator it => it.Consume().Exists(x => Equal(x, item)),
         _ => throw new TemplateException($"argument of type '{TypeName(container)}' is not iterable"),
     };
 
@@ -232,7 +247,9 @@ internal static partial class Py
         List<object?> l => l,
         PyDict d => d.Keys,
         string s => Chars(s),
+        Markup m => Chars(m.Text),
         Undefined => [],
+        PyIterator it => it.Consume(),
         _ => throw new TemplateException($"'{TypeName(v)}' object is not iterable"),
     };
 
@@ -254,10 +271,11 @@ internal static partial class Py
     public static long Length(object? v) => v switch
     {
         string s => CodePointCount(s),
+        Markup m => CodePointCount(m.Text),
         List<object?> l => l.Count,
         PyDict d => d.Count,
         Undefined => 0,
-        Namespace ns => ns.Attributes.Count,
+        PyIterator { IsView: true } view => view.Count,
         _ => throw new TemplateException($"object of type '{TypeName(v)}' has no len()"),
     };
 

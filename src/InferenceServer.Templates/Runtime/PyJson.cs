@@ -9,7 +9,7 @@ namespace InferenceServer.Templates.Runtime;
 /// </summary>
 internal static class PyJson
 {
-    public static string Dumps(object? value, object? indent, bool sortKeys, object? separators)
+    public static string Dumps(object? value, bool ensureAscii, object? indent, bool sortKeys, object? separators)
     {
         string? indentUnit = indent switch
         {
@@ -24,11 +24,11 @@ internal static class PyJson
             keySep = Py.Str(seps[1]);
         }
         var sb = new StringBuilder();
-        new Writer(sb, indentUnit, itemSep, keySep, sortKeys).Write(value, 0);
+        new Writer(sb, ensureAscii, indentUnit, itemSep, keySep, sortKeys).Write(value, 0);
         return sb.ToString();
     }
 
-    private sealed class Writer(StringBuilder sb, string? indent, string itemSep, string keySep, bool sortKeys)
+    private sealed class Writer(StringBuilder sb, bool ensureAscii, string? indent, string itemSep, string keySep, bool sortKeys)
     {
         public void Write(object? v, int depth)
         {
@@ -39,6 +39,7 @@ internal static class PyJson
                 case long l: sb.Append(l.ToString(CultureInfo.InvariantCulture)); break;
                 case double d: sb.Append(double.IsNaN(d) ? "NaN" : double.IsInfinity(d) ? (d > 0 ? "Infinity" : "-Infinity") : Py.FloatRepr(d)); break;
                 case string s: WriteString(s); break;
+                case Markup m: WriteString(m.Text); break;
                 case List<object?> list: WriteList(list, depth); break;
                 case PyDict dict: WriteDict(dict, depth); break;
                 default: throw new TemplateException($"Object of type {Py.TypeName(v)} is not JSON serializable");
@@ -107,7 +108,7 @@ internal static class PyJson
                     case '\b': sb.Append("\\b"); break;
                     case '\f': sb.Append("\\f"); break;
                     default:
-                        if (c < 0x20) sb.Append("\\u").Append(((int)c).ToString("x4"));
+                        if (c < 0x20 || (ensureAscii && c > 0x7e)) sb.Append("\\u").Append(((int)c).ToString("x4"));
                         else sb.Append(c);
                         break;
                 }

@@ -10,6 +10,7 @@ internal static partial class Py
         if (a is Undefined ua) throw ua.Fail();
         if (b is Undefined ub) throw ub.Fail();
         if (IsNumber(a) && IsNumber(b)) return Arithmetic(op, a!, b!);
+        if (a is Markup || b is Markup) return MarkupBinary(op, a, b);
         return (op, a, b) switch
         {
             ("+", string sa, string sb) => sa + sb,
@@ -21,6 +22,20 @@ internal static partial class Py
             ("%", string s, _) => PercentFormat(s, b),
             _ => throw new TemplateException(
                 $"unsupported operand type(s) for {op}: '{TypeName(a)}' and '{TypeName(b)}'"),
+        };
+    }
+
+    private static object? MarkupBinary(string op, object? a, object? b)
+    {
+        string Safe(object? v) => v is Markup m ? m.Text : v is string s ? Markup.Escape(s) : throw new TemplateException(
+            $"unsupported operand type(s) for {op}: '{TypeName(a)}' and '{TypeName(b)}'");
+        return op switch
+        {
+            "+" => new Markup(Safe(a) + Safe(b)),
+            "*" when a is Markup m && IsInteger(b) => new Markup(Repeat(m.Text, ToLong(b))),
+            "*" when b is Markup m && IsInteger(a) => new Markup(Repeat(m.Text, ToLong(a))),
+            "%" when a is Markup m => new Markup(PercentFormat(m.Text, b is string s ? Markup.Escape(s) : b)),
+            _ => Binary(op, a is Markup ma ? ma.Text : a, b is Markup mb ? mb.Text : b),
         };
     }
 
@@ -37,7 +52,7 @@ internal static partial class Py
                 case "/": return y == 0 ? throw ZeroDivision() : (double)x / y;
                 case "//": return y == 0 ? throw ZeroDivision() : FloorDiv(x, y);
                 case "%": return y == 0 ? throw ZeroDivision() : x - FloorDiv(x, y) * y;
-                case "**": return y >= 0 ? (long)Math.Pow(x, y) : Math.Pow(x, y);
+                case "**": return y >= 0 ? (object)(long)Math.Pow(x, y) : Math.Pow(x, y);
             }
         }
         double p = ToDouble(a), q = ToDouble(b);
@@ -97,7 +112,7 @@ internal static partial class Py
 
     public static object? Negate(object? v) => v switch
     {
-        long l => -l,
+        long l => (object)-l,
         bool b => b ? -1L : 0L,
         double d => -d,
         Undefined u => throw u.Fail(),
@@ -107,6 +122,7 @@ internal static partial class Py
     /// <summary><c>obj.name</c>: jinja2 tries the Python attribute (methods) first, then the item.</summary>
     public static object? GetAttr(object? obj, string name)
     {
+        if (obj is Markup markup) obj = markup.Text;
         switch (obj)
         {
             case Undefined u: throw u.Fail();
@@ -124,6 +140,7 @@ internal static partial class Py
     /// <summary><c>obj[key]</c>: jinja2 tries the item first, then a string key as attribute.</summary>
     public static object? GetItem(object? obj, object? key)
     {
+        if (obj is Markup markup) obj = markup.Text;
         switch (obj)
         {
             case Undefined u: throw u.Fail();

@@ -63,7 +63,7 @@ internal static class ValueConverter
     {
         var raw = e.GetRawText();
         bool isInteger = raw.IndexOfAny(['.', 'e', 'E']) < 0;
-        return isInteger && e.TryGetInt64(out long l) ? l : e.GetDouble();
+        return isInteger && e.TryGetInt64(out long l) ? (object)l : e.GetDouble();
     }
 
     private static object? FromNode(JsonNode? n) => n switch

@@ -78,3 +78,15 @@ internal sealed class BoundMethod(object receiver, string name) : Callable
     public override object? Call(List<object?> args, Dictionary<string, object?>? kwargs) =>
         Methods.Call(receiver, name, args, kwargs);
 }
+
+/// <summary>
+/// markupsafe's <c>Markup</c>, what <c>safe</c> and <c>escape</c> return: a string that HTML-escapes plain strings
+/// joined to it with <c>+</c> (on either side). Elsewhere it behaves as its text.
+/// </summary>
+internal sealed class Markup(string text)
+{
+    public string Text => text;
+
+    public static string Escape(string s) =>
+        s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&#34;").Replace("'", "&#39;");
+}

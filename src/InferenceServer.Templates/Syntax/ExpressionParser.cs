@@ -34,13 +34,18 @@ internal sealed partial class Parser
 
     private Expr ParseExpression()
     {
+        int unknownMark = _unknownNames.Count;
         var expr = ParseOr();
         while (Peek.IsName("if"))
         {
+            for (int i = unknownMark; i < _unknownNames.Count; i++) _unknownNames[i].Soft = true;
+            bool soft = _soft;
+            _soft = true;
             int line = Next().Line;
             var test = ParseOr();
             Expr? otherwise = SkipName("else") ? ParseExpression() : null;
             expr = new CondExpr(test, expr, otherwise) { Line = line };
+            _soft = soft;
         }
         return expr;
     }
@@ -271,7 +276,7 @@ internal sealed partial class Parser
         var t = Peek;
         var name = ExpectName();
         while (SkipOp(".")) name += "." + ExpectName();
-        if (!Filters.Exists(name)) throw Error($"No filter named '{name}'.", t);
+        if (!Filters.Exists(name)) _unknownNames.Add(new UnknownName($"No filter named '{name}'.", t.Line, _soft));
         var (args, kwargs) = SkipOp("(") ? ParseArguments() : ([], []);
         return new FilterCall(name, args, kwargs, t.Line);
     }
@@ -282,7 +287,7 @@ internal sealed partial class Parser
         bool negated = SkipName("not");
         var t = Peek;
         var name = ExpectName();
-        if (!Tests.Exists(name)) throw Error($"No test named '{name}'.", t);
+        if (!Tests.Exists(name)) _unknownNames.Add(new UnknownName($"No test named '{name}'.", t.Line, _soft));
         List<Expr> args = [];
         if (SkipOp("(")) args = ParseArguments().Item1;
         else if (StartsPrimary(Peek)) args = [ParsePostfix(ParsePrimary())];

@@ -8,6 +8,20 @@ internal sealed partial class Parser(List<Token> tokens)
 {
     private int _pos;
 
+    // jinja2 rejects an unknown filter or test when compiling, except inside an if statement or an inline
+    // if-expression, where it fails only when evaluated.
+    private readonly List<UnknownName> _unknownNames = [];
+    private bool _soft;
+
+    private sealed class UnknownName(string message, int line, bool soft)
+    {
+        public string Message => message;
+
+        public int Line => line;
+
+        public bool Soft { get; set; } = soft;
+    }
+
     private Token Peek => tokens[_pos];
 
     private Token PeekAt(int offset) => tokens[Math.Min(_pos + offset, tokens.Count - 1)];
@@ -17,6 +31,7 @@ internal sealed partial class Parser(List<Token> tokens)
     public List<Stmt> ParseTemplate()
     {
         var body = ParseBody([], out _);
+        if (_unknownNames.Find(u => !u.Soft) is { } unknown) throw new TemplateException(unknown.Message, unknown.Line);
         return body;
     }
 
@@ -86,6 +101,16 @@ internal sealed partial class Parser(List<Token> tokens)
         }
     }
 
+    /// <summary>Parses a nested body (loop, macro, call, filter, block set), which jinja2 compiles in a frame of its own.</summary>
+    private List<Stmt> ParseInnerBody(string[] ends, out string end)
+    {
+        bool soft = _soft;
+        _soft = false;
+        var body = ParseBody(ends, out end);
+        _soft = soft;
+        return body;
+    }
+
     private Stmt ParseStatement()
     {
         var t = Peek;
@@ -117,6 +142,8 @@ internal sealed partial class Parser(List<Token> tokens)
     {
         var branches = new List<(Expr, List<Stmt>)>();
         List<Stmt>? otherwise = null;
+        bool soft = _soft;
+        _soft = true;
         var test = ParseTuple(withCondExpr: false);
         while (true)
         {
@@ -130,6 +157,7 @@ internal sealed partial class Parser(List<Token> tokens)
                 otherwise = ParseBody(["endif"], out _);
             }
             Expect(TokenKind.BlockEnd);
+            _soft = soft;
             return new IfStmt(branches, otherwise);
         }
     }
@@ -142,12 +170,12 @@ internal sealed partial class Parser(List<Token> tokens)
         Expr? filter = SkipName("if") ? ParseExpression() : null;
         bool recursive = SkipName("recursive");
         Expect(TokenKind.BlockEnd);
-        var body = ParseBody(["endfor", "else"], out var end);
+        var body = ParseInnerBody(["endfor", "else"], out var end);
         List<Stmt>? otherwise = null;
         if (end == "else")
         {
             Expect(TokenKind.BlockEnd);
-            otherwise = ParseBody(["endfor"], out _);
+            otherwise = ParseInnerBody(["endfor"], out _);
         }
         Expect(TokenKind.BlockEnd);
         return new ForStmt(target, iterable, filter, body, otherwise, recursive);
@@ -180,7 +208,7 @@ internal sealed partial class Parser(List<Token> tokens)
         }
         var filters = ParseFilterChain();
         Expect(TokenKind.BlockEnd);
-        var body = ParseBody(["endset"], out _);
+        var body = ParseInnerBody(["endset"], out _);
         Expect(TokenKind.BlockEnd);
         return new SetBlockStmt(target, filters, body);
     }
@@ -190,7 +218,7 @@ internal sealed partial class Parser(List<Token> tokens)
         var name = ExpectName();
         var (parameters, defaults) = ParseSignature();
         Expect(TokenKind.BlockEnd);
-        var body = ParseBody(["endmacro"], out _);
+        var body = ParseInnerBody(["endmacro"], out _);
         if (Peek.Kind == TokenKind.Name) Next();
         Expect(TokenKind.BlockEnd);
         return new MacroStmt(name, parameters, defaults, body);
@@ -217,7 +245,7 @@ internal sealed partial class Parser(List<Token> tokens)
         var call = ParseExpression();
         if (call is not CallExpr callExpr) throw Error("Expected a call expression after 'call'");
         Expect(TokenKind.BlockEnd);
-        var body = ParseBody(["endcall"], out _);
+        var body = ParseInnerBody(["endcall"], out _);
         Expect(TokenKind.BlockEnd);
         return new CallBlockStmt(callExpr, new MacroStmt("caller", parameters, defaults, body));
     }
@@ -227,7 +255,7 @@ internal sealed partial class Parser(List<Token> tokens)
         _pos--;
         var filters = ParseFilterChain();
         Expect(TokenKind.BlockEnd);
-        var body = ParseBody(["endfilter"], out _);
+        var body = ParseInnerBody(["endfilter"], out _);
         Expect(TokenKind.BlockEnd);
         return new FilterBlockStmt(filters, body);
     }
