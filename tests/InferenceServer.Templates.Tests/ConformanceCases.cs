@@ -43,6 +43,20 @@ internal static class ConformanceCases
              {"role": "tool", "tool_call_id": "call_9", "content": "Cats are mammals."}]
             """, true, null),
         ("tools-only-user", """[{"role": "user", "content": "What's the weather in Oslo?"}]""", true, null),
+        ("parallel-tool-calls", """
+            [{"role": "user", "content": "Weather in Rome and news?"},
+             {"role": "assistant", "content": "Checking both.", "tool_calls": [
+               {"id": "a1", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Rome"}}},
+               {"id": "a2", "type": "function", "function": {"name": "search", "arguments": {"query": "news", "filters": ["today", "it"]}}}]},
+             {"role": "tool", "tool_call_id": "a1", "content": "Sunny, 30.0°C"},
+             {"role": "tool", "tool_call_id": "a2", "content": "Nothing new."}]
+            """, true, null),
+        ("special-characters", """
+            [{"role": "system", "content": "  Quotes ' and \" and <tags> & ampersands\n\twith whitespace  "},
+             {"role": "user", "content": "Emoji 🙂 and {{ not jinja }} {% raw %} and \\ backslash"},
+             {"role": "assistant", "content": "<think>inline</think>Answer with 'quotes'."},
+             {"role": "user", "content": ""}]
+            """, false, null),
         ("reasoning-history", """
             [{"role": "user", "content": "Think: 7*6?"},
              {"role": "assistant", "content": "42", "reasoning_content": "7 times 6 is 42."},

@@ -21,7 +21,7 @@ public sealed class ConformanceTests(ITestOutputHelper output)
         Skip.IfNot(ReferenceRenderer.IsAvailable(), "python3 with jinja2 is not available");
 
         var templates = Directory.EnumerateFiles(folder!, "*.jinja").Order()
-            .ToDictionary(Path.GetFileNameWithoutExtension, File.ReadAllText);
+            .ToDictionary(f => Path.GetFileNameWithoutExtension(f)!, File.ReadAllText);
         var conversations = ConformanceCases.All().ToList();
         var cases = templates.Keys.SelectMany(t => conversations.Select(c => (Template: t, c.Name, c.Variables))).ToList();
         var reference = ReferenceRenderer.Render(templates, cases.Select(c => (c.Template, c.Variables)).ToList(), Now);

@@ -71,12 +71,15 @@ internal static class ValueConverter
         null => null,
         JsonObject o => FromPairs(o.Select(p => new KeyValuePair<string, object?>(p.Key, FromNode(p.Value)))),
         JsonArray a => a.Select(FromNode).ToList(),
-        JsonValue v when v.TryGetValue(out JsonElement el) => FromElement(el),
-        JsonValue v when v.TryGetValue(out string? s) => s,
-        JsonValue v when v.TryGetValue(out bool b) => b,
-        JsonValue v when v.TryGetValue(out long l) => l,
-        JsonValue v when v.TryGetValue(out int i) => (long)i,
-        JsonValue v when v.TryGetValue(out double d) => d,
+        JsonValue v => v.GetValueKind() switch
+        {
+            JsonValueKind.String => v.GetValue<string>(),
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.Number => FromElement(JsonSerializer.SerializeToElement(v)),
+            JsonValueKind.Null => null,
+            _ => FromElement(JsonSerializer.SerializeToElement(v)),
+        },
         _ => FromElement(JsonSerializer.SerializeToElement(n)),
     };
 }

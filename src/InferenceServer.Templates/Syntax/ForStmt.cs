@@ -4,8 +4,8 @@ using InferenceServer.Templates.Runtime;
 namespace InferenceServer.Templates.Syntax;
 
 /// <summary>
-/// <c>{% for target in iterable [if filter] [recursive] %}</c>: one scope for the whole loop (assignments do not
-/// leak out), <c>loop.*</c> over the filtered items, the else body when nothing was iterated.
+/// <c>{% for target in iterable [if filter] [recursive] %}</c>: a scope per iteration (assignments neither leak
+/// out nor carry over), <c>loop.*</c> over the filtered items, the else body when nothing was iterated.
 /// </summary>
 internal sealed class ForStmt(AssignTarget target, Expr iterable, Expr? filter, List<Stmt> body, List<Stmt>? otherwise, bool recursive) : Stmt
 {
@@ -51,12 +51,14 @@ internal sealed class ForStmt(AssignTarget target, Expr iterable, Expr? filter, 
             })
             : null;
         var loop = new LoopContext(items, depth, recurse);
-        loopScope.Set("loop", loop);
         for (int i = 0; i < items.Count; i++)
         {
+            // Each iteration starts from the enclosing scope: assignments do not carry over (as in jinja2).
+            var iterationScope = new Scope(scope);
+            iterationScope.Set("loop", loop);
             loop.Index0 = i;
-            target.Assign(loopScope, items[i]);
-            if (Stmt.RenderAll(body, loopScope, output) == Flow.Break) break;
+            target.Assign(iterationScope, items[i]);
+            if (Stmt.RenderAll(body, iterationScope, output) == Flow.Break) break;
         }
     }
 
