@@ -35,8 +35,31 @@ public static class GenerationRequestParser
         long? maxCompletion = r.Integer("max_completion_tokens", 1, int.MaxValue);
         // Both are validated; max_completion_tokens (the current name) wins when both are given.
         long? maxTokens = r.Integer("max_tokens", 1, int.MaxValue);
-        return ParseCommon(r, messages, prompt: null, maxTokens: maxCompletion ?? maxTokens)
-            with { MaxTokensParam = maxCompletion is null ? "max_tokens" : "max_completion_tokens" };
+        return ParseCommon(r, messages, prompt: null, maxTokens: maxCompletion ?? maxTokens) with
+        {
+            MaxTokensParam = maxCompletion is null ? "max_tokens" : "max_completion_tokens",
+            TemplateVariables = ParseTemplateVariables(r),
+        };
+    }
+
+    // chat_template_kwargs entries become template variables (JSON values as given); reasoning_effort, which
+    // RequestFields limits to what the server honours, is passed too and wins over a kwargs entry of that name.
+    private static Dictionary<string, object?>? ParseTemplateVariables(JsonFieldReader r)
+    {
+        var variables = new Dictionary<string, object?>();
+        if (r.Object("chat_template_kwargs") is { } kwargs)
+        {
+            foreach (var p in kwargs.EnumerateObject())
+            {
+                if (ChatPromptFormatter.ReservedVariableNames.Contains(p.Name))
+                    throw ApiException.BadRequest($"'chat_template_kwargs' may not set '{p.Name}': the server sets it.",
+                        "chat_template_kwargs", "invalid_value");
+                variables[p.Name] = p.Value.Clone();
+            }
+        }
+        if (r.String("reasoning_effort") is { } effort)
+            variables["reasoning_effort"] = effort;
+        return variables.Count == 0 ? null : variables;
     }
 
     /// <summary>Parses a <c>POST /v1/completions</c> body.</summary>
