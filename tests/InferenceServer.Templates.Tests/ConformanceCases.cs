@@ -57,6 +57,17 @@ internal static class ConformanceCases
              {"role": "assistant", "content": "<think>inline</think>Answer with 'quotes'."},
              {"role": "user", "content": ""}]
             """, false, null),
+        ("assistant-prefill", """
+            [{"role": "system", "content": "Continue the text."}, {"role": "user", "content": "Start a haiku"},
+             {"role": "assistant", "content": "Autumn moonlight -"}]
+            """, false, null),
+        ("null-and-named-content", """
+            [{"role": "user", "content": "Call it", "name": "alice"},
+             {"role": "assistant", "content": null, "tool_calls": [{"id": "c7", "type": "function",
+               "function": {"name": "search", "arguments": "{}"}}]},
+             {"role": "tool", "tool_call_id": "c7", "name": "search", "content": [{"type": "text", "text": "[]"}]},
+             {"role": "assistant", "content": "Nothing found."}, {"role": "user", "content": null}]
+            """, true, null),
         ("reasoning-history", """
             [{"role": "user", "content": "Think: 7*6?"},
              {"role": "assistant", "content": "42", "reasoning_content": "7 times 6 is 42."},

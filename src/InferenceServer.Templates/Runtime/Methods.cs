@@ -8,7 +8,7 @@ namespace InferenceServer.Templates.Runtime;
 /// </summary>
 internal static class Methods
 {
-    private static readonly HashSet<string> StringMethods =
+    private static readonly HashSet<string> StringMethodNames =
     [
         "strip", "lstrip", "rstrip", "split", "rsplit", "startswith", "endswith", "replace", "upper", "lower",
         "title", "capitalize", "format", "find", "rfind", "count", "index", "join", "splitlines", "isdigit",
@@ -26,7 +26,7 @@ internal static class Methods
 
     public static bool IsMethod(object receiver, string name) => receiver switch
     {
-        string => StringMethods.Contains(name),
+        string => StringMethodNames.Contains(name),
         List<object?> => ListMethods.Contains(name) || ListMutators.Contains(name),
         PyDict => DictMethods.Contains(name) || DictMutators.Contains(name),
         _ => false,
@@ -34,7 +34,7 @@ internal static class Methods
 
     public static object? Call(object receiver, string name, List<object?> args, Dictionary<string, object?>? kwargs) => receiver switch
     {
-        string s => StringMethodsImpl.Call(s, name, args, kwargs),
+        string s => StringMethods.Call(s, name, args, kwargs),
         List<object?> l when ListMutators.Contains(name) => throw Unsafe(receiver, name),
         List<object?> l => name switch
         {

@@ -4,7 +4,7 @@ using System.Text;
 namespace InferenceServer.Templates.Runtime;
 
 /// <summary>Python <c>str</c> methods.</summary>
-internal static class StringMethodsImpl
+internal static class StringMethods
 {
     public static object? Call(string s, string name, List<object?> args, Dictionary<string, object?>? kwargs)
     {
