@@ -29,8 +29,15 @@ public sealed class ChatTemplate
     public static ChatTemplate Parse(string source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var tokens = new Lexer(source).Tokenize();
-        return new ChatTemplate(source, new Parser(tokens).ParseTemplate());
+        try
+        {
+            var tokens = new Lexer(source).Tokenize();
+            return new ChatTemplate(source, new Parser(tokens).ParseTemplate());
+        }
+        catch (Exception e) when (IsUnexpected(e))
+        {
+            throw new TemplateException($"invalid template: {e.Message}");
+        }
     }
 
     /// <summary>
@@ -41,6 +48,7 @@ public sealed class ChatTemplate
     /// time of <paramref name="time"/> (the system clock when null).
     /// </summary>
     /// <exception cref="TemplateException">Rendering failed, or the template called <c>raise_exception</c>.</exception>
+    /// <exception cref="ArgumentException">A value is of a type templates cannot take.</exception>
     public string Render(IReadOnlyDictionary<string, object?> variables, TimeProvider? time = null)
     {
         var scope = new Scope(Globals.Create(time ?? TimeProvider.System));
@@ -50,10 +58,13 @@ public sealed class ChatTemplate
         {
             Stmt.RenderAll(_body, scope, output);
         }
-        catch (InvalidCastException e)
+        catch (Exception e) when (IsUnexpected(e))
         {
-            throw new TemplateException($"invalid operand: {e.Message}");
+            // Whatever a template does with whatever input, the caller sees a template error, never another exception.
+            throw new TemplateException($"{e.GetType().Name}: {e.Message}");
         }
         return output.ToString();
     }
+
+    private static bool IsUnexpected(Exception e) => e is not (TemplateException or OutOfMemoryException);
 }

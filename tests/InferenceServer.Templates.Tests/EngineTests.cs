@@ -102,6 +102,16 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void RunawayMacroRecursionIsAnErrorNotACrash()
+    {
+        var template = ChatTemplate.Parse("{% macro down(n) %}{{ down(n + 1) }}{% endmacro %}{{ down(0) }}");
+        var e = Assert.Throws<TemplateException>(() => template.Render(new Dictionary<string, object?>()));
+        Assert.Equal("maximum recursion depth exceeded", e.Reason);
+        Assert.Equal("ok", ChatTemplate.Parse("{% macro f(n) %}{{ f(n - 1) if n > 0 else 'ok' }}{% endmacro %}{{ f(150) }}")
+            .Render(new Dictionary<string, object?>()));
+    }
+
+    [Fact]
     public void UnknownFilterInsideAnIfFailsOnlyWhenReached()
     {
         var template = ChatTemplate.Parse("{% if x %}{{ x | from_json }}{% endif %}done");

@@ -7,7 +7,8 @@ namespace InferenceServer.Templates.Tests;
 /// <summary>Runs reference_render.py (Python jinja2, as Hugging Face renders) over a batch of cases in one process.</summary>
 internal static class ReferenceRenderer
 {
-    public sealed record Result(bool Ok, string? Output, string? Error);
+    /// <summary>One case's render; <paramref name="Seconds"/> is jinja2's mean render time when timing was asked for.</summary>
+    public sealed record Result(bool Ok, string? Output, string? Error, double? Seconds = null);
 
     /// <summary>True when python3 with jinja2 can be started.</summary>
     public static bool IsAvailable()
@@ -23,7 +24,8 @@ internal static class ReferenceRenderer
         }
     }
 
-    public static List<Result> Render(Dictionary<string, string> templates, List<(string Template, JsonObject Variables)> cases, DateTime now)
+    public static List<Result> Render(Dictionary<string, string> templates, List<(string Template, JsonObject Variables)> cases, DateTime now,
+        int? repeat = null)
     {
         var request = new JsonObject
         {
@@ -35,11 +37,12 @@ internal static class ReferenceRenderer
                 ["variables"] = c.Variables.DeepClone(),
             }).ToArray()),
         };
+        if (repeat is not null) request["repeat"] = repeat;
         var script = Path.Combine(AppContext.BaseDirectory, "reference_render.py");
         var (code, stdout, stderr) = Run($"\"{script}\"", request.ToJsonString());
         if (code != 0) throw new InvalidOperationException($"reference renderer failed: {stderr}");
         return JsonSerializer.Deserialize<List<JsonObject>>(stdout)!
-            .Select(r => new Result((bool)r["ok"]!, (string?)r["output"], (string?)r["error"])).ToList();
+            .Select(r => new Result((bool)r["ok"]!, (string?)r["output"], (string?)r["error"], (double?)r["seconds"])).ToList();
     }
 
     private static (int, string, string) Run(string arguments, string? stdin)

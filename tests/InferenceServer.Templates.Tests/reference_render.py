@@ -4,11 +4,14 @@ Renders the way Hugging Face transformers does: jinja2 ImmutableSandboxedEnviron
 lstrip_blocks=True) with the loopcontrols extension, raise_exception, a tojson that keeps non-ASCII, and
 strftime_now reading a fixed date given in the input so both renderers agree.
 
-stdin: {"now": "2026-01-02T03:04:05", "templates": {name: source}, "cases": [{"template": name, "variables": {...}}]}
-stdout: [{"ok": true, "output": str} | {"ok": false, "error": str}] in case order.
+stdin: {"now": "2026-01-02T03:04:05", "templates": {name: source}, "cases": [{"template": name, "variables": {...}}],
+        "repeat": optional count of timed renders per case}
+stdout: [{"ok": true, "output": str, "seconds": mean render time when repeat is given} | {"ok": false, "error": str}]
+        in case order.
 """
 import json
 import sys
+import time
 from datetime import datetime
 
 from jinja2.exceptions import TemplateError
@@ -45,7 +48,14 @@ def main():
             results.append({"ok": False, "error": f"{type(template).__name__}: {template}"})
             continue
         try:
-            results.append({"ok": True, "output": template.render(**case["variables"])})
+            result = {"ok": True, "output": template.render(**case["variables"])}
+            repeat = request.get("repeat")
+            if repeat:
+                start = time.perf_counter()
+                for _ in range(repeat):
+                    template.render(**case["variables"])
+                result["seconds"] = (time.perf_counter() - start) / repeat
+            results.append(result)
         except Exception as e:
             results.append({"ok": False, "error": f"{type(e).__name__}: {e}"})
     json.dump(results, sys.stdout, ensure_ascii=False)

@@ -6,6 +6,12 @@ namespace InferenceServer.Templates.Runtime;
 /// <summary>A macro (or a call block's <c>caller</c>): renders its body in a scope of its closure with the arguments bound.</summary>
 internal sealed class Macro(MacroStmt definition, Scope closure) : Callable
 {
+    // Python stops runaway recursion near 1000 frames; a bound keeps a recursive template from overflowing the stack.
+    private const int MaxDepth = 200;
+
+    [ThreadStatic]
+    private static int t_depth;
+
     public override string Name => definition.Name;
 
     public override object? Call(List<object?> args, Dictionary<string, object?>? kwargs) =>
@@ -31,7 +37,19 @@ internal sealed class Macro(MacroStmt definition, Scope closure) : Callable
         scope.Set("kwargs", extraKw);
         if (caller is not null) scope.Set("caller", caller);
         var output = new StringBuilder();
-        Stmt.RenderAll(definition.Body, scope, output);
+        if (++t_depth > MaxDepth)
+        {
+            t_depth = 0;
+            throw new TemplateException("maximum recursion depth exceeded");
+        }
+        try
+        {
+            Stmt.RenderAll(definition.Body, scope, output);
+        }
+        finally
+        {
+            t_depth = Math.Max(0, t_depth - 1);
+        }
         return output.ToString();
     }
 }
