@@ -60,7 +60,11 @@ internal static class ReferenceRenderer
         var stderrTask = process.StandardError.ReadToEndAsync();
         if (stdin is not null) process.StandardInput.Write(stdin);
         process.StandardInput.Close();
-        process.WaitForExit();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill();
+            throw new TimeoutException("the reference renderer did not finish within 5 minutes");
+        }
         return (process.ExitCode, stdoutTask.Result, stderrTask.Result);
     }
 }
