@@ -17,7 +17,7 @@ internal static class RequestFields
         Implemented("max_completion_tokens"), Implemented("max_tokens"), Implemented("n"), Implemented("temperature"),
         Implemented("top_p"), Implemented("seed"), Implemented("stop"), Implemented("presence_penalty"),
         Implemented("frequency_penalty"), Implemented("logit_bias"),
-        Implemented("top_k"), Implemented("min_p"), Implemented("ignore_eos"),
+        Implemented("top_k"), Implemented("min_p"), Implemented("ignore_eos"), Implemented("logprobs"), Implemented("top_logprobs"),
         // Extra variables for the model's Jinja chat template (e.g. enable_thinking), as vLLM and llama.cpp accept.
         Implemented("chat_template_kwargs"),
 
@@ -27,9 +27,6 @@ internal static class RequestFields
         // Predicted outputs only speed up generation; the output is the same without them.
         Ignored("prediction", ExpectObject),
 
-        // logprobs precedes top_logprobs: with logprobs true, the field to name is logprobs.
-        new("logprobs", FieldSupport.Unsupported, ExpectBool, "false"),
-        new("top_logprobs", FieldSupport.Unsupported, TopLogprobs),
         new("tools", FieldSupport.Unsupported, null, "[]"),
         new("tool_choice", FieldSupport.Unsupported, null, "\"none\""),
         new("parallel_tool_calls", FieldSupport.Unsupported, ExpectBool, "true"),
@@ -51,11 +48,12 @@ internal static class RequestFields
         Implemented("model"), Implemented("prompt"), Implemented("stream"), Implemented("stream_options"),
         Implemented("max_tokens"), Implemented("n"), Implemented("temperature"), Implemented("top_p"), Implemented("seed"),
         Implemented("stop"), Implemented("presence_penalty"), Implemented("frequency_penalty"), Implemented("logit_bias"),
-        Implemented("top_k"), Implemented("min_p"), Implemented("ignore_eos"),
+        Implemented("top_k"), Implemented("min_p"), Implemented("ignore_eos"), Implemented("logprobs"),
 
         Ignored("user", ExpectString),
 
-        new("logprobs", FieldSupport.Unsupported, (r, name) => r.Integer(name, 0, 5)),
+        // Prompt logprobs would need every prompt row recomputed, prefix-cache hits included; echo alone is text
+        // the caller already has. Refused as a whole, so echo with logprobs is refused by name too.
         new("echo", FieldSupport.Unsupported, ExpectBool, "false"),
         new("suffix", FieldSupport.Unsupported, ExpectString, "\"\""),
         new("best_of", FieldSupport.Unsupported, (r, name) => r.Integer(name, 0, 20), "1"),
@@ -111,18 +109,6 @@ internal static class RequestFields
         if (r.String(name) is { Length: > 64 } id)
             throw ApiException.BadRequest(
                 $"Invalid '{name}': string too long. Expected a string with maximum length 64, but got a string with length {id.Length} instead.",
-                name, "invalid_value");
-    }
-
-    // The spec: an integer from 0 to 20, and logprobs must be true when it is used. Checked before logprobs: true is
-    // refused, so a request OpenAI would refuse gets OpenAI's error here too.
-    private static void TopLogprobs(JsonFieldReader r, string name)
-    {
-        if (r.Integer(name, 0, 20) is null)
-            return;
-        if (r.Bool("logprobs") != true)
-            throw ApiException.BadRequest(
-                $"Invalid value for '{name}': it may only be set when 'logprobs' is true (and this server does not return log probabilities yet).",
                 name, "invalid_value");
     }
 }
