@@ -23,6 +23,9 @@ public sealed class LlamaModelRunner : IModelRunner
     private readonly SafeLLamaContextHandle _context;
     private readonly LLamaBatch _batch = new();
     private readonly Dictionary<long, SafeLLamaSamplerChainHandle> _samplers = [];
+    // Grammar state per sequence, beside its chain and with the same lifetime (kept across preemption: recompute
+    // replays tokens the grammar has already accepted, and the next sample continues from there).
+    private readonly Dictionary<long, GrammarSampler> _grammars = [];
     private readonly Dictionary<int, (int Holder, int Start)> _cachedCells = [];
     private readonly HashSet<int>[] _holderIndices;
     private readonly int _firstHolder;
@@ -98,7 +101,7 @@ public sealed class LlamaModelRunner : IModelRunner
         var sampled = new List<SampledToken>(sampleRows.Count);
         foreach (var (s, row) in sampleRows)
         {
-            sampled.Add(new SampledToken(s.SequenceId, (int)SamplerFor(s.SequenceId, s.Sampling).Sample(_context, row)));
+            sampled.Add(new SampledToken(s.SequenceId, SampleToken(s.SequenceId, s.Sampling, row)));
             int end = s.StartPosition + s.TokenIds.Count;
             foreach (var fork in s.Forks)
             {
@@ -109,7 +112,7 @@ public sealed class LlamaModelRunner : IModelRunner
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
                 else
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)0, (LLamaPos)end);
-                sampled.Add(new SampledToken(fork.SequenceId, (int)SamplerFor(fork.SequenceId, fork.Sampling).Sample(_context, row)));
+                sampled.Add(new SampledToken(fork.SequenceId, SampleToken(fork.SequenceId, fork.Sampling, row)));
             }
         }
         SampleTime += System.Diagnostics.Stopwatch.GetElapsedTime(sampleStart);
@@ -139,6 +142,8 @@ public sealed class LlamaModelRunner : IModelRunner
                     // A preempted sequence keeps its chain: its RNG and penalty history go on after recompute.
                     if (released.Finished && _samplers.Remove(released.SequenceId, out var chain))
                         chain.Dispose();
+                    if (released.Finished && _grammars.Remove(released.SequenceId, out var grammar))
+                        grammar.Dispose();
                     break;
             }
         }
@@ -176,6 +181,9 @@ public sealed class LlamaModelRunner : IModelRunner
         foreach (long id in _samplers.Keys.Where(id => !books.LiveSequenceIds.Contains(id)).ToList())
             if (_samplers.Remove(id, out var chain))
                 chain.Dispose();
+        foreach (long id in _grammars.Keys.Where(id => !books.LiveSequenceIds.Contains(id)).ToList())
+            if (_grammars.Remove(id, out var grammar))
+                grammar.Dispose();
         return [.. books.CachedBlockStarts.Keys.Where(id => !_cachedCells.ContainsKey(id))];
     }
 
@@ -210,6 +218,22 @@ public sealed class LlamaModelRunner : IModelRunner
     public (int Min, int Max) GetSlotPositions(int slot) =>
         ((int)_context.MemorySequenceMinPosition((LLamaSeqId)slot), (int)_context.MemorySequenceMaxPosition((LLamaSeqId)slot));
 
+    private int SampleToken(long sequenceId, Engine.Sequences.SamplingParams sampling, int row)
+    {
+        var chain = SamplerFor(sequenceId, sampling);
+        if (sampling.Grammar is null)
+            return (int)chain.Sample(_context, row);
+        if (!_grammars.TryGetValue(sequenceId, out var grammar))
+        {
+            grammar = GrammarSampler.Create(_context.ModelHandle, sampling.Grammar);
+            _grammars.Add(sequenceId, grammar);
+        }
+        return (int)grammar.Sample(_context, row, chain);
+    }
+
+    /// <summary>Live grammar states (one per constrained sequence that has sampled and not finished).</summary>
+    public int NumGrammars => _grammars.Count;
+
     private SafeLLamaSamplerChainHandle SamplerFor(long sequenceId, Engine.Sequences.SamplingParams sampling)
     {
         if (!_samplers.TryGetValue(sequenceId, out var chain))
@@ -226,6 +250,9 @@ public sealed class LlamaModelRunner : IModelRunner
         foreach (var chain in _samplers.Values)
             chain.Dispose();
         _samplers.Clear();
+        foreach (var grammar in _grammars.Values)
+            grammar.Dispose();
+        _grammars.Clear();
         _context.Dispose();
     }
 }
