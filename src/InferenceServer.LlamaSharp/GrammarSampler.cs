@@ -64,6 +64,18 @@ public sealed class GrammarSampler : IDisposable
         return Accepted(token, chain, grammar: true);
     }
 
+    /// <summary>Advances the grammar alone by <paramref name="token"/> if it allows it (lets tests walk a text through it).</summary>
+    internal bool TryAccept(LLamaToken token)
+    {
+        if (!Allows(token))
+            return false;
+        _grammar.Accept(token);
+        return true;
+    }
+
+    /// <summary>True when the grammar is complete here: end-of-generation is allowed.</summary>
+    internal bool IsComplete => Allows(_fallbackEnd);
+
     private LLamaToken Draw(ReadOnlySpan<float> logits, SafeLLamaSamplerChainHandle chain, bool masked)
     {
         var array = LLamaTokenDataArray.Create(logits, _candidates.AsMemory(0, logits.Length));

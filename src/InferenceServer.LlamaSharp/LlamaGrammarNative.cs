@@ -39,7 +39,7 @@ internal static unsafe class LlamaGrammarNative
             fixed (byte* t = text, r = root)
                 return InitGrammar(GetVocab(model.DangerousGetHandle()), t, r);
         });
-        return sampler != 0 ? (sampler, null) : (0, Explain(lines));
+        return sampler != 0 ? (sampler, null) : (0, Explain(lines, gbnf));
     }
 
     /// <summary>Hands <paramref name="sampler"/> to <paramref name="chain"/>, which frees it with itself.</summary>
@@ -48,15 +48,14 @@ internal static unsafe class LlamaGrammarNative
     /// <summary>Frees a sampler no chain owns.</summary>
     public static void Release(nint sampler) => Free(sampler);
 
-    // llama.cpp logs "parse: error parsing grammar: <why>" followed by the whole grammar; keep the why.
-    private static string Explain(IReadOnlyList<string> lines)
+    // llama.cpp prints the parser's reason to stderr and logs only a summary ("failed to parse grammar", or the left
+    // recursion it found); the summary is kept and our own diagnosis of the text added when it finds something.
+    private static string Explain(IReadOnlyList<string> lines, string gbnf)
     {
-        string all = string.Concat(lines);
-        int at = all.IndexOf("error parsing grammar: ", StringComparison.Ordinal);
-        string why = at >= 0 ? all[(at + "error parsing grammar: ".Length)..] : all;
-        int end = why.IndexOf('\n');
-        why = (end >= 0 ? why[..end] : why).Trim();
-        return why.Length > 0 ? why : "llama.cpp could not parse the grammar";
+        string logged = string.Join(" ", lines.Select(l => l.Trim()).Where(l => l.Length > 0));
+        if (logged.Length == 0)
+            logged = "llama.cpp could not parse the grammar";
+        return InferenceServer.Engine.Grammar.GbnfDiagnostics.Explain(gbnf) is { } why ? $"{logged}: {why}" : logged;
     }
 
     private static byte[] NulTerminated(string s)

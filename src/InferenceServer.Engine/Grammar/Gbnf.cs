@@ -31,8 +31,9 @@ internal static class Gbnf
     /// <summary>One code point written for use inside a GBNF character class.</summary>
     public static string ClassChar(int codePoint) => codePoint switch
     {
-        '\\' or ']' or '-' or '^' or '[' => "\\" + (char)codePoint,
-        < 0x20 or 0x7F => $"\\x{codePoint:X2}",
+        '\\' => "\\\\",
+        // llama.cpp's class parser knows no \- or \^ escape: hex escapes are always literal.
+        ']' or '-' or '^' or '[' or < 0x20 or 0x7F => $"\\x{codePoint:X2}",
         > 0xFFFF => $"\\U{codePoint:X8}",
         > 0x7E => $"\\u{codePoint:X4}",
         _ => ((char)codePoint).ToString(),

@@ -77,7 +77,7 @@ internal sealed partial class SchemaConverter
         // rest[i]: members i.. after at least one member was written, so each starts with a comma.
         var rest = new string[kvs.Count + 1];
         rest[kvs.Count] = other is null ? "" : $"(\",\" {ws} {other})*";
-        for (int i = kvs.Count - 1; i >= 0; i--)
+        for (int i = kvs.Count - 1; i >= 1; i--)
         {
             string item = m.Required.Contains(m.Properties[i].Key) ? $"\",\" {ws} {kvs[i]}" : $"(\",\" {ws} {kvs[i]})?";
             rest[i] = rest[i + 1].Length == 0 ? item : _rules.Add($"{name}-rest", $"{item} {rest[i + 1]}");
