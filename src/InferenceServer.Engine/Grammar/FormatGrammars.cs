@@ -3,7 +3,7 @@ namespace InferenceServer.Engine.Grammar;
 /// <summary>
 /// GBNF for the string bodies of the supported <c>format</c> values (RFC 3339 <c>date</c>, <c>time</c>,
 /// <c>date-time</c>; RFC 4122 <c>uuid</c>; a plain <c>email</c>). Each produces only valid values, a subset of them:
-/// years 1000–9999, no leap seconds, February up to the 28th, lowercase uuids, emails of ASCII letters, digits and
+/// years 1000–9999, no leap seconds, UTC offsets within ±13:59 (.NET's limit is ±14:00), February up to the 28th, lowercase uuids, emails of ASCII letters, digits and
 /// <c>_</c> in dot-separated labels.
 /// </summary>
 internal static class FormatGrammars
@@ -29,5 +29,5 @@ internal static class FormatGrammars
         + " | \"02\" \"-\" (\"0\" [1-9] | \"1\" [0-9] | \"2\" [0-8]))");
 
     private static string Time(GbnfRules r) => r.Primitive("format-time",
-        "([01] [0-9] | \"2\" [0-3]) \":\" [0-5] [0-9] \":\" [0-5] [0-9] (\".\" [0-9]{1,3})? (\"Z\" | [+-] ([01] [0-9] | \"2\" [0-3]) \":\" [0-5] [0-9])");
+        "([01] [0-9] | \"2\" [0-3]) \":\" [0-5] [0-9] \":\" [0-5] [0-9] (\".\" [0-9]{1,3})? (\"Z\" | [+-] (\"0\" [0-9] | \"1\" [0-3]) \":\" [0-5] [0-9])");
 }

@@ -38,8 +38,8 @@ internal sealed partial class SchemaConverter(JsonElement root, bool strict)
         }
         if (Get(s, "oneOf") is { } oneOf)
         {
-            if (strict)
-                throw Error(Join(path, "oneOf"), "cannot be enforced exactly in strict mode (branches may overlap); use anyOf");
+            if (strict && !BranchesAreDisjoint(oneOf))
+                throw Error(Join(path, "oneOf"), "cannot be enforced exactly in strict mode: its branches may accept the same value (oneOf is enforced as anyOf; branches of distinct JSON types are exact)");
             OnlyWith(s, path, "oneOf");
             return Alternatives(oneOf, Join(path, "oneOf"), name);
         }
@@ -124,6 +124,51 @@ internal sealed partial class SchemaConverter(JsonElement root, bool strict)
         _refs[pointer] = name;
         _rules.Define(name, Visit(target, targetPath, name));
         return name;
+    }
+
+    // oneOf is exact as anyOf when no value can match two branches; that is certain when the branches admit
+    // distinct JSON kinds (integers count as numbers).
+    private bool BranchesAreDisjoint(JsonElement branches)
+    {
+        if (branches.ValueKind != JsonValueKind.Array)
+            return false;
+        var seen = new HashSet<string>();
+        foreach (var branch in branches.EnumerateArray())
+            if (KindsOf(branch, 0) is not { } kinds || kinds.Any(k => !seen.Add(k)))
+                return false;
+        return true;
+    }
+
+    private HashSet<string>? KindsOf(JsonElement s, int depth)
+    {
+        if (s.ValueKind != JsonValueKind.Object || depth > 16)
+            return null;
+        if (Get(s, "$ref") is { ValueKind: JsonValueKind.String } r && r.GetString()!.StartsWith("#/"))
+            return KindsOf(Resolve(s, "").Schema, depth + 1);
+        if (Get(s, "anyOf") is { ValueKind: JsonValueKind.Array } any)
+        {
+            var union = new HashSet<string>();
+            foreach (var b in any.EnumerateArray())
+                if (KindsOf(b, depth + 1) is { } k)
+                    union.UnionWith(k);
+                else
+                    return null;
+            return union;
+        }
+        var values = Get(s, "const") is { } c ? [c] : Get(s, "enum") is { ValueKind: JsonValueKind.Array } e ? e.EnumerateArray().ToList() : null;
+        if (values is not null)
+            return [.. values.Select(v => v.ValueKind is JsonValueKind.True or JsonValueKind.False ? "boolean" : v.ValueKind.ToString())];
+        if (Get(s, "type") is null)
+            return null;
+        return [.. TypesOf(s, "").Select(t => t switch
+        {
+            "integer" or "number" => "Number",
+            "string" => "String",
+            "object" => "Object",
+            "array" => "Array",
+            "null" => "Null",
+            _ => t,
+        })];
     }
 
     private string Alternatives(JsonElement branches, string path, string name)
