@@ -25,6 +25,9 @@ try
         case "engine-decode":
             await EngineProbe.RunAsync(cli);
             break;
+        case "grammar-cost":
+            await GrammarCostBench.RunAsync(cli);
+            break;
         case "report":
             return await ReportCommand.RunAsync(cli);
         case "compare":
@@ -43,6 +46,8 @@ try
                   chunked-prefill [--preset small] [--streams 4] [--batch-tokens 512,256,128] [--threads 2]
                   kv-memory       [--preset small] [--tokens 4096]
                   engine-decode   [--preset small] [--concurrency 16] [--prompt-tokens 32] [--output-tokens 128] [--blocks N]
+                  grammar-cost    [--preset small] [--concurrency 1,16] [--prompt-tokens 32] [--output-tokens 128] [--rounds 2]
+                                  [--threads 2]   (TPOT with a json_schema grammar / without, side by side)
                   report          [--quick] [--preset small --weights f16|q8_0|q4_k_m] [--threads N] [--out docs/benchmarks.md]
                                   (no --preset: small f16 then base q8_0; threads default: cores - 1)
                                   [--scenarios decode,prefill,shared,growth] [--level-minutes 30] [--server-arg Section:Key=value]...
