@@ -30,7 +30,18 @@ internal sealed partial class SchemaConverter
             prefix.AddRange(prefixItems.EnumerateArray().Select((p, i) => Visit(p, $"{Join(path, "prefixItems")}[{i}]", $"{name}-{i}")));
         }
 
-        // An array holds the first c prefix items, then (only once the prefix is complete) more items.
+        var choices = Layouts(prefix, item, min, max, sep);
+        if (choices.Count == 0)
+            throw Error(Join(path, "minItems"), "cannot be met by the allowed items");
+        bool canBeEmpty = choices.Remove("");
+        string inner = choices.Count == 0 ? "" : $"({string.Join(" | ", choices)}){(canBeEmpty ? "?" : "")} ";
+        return _rules.Add(name, $"\"[\" {ws} {inner}{ws} \"]\"");
+    }
+
+    // An array holds the first c prefix items, then (only once the prefix is complete) more items: one alternative per
+    // c that minItems and maxItems allow.
+    private static List<string> Layouts(List<string> prefix, string? item, int min, int? max, string sep)
+    {
         var choices = new List<string>();
         for (int c = 0; c <= prefix.Count; c++)
         {
@@ -50,10 +61,6 @@ internal sealed partial class SchemaConverter
                 tail = restMin > 0 ? $"{sep} {tail}" : $"({sep} {Gbnf.Repeat(item!, 1, restMax, sep)})?";
             choices.Add($"{head} {tail}".Trim());
         }
-        if (choices.Count == 0)
-            throw Error(Join(path, "minItems"), "cannot be met by the allowed items");
-        bool canBeEmpty = choices.Remove("");
-        string inner = choices.Count == 0 ? "" : $"({string.Join(" | ", choices)}){(canBeEmpty ? "?" : "")} ";
-        return _rules.Add(name, $"\"[\" {ws} {inner}{ws} \"]\"");
+        return choices;
     }
 }

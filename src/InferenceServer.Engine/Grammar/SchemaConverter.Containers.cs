@@ -43,13 +43,13 @@ internal sealed partial class SchemaConverter
         for (int hops = 0; s.ValueKind == JsonValueKind.Object && Get(s, "$ref") is { } r; hops++)
         {
             if (hops > 32)
-                throw Error(path, "is a $ref cycle");
+                throw Error(path, "is a cycle of $refs that never reaches a schema");
             string pointer = r.GetString() ?? "";
-            if (!pointer.StartsWith("#/"))
+            if (pointer != "#" && !pointer.StartsWith("#/"))
                 throw Error(Join(path, "$ref"), "must be a local reference such as '#/$defs/name'");
             var target = root;
             string at = "";
-            foreach (string seg in pointer[2..].Split('/'))
+            foreach (string seg in pointer.Length > 1 ? pointer[2..].Split('/') : [])
             {
                 string key = seg.Replace("~1", "/").Replace("~0", "~");
                 if (target.ValueKind != JsonValueKind.Object || !target.TryGetProperty(key, out target))

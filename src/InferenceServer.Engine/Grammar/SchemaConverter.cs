@@ -26,6 +26,17 @@ internal sealed partial class SchemaConverter(JsonElement root, bool strict)
             if (!SchemaKeywords.Enforced.Contains(p.Name) && !SchemaKeywords.Annotations.Contains(p.Name))
                 throw Error(Join(path, p.Name), $"uses the keyword '{p.Name}', which this server cannot enforce");
 
+        if (Combinator(s, path, name) is { } combined)
+            return combined;
+        var types = TypesOf(s, path);
+        if (types.Count == 1)
+            return Typed(s, path, name, types[0]);
+        return _rules.Add(name, string.Join(" | ", types.Select(t => Typed(s, path, $"{name}-{t}", t))));
+    }
+
+    // $ref, anyOf, oneOf, allOf, const and enum decide the whole schema; null when none is present.
+    private string? Combinator(JsonElement s, string path, string name)
+    {
         if (Get(s, "$ref") is { } reference)
         {
             OnlyWith(s, path, "$ref");
@@ -51,11 +62,7 @@ internal sealed partial class SchemaConverter(JsonElement root, bool strict)
             return values.ValueKind == JsonValueKind.Array && values.GetArrayLength() > 0
                 ? Constants(s, [.. values.EnumerateArray()], path, "enum", name)
                 : throw Error(Join(path, "enum"), "must be a non-empty array");
-
-        var types = TypesOf(s, path);
-        if (types.Count == 1)
-            return Typed(s, path, name, types[0]);
-        return _rules.Add(name, string.Join(" | ", types.Select(t => Typed(s, path, $"{name}-{t}", t))));
+        return null;
     }
 
     private string Typed(JsonElement s, string path, string name, string type) => type switch
@@ -120,6 +127,7 @@ internal sealed partial class SchemaConverter(JsonElement root, bool strict)
                 throw Error(path, $"points to '{pointer}', which does not exist in the schema");
             target = next;
         }
+        Resolve(target, targetPath); // refuses a chain of $refs that never reaches a schema
         string name = _rules.Reserve("root-" + (pointer.Length > 1 ? pointer[(pointer.LastIndexOf('/') + 1)..] : "ref"));
         _refs[pointer] = name;
         _rules.Define(name, Visit(target, targetPath, name));

@@ -1,7 +1,7 @@
 namespace InferenceServer.Engine.Grammar;
 
 /// <summary>The schema keywords the converter knows: enforced ones, and annotations it accepts and ignores.</summary>
-public static class SchemaKeywords
+internal static class SchemaKeywords
 {
     /// <summary>Keywords turned into grammar.</summary>
     public static IReadOnlySet<string> Enforced { get; } = new HashSet<string>

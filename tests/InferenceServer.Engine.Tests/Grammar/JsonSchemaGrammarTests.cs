@@ -32,6 +32,7 @@ public sealed class JsonSchemaGrammarTests
     [InlineData("""{"type":"array","items":[{"type":"string"}]}""", "items")]
     [InlineData("""{"type":"array","minItems":-1}""", "minItems")]
     [InlineData("""{"properties":{"a":false},"required":["a"]}""", "properties.a")]
+    [InlineData("""{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"type":"object","properties":{"x":{"$ref":"#/$defs/a"}}}""", "$defs.b")]
     public void Unsupported_or_unsatisfiable_keywords_are_refused_by_path(string schema, string path)
     {
         var ex = Assert.Throws<UnsupportedSchemaException>(() => Convert(schema));
