@@ -17,7 +17,11 @@ namespace InferenceServer.Bench;
 /// TTFT is the first chunk with text; output tokens come from the usage chunk. Every request opens a fresh connection
 /// (<c>Connection: close</c>), as the peer comparisons were measured, so no target gains from keep-alive.
 /// </summary>
-internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model) : ILoadTarget
+/// <param name="name">Row label.</param>
+/// <param name="baseUrl">The server's <c>/v1/</c> URL.</param>
+/// <param name="model">Model id to request.</param>
+/// <param name="logprobs">Legacy <c>logprobs</c> (top tokens, 0–5) to ask for with every token; null asks for none.</param>
+internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model, int? logprobs = null) : ILoadTarget
 {
     // The level's own time limit (LoadSweep) cancels a request; the client has none.
     private readonly HttpClient _http = BenchHttp.CreateClient(baseUrl);
@@ -26,11 +30,14 @@ internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model) :
 
     public async Task<RequestTiming> RunAsync(int[] prompt, int outputTokens, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.Serialize(new
+        var fields = JsonSerializer.SerializeToNode(new
         {
             model, prompt, max_tokens = outputTokens, temperature = 0, stream = true, ignore_eos = true,
             stream_options = new { include_usage = true },
-        });
+        })!.AsObject();
+        if (logprobs is { } n)
+            fields["logprobs"] = n;
+        string body = fields.ToJsonString();
         var sw = Stopwatch.StartNew();
         using var response = (await BenchHttp.SendAsync(_http, () => new HttpRequestMessage(HttpMethod.Post, "completions")
         {

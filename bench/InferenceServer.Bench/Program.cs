@@ -28,6 +28,9 @@ try
         case "grammar-cost":
             await GrammarCostBench.RunAsync(cli);
             break;
+        case "logprobs-cost":
+            await LogprobsCostBench.RunAsync(cli);
+            break;
         case "report":
             return await ReportCommand.RunAsync(cli);
         case "compare":
@@ -48,6 +51,8 @@ try
                   engine-decode   [--preset small] [--concurrency 16] [--prompt-tokens 32] [--output-tokens 128] [--blocks N]
                   grammar-cost    [--preset small] [--concurrency 1,16] [--prompt-tokens 32] [--output-tokens 128] [--rounds 2]
                                   [--threads 2]   (TPOT with a json_schema grammar / without, side by side)
+                  logprobs-cost   [--preset small] [--weights f16] [--concurrency 1,16] [--prompt-tokens 32] [--output-tokens 128]
+                                  [--rounds 2] [--threads N]   (TPOT with logprobs 5 beside none, alternating, and the ratio)
                   report          [--quick] [--preset small --weights f16|q8_0|q4_k_m] [--threads N] [--out docs/benchmarks.md]
                                   (no --preset: small f16 then base q8_0; threads default: cores - 1)
                                   [--scenarios decode,prefill,shared,growth] [--level-minutes 30] [--server-arg Section:Key=value]...

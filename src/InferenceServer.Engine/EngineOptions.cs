@@ -58,13 +58,29 @@ public sealed class EngineOptions
     public KvCacheType KvCacheType { get; set; } = KvCacheType.F16;
 
     /// <summary>
-    /// llama.cpp flash attention. Null (default): on for quantized KV types (required), off for f16, where the plain
-    /// attention path keeps outputs identical alone and under load. True saves compute memory at long contexts.
+    /// llama.cpp flash attention. Null (default): llama.cpp's auto mode (on wherever its backend supports it, as
+    /// llama-server), required for quantized KV types. It skips other sequences' masked cells, which made a served
+    /// decode step at 16 sequences 1.7× faster in the unified layout (docs/benchmarks.md); its rounding depends on the
+    /// batch, so <see cref="Deterministic"/> is the mode for bit-equal outputs under load. False turns it off.
     /// </summary>
     public bool? FlashAttention { get; set; }
 
     /// <summary>llama.cpp's KV layout: <see cref="KvLayout.Unified"/> (default) or <see cref="KvLayout.PerSequence"/>.</summary>
     public KvLayout KvLayout { get; set; } = KvLayout.Unified;
+
+    /// <summary>
+    /// Batch-invariant mode: a greedy or seeded request gives the same tokens, to the bit, alone and under any load.
+    /// llama.cpp's CPU kernels are not batch-invariant (a row's result depends on the batch's shape and on where its
+    /// cells sit), so this mode makes every computation of a sequence independent of the others: the per-sequence
+    /// layout (its own cells at the same indices whatever else runs; no prefix cache), one <c>llama_decode</c> per
+    /// sequence per step, and prefill chunks at fixed boundaries (the prompt in chunks of <see cref="MaxBatchTokens"/>
+    /// from position 0, then one token per step, a recompute after preemption included). Aggregate throughput drops to
+    /// about that of one stream. Default off.
+    /// </summary>
+    public bool Deterministic { get; set; }
+
+    /// <summary>The layout in effect: <see cref="KvLayout.PerSequence"/> in <see cref="Deterministic"/> mode, else <see cref="KvLayout"/>.</summary>
+    public KvLayout ResolveKvLayout() => Deterministic ? KvLayout.PerSequence : KvLayout;
 
     /// <summary>
     /// Cells of one sequence's stream in the <see cref="KvLayout.PerSequence"/> layout: the pool's tokens split over

@@ -8,7 +8,8 @@ namespace InferenceServer.LlamaSharp;
 /// <summary>
 /// Runs engine steps on one llama.cpp context whose unified KV cache holds every sequence; a sequence's slot is its
 /// llama.cpp sequence id. Each step is one <c>llama_decode</c> over a batch of all scheduled tokens, with logits
-/// requested only where a token is sampled; each sequence samples from its own logits row with its own chain.
+/// requested only where a token is sampled (one call per sequence in deterministic mode); each sequence samples from
+/// its own logits row with its own chain.
 /// Used only from the engine thread.
 /// </summary>
 /// <remarks>
@@ -31,21 +32,25 @@ public sealed class LlamaModelRunner : IModelRunner
     private readonly int _firstHolder;
     private readonly int _blockSize;
     private readonly bool _perSequenceStreams;
+    private readonly bool _decodeAlone;
 
     /// <summary>
     /// Wraps a context created for <paramref name="info"/> with sequence ids 0 … <paramref name="maxSequences"/> − 1
     /// for running sequences and <c>info.NumCacheHolders</c> more for the prefix cache; the runner owns the context.
+    /// With <paramref name="decodeAlone"/> each scheduled sequence gets its own <c>llama_decode</c>, so its rows never
+    /// share a matrix multiplication with another sequence's (see <see cref="Engine.EngineOptions.Deterministic"/>).
     /// </summary>
-    public LlamaModelRunner(SafeLLamaContextHandle context, ModelInfo info, int maxSequences, int blockSize, bool perSequenceStreams = false)
+    public LlamaModelRunner(SafeLLamaContextHandle context, ModelInfo info, int maxSequences, int blockSize, bool perSequenceStreams = false,
+        bool decodeAlone = false)
     {
         _perSequenceStreams = perSequenceStreams;
+        _decodeAlone = decodeAlone;
         _context = context;
         Info = info;
         _firstHolder = maxSequences;
         _blockSize = blockSize;
         _holderIndices = Enumerable.Range(0, info.NumCacheHolders).Select(_ => new HashSet<int>()).ToArray();
     }
-
 
     /// <inheritdoc />
     public ModelInfo Info { get; }
@@ -71,9 +76,23 @@ public sealed class LlamaModelRunner : IModelRunner
                 _context.MemorySequenceCopy((LLamaSeqId)cells.Holder, (LLamaSeqId)s.Slot, (LLamaPos)hit.Start, (LLamaPos)(hit.Start + _blockSize));
             }
 
+        var sampled = new List<SampledToken>();
+        if (_decodeAlone)
+            foreach (var s in output.Scheduled)
+                DecodeAndSample([s], output.Scheduled, sampled);
+        else
+            DecodeAndSample(output.Scheduled, output.Scheduled, sampled);
+        NumSteps++;
+        return new RunnerOutput(sampled);
+    }
+
+    // One llama_decode over the tokens of `group`, then each of its sequences that samples draws from its logits row.
+    // On failure every sequence of the step loses its new cells (the engine retries or fails them).
+    private void DecodeAndSample(IReadOnlyList<ScheduledSequence> group, IReadOnlyList<ScheduledSequence> step, List<SampledToken> sampled)
+    {
         _batch.Clear();
         var sampleRows = new List<(ScheduledSequence Seq, int Row)>();
-        foreach (var s in output.Scheduled)
+        foreach (var s in group)
         {
             var seqId = (LLamaSeqId)s.Slot;
             int last = s.TokenIds.Count - 1;
@@ -91,17 +110,17 @@ public sealed class LlamaModelRunner : IModelRunner
         DecodeTime += System.Diagnostics.Stopwatch.GetElapsedTime(decodeStart);
         if (result != DecodeResult.Ok)
         {
-            // Drop whatever part of the batch reached the KV cache; the scheduler fails these sequences.
-            foreach (var s in output.Scheduled)
+            foreach (var s in step)
                 _context.MemorySequenceRemove((LLamaSeqId)s.Slot, (LLamaPos)s.StartPosition, (LLamaPos)(-1));
             throw new ModelRunnerException($"llama_decode returned {result} for {_batch.TokenCount} tokens.");
         }
 
         long sampleStart = System.Diagnostics.Stopwatch.GetTimestamp();
-        var sampled = new List<SampledToken>(sampleRows.Count);
         foreach (var (s, row) in sampleRows)
         {
-            sampled.Add(new SampledToken(s.SequenceId, SampleToken(s.SequenceId, s.Sampling, row)));
+            // Raw logits, read before any sampler runs; forks draw from the same row and share the summary.
+            var logprobs = s.Sampling.Logprobs is { } numTop ? LogprobRow.Compute(_context.GetLogitsIth(row), numTop) : null;
+            sampled.Add(Sampled(s.SequenceId, SampleToken(s.SequenceId, s.Sampling, row), logprobs));
             int end = s.StartPosition + s.TokenIds.Count;
             foreach (var fork in s.Forks)
             {
@@ -112,13 +131,14 @@ public sealed class LlamaModelRunner : IModelRunner
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
                 else
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)0, (LLamaPos)end);
-                sampled.Add(new SampledToken(fork.SequenceId, SampleToken(fork.SequenceId, fork.Sampling, row)));
+                sampled.Add(Sampled(fork.SequenceId, SampleToken(fork.SequenceId, fork.Sampling, row), logprobs));
             }
         }
         SampleTime += System.Diagnostics.Stopwatch.GetElapsedTime(sampleStart);
-        NumSteps++;
-        return new RunnerOutput(sampled);
     }
+
+    private static SampledToken Sampled(long sequenceId, int tokenId, LogprobRow? logprobs) =>
+        new(sequenceId, tokenId, logprobs?.For(tokenId));
 
     /// <inheritdoc />
     public void Apply(KvEvents events)
@@ -210,6 +230,20 @@ public sealed class LlamaModelRunner : IModelRunner
     /// size per cell tagged with that id, so tests use it to count the cells an id holds exactly.
     /// </summary>
     internal long GetSequenceStateBytes(int seqId) => (long)_context.GetStateSize((LLamaSeqId)seqId);
+
+    /// <summary>
+    /// llama.cpp's saved state of sequence id <paramref name="seqId"/>: its cells' positions and K/V rows, byte for byte
+    /// (tests compare a sequence's KV computed alone and under load with it).
+    /// </summary>
+    internal unsafe byte[] GetSequenceState(int seqId)
+    {
+        var bytes = new byte[GetSequenceStateBytes(seqId)];
+        fixed (byte* p = bytes)
+        {
+            nuint written = _context.GetState(p, (nuint)bytes.Length, (LLamaSeqId)seqId);
+            return bytes.AsSpan(0, (int)written).ToArray();
+        }
+    }
 
     /// <summary>First llama.cpp sequence id used as a prefix-cache holder.</summary>
     internal int FirstHolder => _firstHolder;

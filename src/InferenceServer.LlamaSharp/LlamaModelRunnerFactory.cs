@@ -40,7 +40,7 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
 
         var model = _host.Weights.NativeHandle;
         int numBlocks = options.ResolveNumBlocks(model.ContextSize);
-        bool perSequence = options.KvLayout == KvLayout.PerSequence;
+        bool perSequence = options.ResolveKvLayout() == KvLayout.PerSequence;
         int streamTokens = perSequence ? options.StreamTokens(numBlocks) : numBlocks * options.BlockSize;
         if (streamTokens == 0)
             throw new InvalidOperationException(
@@ -80,16 +80,16 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         p.kv_unified = !perSequence;
         p.no_perf = true;
         p.type_k = p.type_v = ToGgml(options.KvCacheType);
-        // A quantized V cache needs flash attention. With f16 it stays off unless asked for: the plain path
-        // accumulates in f32, so a sequence's logits barely depend on which other sequences share the batch and the
-        // KV cells (greedy and seeded outputs match their solo runs), while flash attention's f16 accumulation does
-        // not. Flash attention needs less compute memory at long contexts (see `bench kv-memory`).
-        bool flash = options.FlashAttention ?? options.KvCacheType.IsQuantized();
-        if (options.KvCacheType.IsQuantized() && !flash)
+        // Flash attention: llama.cpp's auto mode unless set (a quantized V cache requires it on).
+        if (options.KvCacheType.IsQuantized() && options.FlashAttention == false)
             throw new InvalidOperationException("A quantized Engine:KvCacheType needs Engine:FlashAttention (llama.cpp's quantized V cache).");
-        p.llama_flash_attn_type = flash
-            ? LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED
-            : LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
+        p.llama_flash_attn_type = options.FlashAttention switch
+        {
+            true => LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED,
+            false => LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED,
+            null when options.KvCacheType.IsQuantized() => LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED,
+            null => LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_AUTO,
+        };
         var context = model.CreateContext(p);
         if (context.IsInvalid)
             throw new InvalidOperationException(
@@ -105,7 +105,7 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         var info = new ModelInfo(maxModelLength, _host.Tokenizer.VocabSize, eog, numBlocks, holders, shape);
         Log.Loaded(_logger, _host.ModelId, model.ParameterCount, model.LayerCount, numBlocks, options.BlockSize,
             maxModelLength, threads, _host.Chat.UsesModelTemplate);
-        return new LlamaModelRunner(context, info, options.MaxSequences, options.BlockSize, perSequence);
+        return new LlamaModelRunner(context, info, options.MaxSequences, options.BlockSize, perSequence, decodeAlone: options.Deterministic);
     }
 
     // One decode before the first request, as llama.cpp's own tools do: the weights are paged in and the compute
@@ -141,7 +141,7 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         public static partial void Loaded(ILogger logger, string modelId, ulong numParameters, int numLayers, int numBlocks,
             int blockSize, int maxModelLength, int threads, bool usesModelTemplate);
 
-        [LoggerMessage(2003, LogLevel.Warning, "Engine:KvLayout=PerSequence has no prefix cache: Engine:PrefixCaching is ignored")]
+        [LoggerMessage(2003, LogLevel.Warning, "The per-sequence KV layout (Engine:KvLayout=PerSequence, or Engine:Deterministic) has no prefix cache: Engine:PrefixCaching is ignored")]
         public static partial void NoPrefixCache(ILogger logger);
 
         [LoggerMessage(2002, LogLevel.Warning, "No Model:Path given: serving the built-in demo model (random weights, its output is gibberish by design), cached in {DataDirectory}. To serve a real model: --Model:Path=/path/to/model.gguf (or env Model__Path)")]

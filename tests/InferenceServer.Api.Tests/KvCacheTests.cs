@@ -63,7 +63,10 @@ public sealed class KvCacheTests
     {
         await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
         {
-            ["Engine:NumBlocks"] = "8", ["Engine:BlockSize"] = "16", ["Engine:PrefixCaching"] = "false",
+            // Preemption happens only in the unified layout (a per-sequence stream always fits its sequence), so this
+            // cannot run in deterministic mode; without flash attention's batch-dependent rounding these short
+            // greedy outputs of the demo model stay equal to their solo runs.
+            ["Engine:NumBlocks"] = "8", ["Engine:BlockSize"] = "16", ["Engine:PrefixCaching"] = "false", ["Engine:FlashAttention"] = "false",
         });
         var requests = Enumerable.Range(0, 8).Select(i => Chat("Be brief.", $"Question {i}: what do people dream about?", 60, stream: true)).ToList();
         async Task<string> Run(object body) => string.Concat((await server.StreamAsync("v1/chat/completions", body))[..^1]
@@ -122,6 +125,38 @@ public sealed class KvCacheTests
         Assert.Equal(32, (int)stats["num_free_blocks"]!);
         Assert.Equal(0, (long)stats["num_failed_steps"]!);
         Assert.Equal(490, (int)reference["usage"]!["completion_tokens"]!);
+    }
+
+    [Fact]
+    public async Task Deterministic_mode_gives_every_greedy_and_seeded_stream_its_solo_output_under_load()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Engine:Deterministic"] = "true", ["Engine:NumBlocks"] = "64", ["Engine:MaxSequences"] = "4", ["Engine:MaxBatchTokens"] = "32",
+        });
+        var caps = JsonNode.Parse(await server.Http.GetStringAsync("v1/capabilities"))!;
+        Assert.True((bool)caps["deterministic"]!);
+        Assert.Equal("per_sequence", (string?)caps["kv_layout"]);
+        object Request(int i) => new
+        {
+            model = Demo, max_tokens = 24, stream = true, n = i % 3 == 0 ? 2 : 1,
+            temperature = i % 2 == 0 ? 0 : 1.2, seed = 100 + i,
+            messages = new[] { new { role = "user", content = $"Question {i}: what do people dream about when the {i} rivers rise?" } },
+        };
+        async Task<string> Run(object body) => string.Join("|", (await server.StreamAsync("v1/chat/completions", body))[..^1]
+            .Select(e => JsonNode.Parse(e)!["choices"]!.AsArray().FirstOrDefault())
+            .Where(c => c?["delta"]?["content"] is not null)
+            .GroupBy(c => (int)c!["index"]!)
+            .OrderBy(g => g.Key)
+            .Select(g => string.Concat(g.Select(c => (string?)c!["delta"]!["content"]))));
+
+        var solo = new List<string>();
+        for (int i = 0; i < 8; i++)
+            solo.Add(await Run(Request(i)));
+        var together = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Run(Request(i))));
+
+        Assert.Equal(solo, together);
+        Assert.Equal(8, solo.Distinct().Count());
     }
 
     [Fact]

@@ -42,15 +42,13 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
     [Theory]
     [InlineData("chat", """{"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]}""", "tools")]
     [InlineData("chat", """{"tools":[{"type":"function","function":{"name":"f"}}],"stream":true}""", "tools")]
-    [InlineData("chat", """{"logprobs":true}""", "logprobs")]
-    [InlineData("chat", """{"logprobs":true,"top_logprobs":5}""", "logprobs")]
     [InlineData("chat", """{"functions":[{"name":"f","parameters":{"type":"object"}}]}""", "functions")]
     [InlineData("chat", """{"tool_choice":"required"}""", "tool_choice")]
     [InlineData("chat", """{"parallel_tool_calls":false}""", "parallel_tool_calls")]
     [InlineData("chat", """{"reasoning_effort":"high"}""", "reasoning_effort")]
     [InlineData("chat", """{"modalities":["text","audio"]}""", "modalities")]
-    [InlineData("completions", """{"logprobs":2}""", "logprobs")]
     [InlineData("completions", """{"echo":true}""", "echo")]
+    [InlineData("completions", """{"echo":true,"logprobs":2}""", "echo")]
     [InlineData("completions", """{"suffix":" the end."}""", "suffix")]
     [InlineData("completions", """{"best_of":3}""", "best_of")]
     public async Task Unsupported_fields_are_refused_by_name(string endpoint, string fields, string param)
@@ -73,6 +71,8 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
     [InlineData("chat", """{"metadata":"tag"}""", "metadata", "invalid_type")]
     [InlineData("chat", """{"store":"no"}""", "store", "invalid_type")]
     [InlineData("completions", """{"logprobs":6}""", "logprobs", "invalid_value")]
+    [InlineData("completions", """{"logprobs":-1}""", "logprobs", "invalid_value")]
+    [InlineData("completions", """{"logprobs":true}""", "logprobs", "invalid_type")]
     [InlineData("completions", """{"best_of":21}""", "best_of", "invalid_value")]
     public async Task Values_the_openai_spec_forbids_are_refused_as_openai_does(string endpoint, string fields, string param, string code)
     {
@@ -123,7 +123,7 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
         Assert.True((bool)caps["has_chat_template"]!); // the demo model carries a ChatML template
         Assert.False((bool)caps["tools"]!);
         Assert.True((bool)caps["structured_outputs"]!);
-        Assert.False((bool)caps["logprobs"]!);
+        Assert.True((bool)caps["logprobs"]!);
 
         var endpoints = caps["endpoints"]!.AsArray().Select(e => (string)e!).ToList();
         Assert.Contains("POST /v1/chat/completions", endpoints);
@@ -136,6 +136,7 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
         AssertLists(caps["request_fields"]!["completions"]!, RequestFields.Completion);
         Assert.Contains("messages", Names(chat["implemented"]));
         Assert.Contains("store", Names(chat["ignored"]));
+        Assert.Contains("top_logprobs", Names(chat["implemented"]));
         Assert.Contains("response_format", Names(chat["implemented"]));
         Assert.Contains("grammar", Names(caps["request_fields"]!["completions"]!["implemented"]));
     }

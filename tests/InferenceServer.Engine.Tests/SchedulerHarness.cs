@@ -11,11 +11,11 @@ public sealed class SchedulerHarness
 
     public SchedulerHarness(int numBlocks = 8, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 32,
         bool chunkedPrefill = true, int maxModelLength = 64, int[]? eog = null, Func<int, int, int>? nextToken = null,
-        int cacheHolders = 0, int maxIdleCachedBlocks = -1)
+        int cacheHolders = 0, int maxIdleCachedBlocks = -1, bool fixedChunks = false)
     {
         Kv = new KvCacheManager(numBlocks, blockSize, cacheHolders, maxIdleCachedBlocks);
         Runner = new FakeModelRunner(FakeModelRunner.Model(maxModelLength, 100, numBlocks, eog, cacheHolders), nextToken, blockSize);
-        Scheduler = new Scheduler(Kv, Runner.Info, maxSequences, maxBatchTokens, chunkedPrefill, TimeProvider.System);
+        Scheduler = new Scheduler(Kv, Runner.Info, maxSequences, maxBatchTokens, chunkedPrefill, TimeProvider.System, fixedChunks);
         Core = new EngineCore(Scheduler, Runner);
     }
 

@@ -171,6 +171,40 @@ public class SchedulerTests
     }
 
     [Fact]
+    public void Fixed_chunks_are_the_same_alone_under_load_and_through_preemption()
+    {
+        // (start, length) of every computation of a sequence, as the runner receives them.
+        static Dictionary<long, HashSet<(int, int)>> Chunks(SchedulerHarness h)
+        {
+            var chunks = h.All.Keys.ToDictionary(id => id, _ => new HashSet<(int, int)>());
+            while (h.Scheduler.HasWork)
+                foreach (var s in h.Step().Scheduled)
+                    chunks[s.SequenceId].Add((s.StartPosition, s.TokenIds.Count));
+            return chunks;
+        }
+
+        var alone = new SchedulerHarness(numBlocks: 64, blockSize: 4, maxBatchTokens: 8, maxModelLength: 128, fixedChunks: true);
+        var soloSeq = alone.Add(promptLength: 21, maxTokens: 6, firstToken: 30);
+        var solo = Chunks(alone)[soloSeq.SequenceId];
+        Assert.Equal([(0, 8), (8, 8), (16, 5), (21, 1), (22, 1), (23, 1), (24, 1), (25, 1)], solo.Order());
+
+        // Others take part of every step's budget, and the pool is small enough that someone is preempted.
+        var h = new SchedulerHarness(numBlocks: 14, blockSize: 4, maxBatchTokens: 8, maxModelLength: 128, fixedChunks: true);
+        var early = h.Add(promptLength: 5, maxTokens: 20, firstToken: 3);
+        h.Step();
+        var seq = h.Add(promptLength: 21, maxTokens: 6, firstToken: 30);
+        var late = h.Add(promptLength: 11, maxTokens: 20, firstToken: 60);
+        var chunks = Chunks(h);
+
+        Assert.True(h.Scheduler.NumPreemptions > 0);
+        Assert.Equal(solo.Order(), chunks[seq.SequenceId].Order());
+        Assert.Equal(alone.Output(soloSeq.SequenceId), h.Output(seq.SequenceId));
+        Assert.Equal(14, h.Kv.NumFreeBlocks);
+        Assert.Equal(SequenceStatus.FinishedLength, late.Status);
+        Assert.Equal(SequenceStatus.FinishedLength, early.Status);
+    }
+
+    [Fact]
     public void Abort_of_waiting_and_running_sequences_frees_blocks_and_llama_memory_at_once()
     {
         var h = new SchedulerHarness(numBlocks: 8, maxSequences: 1);

@@ -10,6 +10,10 @@ namespace InferenceServer.Api.Contracts;
 /// <param name="KvCacheType">KV cache element type: f16, q8_0 or q4_0.</param>
 /// <param name="BlockSize">Tokens per KV block.</param>
 /// <param name="KvLayout">llama.cpp's KV layout: <c>unified</c> or <c>per_sequence</c> (<c>Engine:KvLayout</c>).</param>
+/// <param name="Deterministic">
+/// True in batch-invariant mode (<c>Engine:Deterministic</c>): greedy and seeded outputs are identical alone and under
+/// load.
+/// </param>
 /// <param name="PrefixCaching">True when prompt blocks are reused across requests; null before the model is loaded.</param>
 /// <param name="MaxModelLen">Most tokens (prompt plus output) one sequence may hold; null before the model is loaded.</param>
 /// <param name="HasChatTemplate">
@@ -21,7 +25,7 @@ namespace InferenceServer.Api.Contracts;
 /// <param name="Logprobs">Log probabilities of output tokens (<c>logprobs</c>).</param>
 public sealed record Capabilities(
     string Model, IReadOnlyList<string> Endpoints, GenerationRequestFields RequestFields, string KvCacheType, int BlockSize,
-    string KvLayout, bool? PrefixCaching, int? MaxModelLen, bool? HasChatTemplate, bool Tools, bool StructuredOutputs, bool Logprobs);
+    string KvLayout, bool Deterministic, bool? PrefixCaching, int? MaxModelLen, bool? HasChatTemplate, bool Tools, bool StructuredOutputs, bool Logprobs);
 
 /// <summary>Request fields of the two generation endpoints.</summary>
 /// <param name="ChatCompletions"><c>POST /v1/chat/completions</c>.</param>

@@ -13,8 +13,8 @@ public sealed record ChatCompletionResponse(
 /// <summary>One choice of a chat completion.</summary>
 public sealed record ChatChoice(int Index, AssistantMessage Message, string FinishReason)
 {
-    /// <summary>Log probabilities are not produced; always null.</summary>
-    public object? Logprobs => null;
+    /// <summary>Log probabilities of the content tokens when the request asked for them (<c>logprobs: true</c>), else null.</summary>
+    public ChatLogprobs? Logprobs { get; init; }
 }
 
 /// <summary>The assistant's reply.</summary>
@@ -39,8 +39,8 @@ public sealed record ChatCompletionChunk(string Id, long Created, string Model, 
 /// <summary>One choice's delta in a chunk; <see cref="FinishReason"/> is null until the last content chunk.</summary>
 public sealed record ChatChunkChoice(int Index, ChatDelta Delta, string? FinishReason)
 {
-    /// <summary>Always null.</summary>
-    public object? Logprobs => null;
+    /// <summary>Log probabilities of the tokens whose text this delta carries, when the request asked for them; else null.</summary>
+    public ChatLogprobs? Logprobs { get; init; }
 }
 
 /// <summary>New text of a streamed reply; the first delta carries the role.</summary>

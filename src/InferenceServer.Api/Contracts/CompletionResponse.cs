@@ -15,6 +15,6 @@ public sealed record CompletionResponse(string Id, long Created, string Model, I
 /// <summary>One choice of a completion; <see cref="FinishReason"/> is null on intermediate stream chunks.</summary>
 public sealed record CompletionChoice(int Index, string Text, string? FinishReason)
 {
-    /// <summary>Always null.</summary>
-    public object? Logprobs => null;
+    /// <summary>Log probabilities of the tokens whose text this choice (or chunk) carries, when the request set <c>logprobs</c>; else null.</summary>
+    public CompletionLogprobs? Logprobs { get; init; }
 }

@@ -95,6 +95,8 @@ public static class GenerationEndpoints
     {
         var usage = new UsageTally(run.Stream.NumChoices);
         var texts = Enumerable.Range(0, run.Stream.NumChoices).Select(_ => new StringBuilder()).ToArray();
+        var logprobs = Enumerable.Range(0, run.Stream.NumChoices)
+            .Select(_ => request.Sampling.Logprobs is null ? null : new List<OutputLogprob>()).ToArray();
         try
         {
             await foreach (var e in generator.ReadAsync(run.Stream, request.Stop, http.RequestAborted).ConfigureAwait(false))
@@ -102,6 +104,7 @@ public static class GenerationEndpoints
                 run.Observe(e);
                 usage.Observe(e);
                 texts[e.ChoiceIndex].Append(e.Text);
+                logprobs[e.ChoiceIndex]?.AddRange(e.Logprobs ?? []);
             }
         }
         catch (GenerationFailedException ex)
@@ -116,7 +119,8 @@ public static class GenerationEndpoints
         }
         if (!usage.AllCompleted)
             return ApiErrors.ToResult(http, Aborted());
-        var choices = texts.Select((t, i) => (t.ToString(), usage.FinishReasons[i]!.Value.ToWireName())).ToList();
+        var choices = texts.Select((t, i) => (t.ToString(), usage.FinishReasons[i]!.Value.ToWireName(), (IReadOnlyList<OutputLogprob>?)logprobs[i]))
+            .ToList();
         return Results.Text(shape.Full(choices, usage.ToUsage()), "application/json", Encoding.UTF8);
     }
 
@@ -152,10 +156,10 @@ public static class GenerationEndpoints
                 {
                     if (finish is not (FinishReason.Stop or FinishReason.Length))
                         break;
-                    yield return shape.FinishChunk(e.ChoiceIndex, e.Text, finish.ToWireName());
+                    yield return shape.FinishChunk(e.ChoiceIndex, e.Text, finish.ToWireName(), e.Logprobs);
                 }
                 else if (e.Text.Length > 0)
-                    yield return shape.ContentChunk(e.ChoiceIndex, e.Text);
+                    yield return shape.ContentChunk(e.ChoiceIndex, e.Text, e.Logprobs);
             }
         }
         finally

@@ -10,6 +10,7 @@ namespace InferenceServer.Api.Generation;
 /// <param name="NumCompletionTokens">Tokens this choice generated so far.</param>
 /// <param name="NumCachedTokens">Prompt tokens served from the prefix cache.</param>
 /// <param name="QueueTime">Arrival to first admission by the scheduler.</param>
+/// <param name="Logprobs">The tokens whose text <paramref name="Text"/> completes, when the request asked for logprobs; else null.</param>
 public sealed record GenerationEvent(
     int ChoiceIndex, string Text, FinishReason? FinishReason, int NumPromptTokens, int NumCompletionTokens, int NumCachedTokens = 0,
-    TimeSpan? QueueTime = null);
+    TimeSpan? QueueTime = null, IReadOnlyList<OutputLogprob>? Logprobs = null);

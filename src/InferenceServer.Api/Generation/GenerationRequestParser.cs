@@ -35,8 +35,26 @@ public static class GenerationRequestParser
         long? maxCompletion = r.Integer("max_completion_tokens", 1, int.MaxValue);
         // Both are validated; max_completion_tokens (the current name) wins when both are given.
         long? maxTokens = r.Integer("max_tokens", 1, int.MaxValue);
-        return ParseCommon(r, messages, prompt: null, maxTokens: maxCompletion ?? maxTokens)
-            with { MaxTokensParam = maxCompletion is null ? "max_tokens" : "max_completion_tokens" };
+        var request = ParseCommon(r, messages, prompt: null, maxTokens: maxCompletion ?? maxTokens);
+        return request with
+        {
+            MaxTokensParam = maxCompletion is null ? "max_tokens" : "max_completion_tokens",
+            Sampling = request.Sampling with { Logprobs = ParseChatLogprobs(r) },
+        };
+    }
+
+    /// <summary>
+    /// Chat <c>logprobs</c> (bool) and <c>top_logprobs</c> (0–20, only with <c>logprobs: true</c>, as OpenAI
+    /// requires) as the number of top tokens to list, or null for no logprobs.
+    /// </summary>
+    private static int? ParseChatLogprobs(JsonFieldReader r)
+    {
+        long? top = r.Integer("top_logprobs", 0, 20);
+        bool logprobs = r.Bool("logprobs") ?? false;
+        if (top is not null && !logprobs)
+            throw ApiException.BadRequest("Invalid value for 'top_logprobs': it may only be set when 'logprobs' is true.",
+                "top_logprobs", "invalid_value");
+        return logprobs ? (int)(top ?? 0) : null;
     }
 
     /// <summary>Parses a <c>POST /v1/completions</c> body.</summary>
@@ -57,7 +75,13 @@ public static class GenerationRequestParser
         };
         if (prompt is { Length: 0 })
             throw ApiException.BadRequest("'prompt' must not be empty.", "prompt", "invalid_value");
-        return ParseCommon(r, messages: null, prompt, r.Integer("max_tokens", 1, int.MaxValue)) with { PromptTokenIds = promptTokens };
+        var request = ParseCommon(r, messages: null, prompt, r.Integer("max_tokens", 1, int.MaxValue));
+        // Legacy logprobs: the number of top tokens (0–5) to list beside each sampled token's log probability.
+        return request with
+        {
+            PromptTokenIds = promptTokens,
+            Sampling = request.Sampling with { Logprobs = (int?)r.Integer("logprobs", 0, 5) },
+        };
     }
 
     private static int[] TokenIds(JsonElement array) => array.EnumerateArray()

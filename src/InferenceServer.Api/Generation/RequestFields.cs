@@ -5,8 +5,9 @@ namespace InferenceServer.Api.Generation;
 /// <summary>
 /// The one table of request fields per endpoint: every field of the OpenAI request schemas (CreateChatCompletionRequest
 /// with its allOf parts, CreateCompletionRequest) plus this server's extensions (<c>top_k</c>, <c>min_p</c>,
-/// <c>ignore_eos</c>, <c>grammar</c>, and <c>response_format</c> on completions as vLLM takes it) is implemented, ignored by design, or unsupported. <see cref="Check"/> enforces it before the
-/// parser reads the body; fields in neither the spec nor the table are ignored, as vLLM and llama.cpp's server do.
+/// <c>ignore_eos</c>, <c>grammar</c>, and <c>response_format</c> on completions as vLLM takes it) is implemented,
+/// ignored by design, or unsupported. <see cref="Check"/> enforces it before the parser reads the body; fields in
+/// neither the spec nor the table are ignored, as vLLM and llama.cpp's server do.
 /// </summary>
 internal static class RequestFields
 {
@@ -17,7 +18,7 @@ internal static class RequestFields
         Implemented("max_completion_tokens"), Implemented("max_tokens"), Implemented("n"), Implemented("temperature"),
         Implemented("top_p"), Implemented("seed"), Implemented("stop"), Implemented("presence_penalty"),
         Implemented("frequency_penalty"), Implemented("logit_bias"),
-        Implemented("top_k"), Implemented("min_p"), Implemented("ignore_eos"),
+        Implemented("top_k"), Implemented("min_p"), Implemented("ignore_eos"), Implemented("logprobs"), Implemented("top_logprobs"),
         Implemented("response_format"), Implemented("grammar"),
 
         Ignored("user", ExpectString), Ignored("safety_identifier", SafetyIdentifier), Ignored("metadata", ExpectObject),
@@ -26,9 +27,6 @@ internal static class RequestFields
         // Predicted outputs only speed up generation; the output is the same without them.
         Ignored("prediction", ExpectObject),
 
-        // logprobs precedes top_logprobs: with logprobs true, the field to name is logprobs.
-        new("logprobs", FieldSupport.Unsupported, ExpectBool, "false"),
-        new("top_logprobs", FieldSupport.Unsupported, TopLogprobs),
         new("tools", FieldSupport.Unsupported, null, "[]"),
         new("tool_choice", FieldSupport.Unsupported, null, "\"none\""),
         new("parallel_tool_calls", FieldSupport.Unsupported, ExpectBool, "true"),
@@ -49,12 +47,13 @@ internal static class RequestFields
         Implemented("model"), Implemented("prompt"), Implemented("stream"), Implemented("stream_options"),
         Implemented("max_tokens"), Implemented("n"), Implemented("temperature"), Implemented("top_p"), Implemented("seed"),
         Implemented("stop"), Implemented("presence_penalty"), Implemented("frequency_penalty"), Implemented("logit_bias"),
-        Implemented("top_k"), Implemented("min_p"), Implemented("ignore_eos"),
+        Implemented("top_k"), Implemented("min_p"), Implemented("ignore_eos"), Implemented("logprobs"),
         Implemented("response_format"), Implemented("grammar"),
 
         Ignored("user", ExpectString),
 
-        new("logprobs", FieldSupport.Unsupported, (r, name) => r.Integer(name, 0, 5)),
+        // Prompt logprobs would need every prompt row recomputed, prefix-cache hits included; echo alone is text
+        // the caller already has. Refused as a whole, so echo with logprobs is refused by name too.
         new("echo", FieldSupport.Unsupported, ExpectBool, "false"),
         new("suffix", FieldSupport.Unsupported, ExpectString, "\"\""),
         new("best_of", FieldSupport.Unsupported, (r, name) => r.Integer(name, 0, 20), "1"),
@@ -110,18 +109,6 @@ internal static class RequestFields
         if (r.String(name) is { Length: > 64 } id)
             throw ApiException.BadRequest(
                 $"Invalid '{name}': string too long. Expected a string with maximum length 64, but got a string with length {id.Length} instead.",
-                name, "invalid_value");
-    }
-
-    // The spec: an integer from 0 to 20, and logprobs must be true when it is used. Checked before logprobs: true is
-    // refused, so a request OpenAI would refuse gets OpenAI's error here too.
-    private static void TopLogprobs(JsonFieldReader r, string name)
-    {
-        if (r.Integer(name, 0, 20) is null)
-            return;
-        if (r.Bool("logprobs") != true)
-            throw ApiException.BadRequest(
-                $"Invalid value for '{name}': it may only be set when 'logprobs' is true (and this server does not return log probabilities yet).",
                 name, "invalid_value");
     }
 }

@@ -9,7 +9,7 @@ namespace InferenceServer.Api.Generation;
 /// <summary>
 /// Turns a validated request into engine work and engine results into text: renders the chat template, tokenizes,
 /// checks the context limit, submits (all errors happen here, before any byte is sent), then detokenizes
-/// incrementally and applies stop strings.
+/// incrementally, applies stop strings and pairs token logprobs with the text that carries them.
 /// </summary>
 public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Microsoft.Extensions.Options.IOptions<EngineOptions> options,
     Microsoft.Extensions.Options.IOptions<Options.ServerOptions> server)
@@ -90,8 +90,8 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
     public async IAsyncEnumerable<GenerationEvent> ReadAsync(GenerationStream stream, IReadOnlyList<string> stop,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var choices = Enumerable.Range(0, stream.NumChoices)
-            .Select(_ => (Detokenizer: model.Tokenizer.CreateDetokenizer(), Stop: new StopStringMatcher(stop))).ToArray();
+        var choices = Enumerable.Range(0, stream.NumChoices).Select(_ => (Detokenizer: model.Tokenizer.CreateDetokenizer(),
+            Stop: new StopStringMatcher(stop), Logprobs: new LogprobTracker(model.Tokenizer))).ToArray();
         var ended = new bool[stream.NumChoices];
         await foreach (var result in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -100,11 +100,8 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
                 continue; // the engine's answer to a stop-string abort
             if (result.FinishReason == FinishReason.Error)
                 throw new GenerationFailedException(result.Error ?? "The model failed.");
-            var (detokenizer, matcher) = choices[i];
-            string text = result.TokenId is { } token && !result.IsEndOfGeneration ? detokenizer.Add(token) : "";
-            if (result.FinishReason is not null)
-                text += detokenizer.Flush();
-            string safe = matcher.Add(text);
+            var (detokenizer, matcher, logprobs) = choices[i];
+            string safe = matcher.Add(Detokenize(result, detokenizer, logprobs));
             FinishReason? finish = matcher.Stopped ? FinishReason.Stop : result.FinishReason;
             if (matcher.Stopped)
                 stream.Abort(i);
@@ -112,11 +109,26 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
                 safe += matcher.Flush();
             if (finish is not null)
                 ended[i] = true;
+            var released = logprobs.Release(safe, finish is not null, matcher.Stopped);
             if (safe.Length > 0 || finish is not null)
                 yield return new GenerationEvent(i, safe, finish, result.NumPromptTokens, result.NumOutputTokens, result.NumCachedTokens,
-                    result.QueueTime);
+                    result.QueueTime, released);
             if (ended.All(e => e))
                 yield break;
         }
+    }
+
+    // The text completed by a result's token (all held bytes at the choice's end), recorded with its logprobs. An
+    // end-of-generation token shows no text and is not listed in logprobs either.
+    private static string Detokenize(Engine.Scheduling.StepResult result, IncrementalDetokenizer detokenizer, LogprobTracker logprobs)
+    {
+        bool shown = result.TokenId is not null && !result.IsEndOfGeneration;
+        string text = shown ? detokenizer.Add(result.TokenId!.Value) : "";
+        logprobs.Add(shown ? result.Logprobs : null, text);
+        if (result.FinishReason is null)
+            return text;
+        string rest = detokenizer.Flush();
+        logprobs.Add(null, rest);
+        return text + rest;
     }
 }

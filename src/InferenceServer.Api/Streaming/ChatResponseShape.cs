@@ -1,5 +1,6 @@
 using System.Text.Json;
 using InferenceServer.Api.Contracts;
+using InferenceServer.Api.Generation;
 
 namespace InferenceServer.Api.Streaming;
 
@@ -13,19 +14,21 @@ public sealed class ChatResponseShape(string model, long created) : IResponseSha
     public string? FirstChunk(int index) => Chunk([new ChatChunkChoice(index, new ChatDelta { Role = "assistant", Content = "" }, null)]);
 
     /// <inheritdoc />
-    public string ContentChunk(int index, string text) => Chunk([new ChatChunkChoice(index, new ChatDelta { Content = text }, null)]);
+    public string ContentChunk(int index, string text, IReadOnlyList<OutputLogprob>? logprobs) =>
+        Chunk([new ChatChunkChoice(index, new ChatDelta { Content = text }, null) { Logprobs = ChatLogprobs.From(logprobs) }]);
 
     /// <inheritdoc />
-    public string FinishChunk(int index, string text, string finishReason) =>
-        Chunk([new ChatChunkChoice(index, new ChatDelta { Content = text.Length > 0 ? text : null }, finishReason)]);
+    public string FinishChunk(int index, string text, string finishReason, IReadOnlyList<OutputLogprob>? logprobs) =>
+        Chunk([new ChatChunkChoice(index, new ChatDelta { Content = text.Length > 0 ? text : null }, finishReason)
+            { Logprobs = ChatLogprobs.From(logprobs) }]);
 
     /// <inheritdoc />
     public string UsageChunk(Usage usage) => Chunk([], usage);
 
     /// <inheritdoc />
-    public string Full(IReadOnlyList<(string Text, string FinishReason)> choices, Usage usage) => JsonSerializer.Serialize(
-        new ChatCompletionResponse(Id, created, model,
-            choices.Select((c, i) => new ChatChoice(i, new AssistantMessage(c.Text), c.FinishReason)).ToList(), usage),
+    public string Full(IReadOnlyList<(string Text, string FinishReason, IReadOnlyList<OutputLogprob>? Logprobs)> choices, Usage usage) =>
+        JsonSerializer.Serialize(new ChatCompletionResponse(Id, created, model, choices.Select((c, i) =>
+            new ChatChoice(i, new AssistantMessage(c.Text), c.FinishReason) { Logprobs = ChatLogprobs.From(c.Logprobs) }).ToList(), usage),
         ApiJsonContext.Wire.ChatCompletionResponse);
 
     private string Chunk(IReadOnlyList<ChatChunkChoice> choices, Usage? usage = null) => JsonSerializer.Serialize(

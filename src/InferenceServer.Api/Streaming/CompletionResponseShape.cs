@@ -1,5 +1,6 @@
 using System.Text.Json;
 using InferenceServer.Api.Contracts;
+using InferenceServer.Api.Generation;
 
 namespace InferenceServer.Api.Streaming;
 
@@ -13,17 +14,20 @@ public sealed class CompletionResponseShape(string model, long created) : IRespo
     public string? FirstChunk(int index) => null;
 
     /// <inheritdoc />
-    public string ContentChunk(int index, string text) => Serialize([new CompletionChoice(index, text, null)]);
+    public string ContentChunk(int index, string text, IReadOnlyList<OutputLogprob>? logprobs) =>
+        Serialize([new CompletionChoice(index, text, null) { Logprobs = CompletionLogprobs.From(logprobs) }]);
 
     /// <inheritdoc />
-    public string FinishChunk(int index, string text, string finishReason) => Serialize([new CompletionChoice(index, text, finishReason)]);
+    public string FinishChunk(int index, string text, string finishReason, IReadOnlyList<OutputLogprob>? logprobs) =>
+        Serialize([new CompletionChoice(index, text, finishReason) { Logprobs = CompletionLogprobs.From(logprobs) }]);
 
     /// <inheritdoc />
     public string UsageChunk(Usage usage) => Serialize([], usage);
 
     /// <inheritdoc />
-    public string Full(IReadOnlyList<(string Text, string FinishReason)> choices, Usage usage) =>
-        Serialize(choices.Select((c, i) => new CompletionChoice(i, c.Text, c.FinishReason)).ToList(), usage);
+    public string Full(IReadOnlyList<(string Text, string FinishReason, IReadOnlyList<OutputLogprob>? Logprobs)> choices, Usage usage) =>
+        Serialize(choices.Select((c, i) => new CompletionChoice(i, c.Text, c.FinishReason) { Logprobs = CompletionLogprobs.From(c.Logprobs) })
+            .ToList(), usage);
 
     private string Serialize(IReadOnlyList<CompletionChoice> choices, Usage? usage = null) => JsonSerializer.Serialize(
         new CompletionResponse(Id, created, model, choices) { Usage = usage }, ApiJsonContext.Wire.CompletionResponse);

@@ -26,14 +26,20 @@ public sealed class Scheduler
     private readonly TimeProvider _time;
     private readonly int _maxBatchTokens;
     private readonly bool _chunkedPrefill;
+    private readonly bool _fixedChunks;
 
-    /// <summary>Creates a scheduler over <paramref name="kv"/> for a model described by <paramref name="model"/>.</summary>
-    public Scheduler(KvCacheManager kv, ModelInfo model, int maxSequences, int maxBatchTokens, bool chunkedPrefill, TimeProvider time)
+    /// <summary>
+    /// Creates a scheduler over <paramref name="kv"/> for a model described by <paramref name="model"/>. With
+    /// <paramref name="fixedChunks"/> a sequence's chunks depend on that sequence alone (see <see cref="EngineOptions.Deterministic"/>).
+    /// </summary>
+    public Scheduler(KvCacheManager kv, ModelInfo model, int maxSequences, int maxBatchTokens, bool chunkedPrefill, TimeProvider time,
+        bool fixedChunks = false)
     {
         _kv = kv;
         Model = model;
         _maxBatchTokens = maxBatchTokens;
         _chunkedPrefill = chunkedPrefill;
+        _fixedChunks = fixedChunks;
         _time = time;
         MaxSequences = maxSequences;
         _freeSlots = new Queue<int>(Enumerable.Range(0, maxSequences));
@@ -90,7 +96,7 @@ public sealed class Scheduler
         for (int i = 0; i < _running.Count && budget > 0;)
         {
             var seq = _running[i];
-            int n = Math.Min(seq.NumUncomputedTokens, _chunkedPrefill ? budget : Math.Max(budget, seq.NumUncomputedTokens));
+            int n = ChunkLength(seq, budget);
             if (_kv.Allocate(seq, n))
             {
                 scheduled.Add(Plan(seq, n));
@@ -135,12 +141,26 @@ public sealed class Scheduler
             _running.Add(seq);
             if (seq.NumPreemptions == 0)
                 NumCachedPromptTokens += seq.NumCachedTokens;
-            int remaining = seq.NumUncomputedTokens;
-            int n = _chunkedPrefill ? Math.Min(remaining, budget) : remaining;
+            int n = ChunkLength(seq, budget);
             scheduled.Add(Plan(seq, n, hits));
             budget -= n;
             admitted = true;
         }
+    }
+
+    /// <summary>Tokens of <paramref name="seq"/> to compute this step, with <paramref name="budget"/> tokens left in it.</summary>
+    private int ChunkLength(Sequence seq, int budget)
+    {
+        int remaining = seq.NumUncomputedTokens;
+        if (_fixedChunks)
+        {
+            // Boundaries independent of load: the prompt in budget-sized chunks from position 0, then one token per
+            // step, as the first computation did, so a recompute after preemption repeats it exactly. A chunk may
+            // overrun what is left of the step's budget.
+            int promptLeft = seq.NumPromptTokens - seq.NumComputedTokens;
+            return promptLeft > 0 ? Math.Min(promptLeft, _maxBatchTokens) : Math.Min(remaining, 1);
+        }
+        return _chunkedPrefill ? Math.Min(remaining, budget) : remaining;
     }
 
     private static ScheduledSequence Plan(Sequence seq, int numTokens, IReadOnlyList<BlockHit>? hits = null)
@@ -200,7 +220,7 @@ public sealed class Scheduler
 
         var results = new List<StepResult>(runnerOutput.Sampled.Count);
         var now = _time.GetUtcNow();
-        foreach (var (sequenceId, tokenId) in runnerOutput.Sampled)
+        foreach (var (sequenceId, tokenId, logprobs) in runnerOutput.Sampled)
         {
             var seq = _live[sequenceId];
             seq.AppendToken(tokenId, now);
@@ -212,7 +232,7 @@ public sealed class Scheduler
                 : null;
             if (end is { } status)
                 FinishRunning(seq, status);
-            results.Add(Result(seq, tokenId, eog));
+            results.Add(Result(seq, tokenId, eog) with { Logprobs = logprobs });
         }
         return results;
     }

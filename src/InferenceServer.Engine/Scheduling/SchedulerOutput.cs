@@ -26,7 +26,7 @@ public readonly record struct ForkedSequence(long SequenceId, int Slot, Sampling
 /// <summary>One step's plan: KV changes to apply first, then what to compute in a single batch.</summary>
 /// <param name="Events">KV changes decided since the last step (preemptions and evictions while scheduling included).</param>
 /// <param name="Scheduled">Decode tokens of running sequences first, then prefill chunks.</param>
-/// <param name="NumScheduledTokens">Tokens in the batch (≤ the token budget).</param>
+/// <param name="NumScheduledTokens">Tokens in the batch (≤ the token budget, but for one prefill chunk that may overrun it in deterministic mode).</param>
 /// <param name="Preempted">Sequence ids preempted in this step.</param>
 public sealed record SchedulerOutput(
     KvEvents Events,

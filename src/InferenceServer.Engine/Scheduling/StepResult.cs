@@ -15,7 +15,8 @@ namespace InferenceServer.Engine.Scheduling;
 /// <param name="Error">Why the sequence failed, when <paramref name="FinishReason"/> is Error.</param>
 /// <param name="ChoiceIndex">Which of the request's choices the sequence produces.</param>
 /// <param name="QueueTime">Arrival to first admission; null while it never ran.</param>
+/// <param name="Logprobs">Log probabilities of <paramref name="TokenId"/>, when the sequence asked for them.</param>
 public sealed record StepResult(
     long SequenceId, int? TokenId, bool IsEndOfGeneration, FinishReason? FinishReason,
     int NumPromptTokens, int NumOutputTokens, int NumCachedTokens = 0, string? Error = null, int ChoiceIndex = 0,
-    TimeSpan? QueueTime = null);
+    TimeSpan? QueueTime = null, Execution.TokenLogprobs? Logprobs = null);

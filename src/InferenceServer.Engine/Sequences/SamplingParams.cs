@@ -31,6 +31,11 @@ public sealed record SamplingParams
     public string? Grammar { get; init; }
     /// <summary>Keep generating past end-of-generation tokens (vLLM/llama.cpp <c>ignore_eos</c>), for benchmarks.</summary>
     public bool IgnoreEos { get; init; }
+    /// <summary>
+    /// Log probabilities to return with each sampled token: null for none, else the number of most likely tokens to
+    /// list beside the sampled one (0–20). Raw values: the log-softmax of the logits before any sampler touches them.
+    /// </summary>
+    public int? Logprobs { get; init; }
 
     /// <summary>
     /// True when the choice is deterministic (greedy): temperature below 1e-5, as in vLLM, since dividing logits by a

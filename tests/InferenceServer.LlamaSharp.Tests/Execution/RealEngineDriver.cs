@@ -14,11 +14,11 @@ public sealed class RealEngineDriver : IDisposable
     private static long _nextId;
 
     public RealEngineDriver(LlamaModelRunner runner, int numBlocks, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 16,
-        bool prefixCaching = true, int maxIdleCachedBlocks = -1)
+        bool prefixCaching = true, int maxIdleCachedBlocks = -1, bool fixedChunks = false)
     {
         _runner = runner;
         Kv = new KvCacheManager(numBlocks, blockSize, prefixCaching ? runner.Info.NumCacheHolders : 0, maxIdleCachedBlocks);
-        Scheduler = new Scheduler(Kv, runner.Info with { NumBlocks = numBlocks }, maxSequences, maxBatchTokens, true, TimeProvider.System);
+        Scheduler = new Scheduler(Kv, runner.Info with { NumBlocks = numBlocks }, maxSequences, maxBatchTokens, true, TimeProvider.System, fixedChunks);
         Core = new EngineCore(Scheduler, runner);
         MaxSequences = maxSequences;
     }

@@ -52,3 +52,15 @@ public sealed class PerSequenceRunnerFixture : RealRunnerFixture
         BlockSize = 4, NumBlocks = 256, MaxSequences = 4, MaxBatchTokens = 16, Threads = 1, KvLayout = KvLayout.PerSequence,
     };
 }
+
+/// <summary>
+/// The demo model in deterministic mode: per-sequence streams as <see cref="PerSequenceRunnerFixture"/>, and one
+/// llama_decode per sequence per step.
+/// </summary>
+public sealed class DeterministicRunnerFixture : RealRunnerFixture
+{
+    protected override EngineOptions RunnerOptions { get; } = new()
+    {
+        BlockSize = 4, NumBlocks = 256, MaxSequences = 4, MaxBatchTokens = 16, Threads = 1, Deterministic = true,
+    };
+}
