@@ -27,7 +27,7 @@ internal static class GrammarCostBench
             MaxSequences = concurrencies.Max(), Threads = threads, MaxBatchTokens = 256,
             NumBlocks = (concurrencies.Max() * (prompt + output + 32) + 15) / 16 + 16,
         };
-        await using var engine = await InProcessEngine.StartAsync(BenchModels.Ensure(preset), options);
+        await using var engine = await InProcessEngine.StartAsync(BenchModels.Ensure(preset, cli.Get("weights", "f16")), options);
         int vocab = engine.Host.Tokenizer.VocabSize;
 
         Console.WriteLine($"# Grammar cost: {preset} (vocabulary {vocab}), {threads} threads, {prompt} prompt tokens, {output} output tokens, {rounds} rounds");
