@@ -25,6 +25,9 @@ try
         case "engine-decode":
             await EngineProbe.RunAsync(cli);
             break;
+        case "grammar-cost":
+            await GrammarCostBench.RunAsync(cli);
+            break;
         case "logprobs-cost":
             await LogprobsCostBench.RunAsync(cli);
             break;
@@ -46,6 +49,8 @@ try
                   chunked-prefill [--preset small] [--streams 4] [--batch-tokens 512,256,128] [--threads 2]
                   kv-memory       [--preset small] [--tokens 4096]
                   engine-decode   [--preset small] [--concurrency 16] [--prompt-tokens 32] [--output-tokens 128] [--blocks N]
+                  grammar-cost    [--preset small] [--weights f16] [--concurrency 1,16] [--prompt-tokens 32] [--output-tokens 128] [--rounds 2]
+                                  [--threads 2]   (TPOT with a json_schema grammar beside none, alternating, and the ratio)
                   logprobs-cost   [--preset small] [--weights f16] [--concurrency 1,16] [--prompt-tokens 32] [--output-tokens 128]
                                   [--rounds 2] [--threads N]   (TPOT with logprobs 5 beside none, alternating, and the ratio)
                   report          [--quick] [--preset small --weights f16|q8_0|q4_k_m] [--threads N] [--out docs/benchmarks.md]

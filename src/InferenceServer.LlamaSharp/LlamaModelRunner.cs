@@ -24,6 +24,9 @@ public sealed class LlamaModelRunner : IModelRunner
     private readonly SafeLLamaContextHandle _context;
     private readonly LLamaBatch _batch = new();
     private readonly Dictionary<long, SafeLLamaSamplerChainHandle> _samplers = [];
+    // Grammar state per sequence, beside its chain and with the same lifetime (kept across preemption: recompute
+    // replays tokens the grammar has already accepted, and the next sample continues from there).
+    private readonly Dictionary<long, GrammarSampler> _grammars = [];
     private readonly Dictionary<int, (int Holder, int Start)> _cachedCells = [];
     private readonly HashSet<int>[] _holderIndices;
     private readonly int _firstHolder;
@@ -117,7 +120,7 @@ public sealed class LlamaModelRunner : IModelRunner
         {
             // Raw logits, read before any sampler runs; forks draw from the same row and share the summary.
             var logprobs = s.Sampling.Logprobs is { } numTop ? LogprobRow.Compute(_context.GetLogitsIth(row), numTop) : null;
-            sampled.Add(Sampled(s.SequenceId, (int)SamplerFor(s.SequenceId, s.Sampling).Sample(_context, row), logprobs));
+            sampled.Add(Sampled(s.SequenceId, SampleToken(s.SequenceId, s.Sampling, row), logprobs));
             int end = s.StartPosition + s.TokenIds.Count;
             foreach (var fork in s.Forks)
             {
@@ -128,7 +131,7 @@ public sealed class LlamaModelRunner : IModelRunner
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
                 else
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)0, (LLamaPos)end);
-                sampled.Add(Sampled(fork.SequenceId, (int)SamplerFor(fork.SequenceId, fork.Sampling).Sample(_context, row), logprobs));
+                sampled.Add(Sampled(fork.SequenceId, SampleToken(fork.SequenceId, fork.Sampling, row), logprobs));
             }
         }
         SampleTime += System.Diagnostics.Stopwatch.GetElapsedTime(sampleStart);
@@ -159,6 +162,8 @@ public sealed class LlamaModelRunner : IModelRunner
                     // A preempted sequence keeps its chain: its RNG and penalty history go on after recompute.
                     if (released.Finished && _samplers.Remove(released.SequenceId, out var chain))
                         chain.Dispose();
+                    if (released.Finished && _grammars.Remove(released.SequenceId, out var grammar))
+                        grammar.Dispose();
                     break;
             }
         }
@@ -196,6 +201,9 @@ public sealed class LlamaModelRunner : IModelRunner
         foreach (long id in _samplers.Keys.Where(id => !books.LiveSequenceIds.Contains(id)).ToList())
             if (_samplers.Remove(id, out var chain))
                 chain.Dispose();
+        foreach (long id in _grammars.Keys.Where(id => !books.LiveSequenceIds.Contains(id)).ToList())
+            if (_grammars.Remove(id, out var grammar))
+                grammar.Dispose();
         return [.. books.CachedBlockStarts.Keys.Where(id => !_cachedCells.ContainsKey(id))];
     }
 
@@ -244,6 +252,22 @@ public sealed class LlamaModelRunner : IModelRunner
     public (int Min, int Max) GetSlotPositions(int slot) =>
         ((int)_context.MemorySequenceMinPosition((LLamaSeqId)slot), (int)_context.MemorySequenceMaxPosition((LLamaSeqId)slot));
 
+    private int SampleToken(long sequenceId, Engine.Sequences.SamplingParams sampling, int row)
+    {
+        var chain = SamplerFor(sequenceId, sampling);
+        if (sampling.Grammar is null)
+            return (int)chain.Sample(_context, row);
+        if (!_grammars.TryGetValue(sequenceId, out var grammar))
+        {
+            grammar = GrammarSampler.Create(_context.ModelHandle, sampling.Grammar);
+            _grammars.Add(sequenceId, grammar);
+        }
+        return (int)grammar.Sample(_context, row, chain);
+    }
+
+    /// <summary>Live grammar states (one per constrained sequence that has sampled and not finished).</summary>
+    public int NumGrammars => _grammars.Count;
+
     private SafeLLamaSamplerChainHandle SamplerFor(long sequenceId, Engine.Sequences.SamplingParams sampling)
     {
         if (!_samplers.TryGetValue(sequenceId, out var chain))
@@ -260,6 +284,9 @@ public sealed class LlamaModelRunner : IModelRunner
         foreach (var chain in _samplers.Values)
             chain.Dispose();
         _samplers.Clear();
+        foreach (var grammar in _grammars.Values)
+            grammar.Dispose();
+        _grammars.Clear();
         _context.Dispose();
     }
 }

@@ -16,6 +16,8 @@ public static class LlamaNativeSetup
     private static readonly NativeLogConfig.LLamaLogCallback _callback = Forward;
     private static volatile ILogger _logger = NullLogger.Instance;
     private static bool _registered;
+    // Lines llama.cpp logs on this thread while a call is being watched (see CaptureOnThisThread).
+    [ThreadStatic] private static List<string>? t_captured;
 
     /// <summary>Sends llama.cpp's log lines to <paramref name="loggerFactory"/> from now on.</summary>
     public static void Configure(ILoggerFactory loggerFactory)
@@ -37,8 +39,27 @@ public static class LlamaNativeSetup
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="call"/> and returns the lines llama.cpp logged from it. llama.cpp logs synchronously on the
+    /// calling thread, so the lines are exactly this call's (grammar parse errors are only reported this way).
+    /// </summary>
+    internal static (T Result, IReadOnlyList<string> Lines) CaptureOnThisThread<T>(Func<T> call)
+    {
+        EnsureRegistered();
+        var lines = t_captured = [];
+        try
+        {
+            return (call(), lines);
+        }
+        finally
+        {
+            t_captured = null;
+        }
+    }
+
     private static void Forward(LLamaLogLevel level, string message)
     {
+        t_captured?.Add(message);
         var mapped = level switch
         {
             LLamaLogLevel.Error => LogLevel.Error,

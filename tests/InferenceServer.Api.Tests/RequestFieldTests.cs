@@ -42,8 +42,6 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
     [Theory]
     [InlineData("chat", """{"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]}""", "tools")]
     [InlineData("chat", """{"tools":[{"type":"function","function":{"name":"f"}}],"stream":true}""", "tools")]
-    [InlineData("chat", """{"response_format":{"type":"json_object"}}""", "response_format")]
-    [InlineData("chat", """{"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object"}}}}""", "response_format")]
     [InlineData("chat", """{"functions":[{"name":"f","parameters":{"type":"object"}}]}""", "functions")]
     [InlineData("chat", """{"tool_choice":"required"}""", "tool_choice")]
     [InlineData("chat", """{"parallel_tool_calls":false}""", "parallel_tool_calls")]
@@ -124,7 +122,7 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
         Assert.Equal(4096, (int)caps["max_model_len"]!); // the demo model's training context; the pool is sized to it
         Assert.True((bool)caps["has_chat_template"]!); // the demo model carries a ChatML template
         Assert.False((bool)caps["tools"]!);
-        Assert.False((bool)caps["structured_outputs"]!);
+        Assert.True((bool)caps["structured_outputs"]!);
         Assert.True((bool)caps["logprobs"]!);
 
         var endpoints = caps["endpoints"]!.AsArray().Select(e => (string)e!).ToList();
@@ -139,7 +137,8 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
         Assert.Contains("messages", Names(chat["implemented"]));
         Assert.Contains("store", Names(chat["ignored"]));
         Assert.Contains("top_logprobs", Names(chat["implemented"]));
-        Assert.Contains("response_format", Names(chat["unsupported"]));
+        Assert.Contains("response_format", Names(chat["implemented"]));
+        Assert.Contains("grammar", Names(caps["request_fields"]!["completions"]!["implemented"]));
     }
 
     private static List<string> Names(JsonNode? list) => list!.AsArray().Select(n => (string)n!).ToList();

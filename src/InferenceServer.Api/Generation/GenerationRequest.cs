@@ -26,6 +26,9 @@ public sealed record GenerationRequest(
     /// </summary>
     public IReadOnlyDictionary<string, object?>? TemplateVariables { get; init; }
 
+    /// <summary>The request field that set <see cref="SamplingParams.Grammar"/> (grammar or response_format), for error messages.</summary>
+    public string? GrammarParam { get; init; }
+
     /// <summary>The request field that set <see cref="MaxTokens"/> (max_tokens or max_completion_tokens), for error messages.</summary>
     public string MaxTokensParam { get; init; } = "max_tokens";
 }

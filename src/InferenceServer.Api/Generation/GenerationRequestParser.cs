@@ -127,6 +127,7 @@ public static class GenerationRequestParser
                 throw JsonFieldReader.WrongType("stream_options", "an object", so);
             includeUsage = ReadNested(() => new JsonFieldReader(so).Bool("include_usage"), "stream_options", "include_usage") ?? false;
         }
+        var (grammar, grammarParam) = StructuredOutputParser.Parse(r);
         var sampling = new SamplingParams
         {
             Temperature = (float)(r.Number("temperature", 0, 2) ?? 1),
@@ -139,8 +140,14 @@ public static class GenerationRequestParser
             LogitBias = ParseLogitBias(r),
             IgnoreEos = r.Bool("ignore_eos") ?? false,
             MaxTokens = (int)(maxTokens ?? 1),
+            Grammar = grammar,
         };
-        return new GenerationRequest(model, messages, prompt, sampling, (int?)maxTokens, ParseStop(r), stream, includeUsage, n);
+        // Past a complete grammar only end-of-generation tokens are allowed, so ignoring them would loop on them.
+        if (sampling.IgnoreEos && grammar is not null)
+            throw ApiException.BadRequest($"'ignore_eos' cannot be combined with '{grammarParam}': the output ends where the grammar does.",
+                "ignore_eos", "invalid_value");
+        return new GenerationRequest(model, messages, prompt, sampling, (int?)maxTokens, ParseStop(r), stream, includeUsage, n)
+            { GrammarParam = grammarParam };
     }
 
     private static List<ChatMessage> ParseMessages(JsonFieldReader r)

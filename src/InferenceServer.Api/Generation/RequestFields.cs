@@ -5,8 +5,9 @@ namespace InferenceServer.Api.Generation;
 /// <summary>
 /// The one table of request fields per endpoint: every field of the OpenAI request schemas (CreateChatCompletionRequest
 /// with its allOf parts, CreateCompletionRequest) plus this server's extensions (<c>top_k</c>, <c>min_p</c>,
-/// <c>ignore_eos</c>, <c>chat_template_kwargs</c>) is implemented, ignored by design, or unsupported. <see cref="Check"/> enforces it before the
-/// parser reads the body; fields in neither the spec nor the table are ignored, as vLLM and llama.cpp's server do.
+/// <c>ignore_eos</c>, <c>chat_template_kwargs</c>, <c>grammar</c>, and <c>response_format</c> on completions as vLLM
+/// takes it) is implemented, ignored by design, or unsupported. <see cref="Check"/> enforces it before the parser reads
+/// the body; fields in neither the spec nor the table are ignored, as vLLM and llama.cpp's server do.
 /// </summary>
 internal static class RequestFields
 {
@@ -20,6 +21,7 @@ internal static class RequestFields
         Implemented("top_k"), Implemented("min_p"), Implemented("ignore_eos"), Implemented("logprobs"), Implemented("top_logprobs"),
         // Extra variables for the model's Jinja chat template (e.g. enable_thinking), as vLLM and llama.cpp accept.
         Implemented("chat_template_kwargs"),
+        Implemented("response_format"), Implemented("grammar"),
 
         Ignored("user", ExpectString), Ignored("safety_identifier", SafetyIdentifier), Ignored("metadata", ExpectObject),
         Ignored("store", ExpectBool), Ignored("service_tier", ExpectString), Ignored("prompt_cache_key", ExpectString),
@@ -32,7 +34,6 @@ internal static class RequestFields
         new("parallel_tool_calls", FieldSupport.Unsupported, ExpectBool, "true"),
         new("functions", FieldSupport.Unsupported),
         new("function_call", FieldSupport.Unsupported, null, "\"none\""),
-        new("response_format", FieldSupport.Unsupported, null, """{"type":"text"}"""),
         new("modalities", FieldSupport.Unsupported, null, """["text"]"""),
         new("audio", FieldSupport.Unsupported),
         // "none" asks for no reasoning, which is what a model without a reasoning format does anyway.
@@ -49,6 +50,7 @@ internal static class RequestFields
         Implemented("max_tokens"), Implemented("n"), Implemented("temperature"), Implemented("top_p"), Implemented("seed"),
         Implemented("stop"), Implemented("presence_penalty"), Implemented("frequency_penalty"), Implemented("logit_bias"),
         Implemented("top_k"), Implemented("min_p"), Implemented("ignore_eos"), Implemented("logprobs"),
+        Implemented("response_format"), Implemented("grammar"),
 
         Ignored("user", ExpectString),
 

@@ -15,7 +15,7 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
     Microsoft.Extensions.Options.IOptions<Options.ServerOptions> server)
 {
     /// <summary>Tokenizes and submits <paramref name="request"/>.</summary>
-    /// <exception cref="ApiException">Context length exceeded (400), bad logit_bias or n (400), queue full (429), not ready (503).</exception>
+    /// <exception cref="ApiException">Context length exceeded (400), bad logit_bias, n or grammar (400), queue full (429), not ready (503).</exception>
     public GenerationStream Start(GenerationRequest request)
     {
         int maxN = Math.Min(options.Value.MaxN, options.Value.MaxSequences);
@@ -36,6 +36,12 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
         foreach (int token in request.Sampling.LogitBias.Keys)
             if (token >= tokenizer.VocabSize)
                 throw ApiException.BadRequest($"Invalid key in 'logit_bias': token id {token} is outside the vocabulary of {tokenizer.VocabSize}.", "logit_bias", "invalid_value");
+
+        if (request.Sampling.Grammar is { } grammar && GrammarSampler.Check(model.Weights.NativeHandle, grammar) is { } grammarError)
+            throw ApiException.BadRequest(request.GrammarParam == "grammar"
+                    ? $"Invalid 'grammar': llama.cpp could not parse it: {grammarError}"
+                    : $"The schema in '{request.GrammarParam}' gave a grammar llama.cpp refused: {grammarError}",
+                request.GrammarParam, "invalid_value");
 
         var limits = server.Value;
         if (limits.MaxPromptTokens > 0 && prompt.Length > limits.MaxPromptTokens)

@@ -24,6 +24,11 @@ public sealed record SamplingParams
     public IReadOnlyDictionary<int, float> LogitBias { get; init; } = new Dictionary<int, float>();
     /// <summary>Tokens to generate at most (≥ 1).</summary>
     public int MaxTokens { get; init; } = 16;
+    /// <summary>
+    /// GBNF grammar (start rule <c>root</c>) every output must match, or null for none; end-of-generation is allowed only
+    /// where the grammar is complete (from <c>response_format</c> or <c>grammar</c>).
+    /// </summary>
+    public string? Grammar { get; init; }
     /// <summary>Keep generating past end-of-generation tokens (vLLM/llama.cpp <c>ignore_eos</c>), for benchmarks.</summary>
     public bool IgnoreEos { get; init; }
     /// <summary>

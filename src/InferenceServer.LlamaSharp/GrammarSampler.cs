@@ -1,0 +1,107 @@
+using LLama.Native;
+
+namespace InferenceServer.LlamaSharp;
+
+/// <summary>
+/// A sequence's grammar stage: llama.cpp's grammar sampler with its own parse state, following every token the
+/// sequence accepts. <see cref="Sample"/> draws from the sequence's chain first and checks only the drawn token
+/// against the grammar; only when the grammar rejects it is the whole vocabulary masked and the chain run again on
+/// what the grammar allows (the order llama.cpp's server uses). End-of-generation tokens pass only where the grammar
+/// is complete, so a finished grammar leaves nothing else to sample.
+/// </summary>
+public sealed class GrammarSampler : IDisposable
+{
+    private readonly SafeLLamaSamplerChainHandle _grammar;
+    private readonly LLamaToken _fallbackEnd;
+    private LLamaTokenData[] _candidates = [];
+    private readonly LLamaTokenData[] _single = new LLamaTokenData[1];
+
+    private GrammarSampler(SafeLLamaSamplerChainHandle grammar, LLamaToken fallbackEnd)
+    {
+        _grammar = grammar;
+        _fallbackEnd = fallbackEnd;
+    }
+
+    /// <summary>Compiles <paramref name="gbnf"/> (start rule <c>root</c>) for <paramref name="model"/>'s vocabulary.</summary>
+    /// <exception cref="GrammarException">llama.cpp could not parse it; the message is llama.cpp's.</exception>
+    public static GrammarSampler Create(SafeLlamaModelHandle model, string gbnf)
+    {
+        var (sampler, error) = LlamaGrammarNative.Create(model, gbnf);
+        if (sampler == 0)
+            throw new GrammarException(error!);
+        var chain = SafeLLamaSamplerChainHandle.Create(LLamaSamplerChainParams.Default());
+        LlamaGrammarNative.AddTo(chain, sampler);
+        return new GrammarSampler(chain, model.Vocab.EOS ?? model.Vocab.EOT ?? default);
+    }
+
+    /// <summary>Null when llama.cpp accepts <paramref name="gbnf"/>, else its explanation.</summary>
+    public static string? Check(SafeLlamaModelHandle model, string gbnf)
+    {
+        var (sampler, error) = LlamaGrammarNative.Create(model, gbnf);
+        if (sampler != 0)
+            LlamaGrammarNative.Release(sampler);
+        return error;
+    }
+
+    /// <summary>
+    /// Picks the token for logits row <paramref name="row"/> with <paramref name="chain"/> among the tokens the grammar
+    /// allows, then advances both the chain and the grammar by it.
+    /// </summary>
+    public LLamaToken Sample(SafeLLamaContextHandle context, int row, SafeLLamaSamplerChainHandle chain)
+    {
+        var logits = context.GetLogitsIth(row);
+        if (_candidates.Length < logits.Length)
+            _candidates = new LLamaTokenData[logits.Length];
+        var token = Draw(logits, chain, masked: false);
+        if (!Allows(token))
+        {
+            token = Draw(logits, chain, masked: true);
+            if (!Allows(token))
+                // Nothing in the vocabulary continues the grammar (cannot happen with byte-fallback vocabularies):
+                // end the sequence rather than feed the grammar a token it rejects, which aborts llama.cpp.
+                return Accepted(_fallbackEnd, chain, grammar: false);
+        }
+        return Accepted(token, chain, grammar: true);
+    }
+
+    /// <summary>Advances the grammar alone by <paramref name="token"/> if it allows it (lets tests walk a text through it).</summary>
+    internal bool TryAccept(LLamaToken token)
+    {
+        if (!Allows(token))
+            return false;
+        _grammar.Accept(token);
+        return true;
+    }
+
+    /// <summary>True when the grammar is complete here: end-of-generation is allowed.</summary>
+    internal bool IsComplete => Allows(_fallbackEnd);
+
+    private LLamaToken Draw(ReadOnlySpan<float> logits, SafeLLamaSamplerChainHandle chain, bool masked)
+    {
+        var array = LLamaTokenDataArray.Create(logits, _candidates.AsMemory(0, logits.Length));
+        using var pin = LLamaTokenDataArrayNative.Create(array, out var native);
+        if (masked)
+            _grammar.Apply(ref native);
+        chain.Apply(ref native);
+        return native.Data[checked((int)native.Selected)].ID;
+    }
+
+    private bool Allows(LLamaToken token)
+    {
+        _single[0] = new LLamaTokenData(token, 0f, 0f);
+        using var pin = LLamaTokenDataArrayNative.Create(new LLamaTokenDataArray(_single, true), out var native);
+        _grammar.Apply(ref native);
+        return !float.IsNegativeInfinity(native.Data[0].Logit);
+    }
+
+    private LLamaToken Accepted(LLamaToken token, SafeLLamaSamplerChainHandle chain, bool grammar)
+    {
+        if (grammar)
+            _grammar.Accept(token);
+        chain.Accept(token);
+        return token;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _grammar.Dispose();
+}
