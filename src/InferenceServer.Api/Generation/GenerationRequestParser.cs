@@ -59,7 +59,8 @@ public static class GenerationRequestParser
     }
 
     // chat_template_kwargs entries become template variables (JSON values as given); reasoning_effort, which
-    // RequestFields limits to what the server honours, is passed too and wins over a kwargs entry of that name.
+    // RequestFields limits to what the server honours, is passed too and wins over a kwargs entry of that name, except
+    // its off value "none": templates that read it know only low/medium/high, so "none" leaves their default.
     private static Dictionary<string, object?>? ParseTemplateVariables(JsonFieldReader r)
     {
         var variables = new Dictionary<string, object?>();
@@ -73,7 +74,7 @@ public static class GenerationRequestParser
                 variables[p.Name] = p.Value.Clone();
             }
         }
-        if (r.String("reasoning_effort") is { } effort)
+        if (r.String("reasoning_effort") is { } effort && effort != "none")
             variables["reasoning_effort"] = effort;
         return variables.Count == 0 ? null : variables;
     }

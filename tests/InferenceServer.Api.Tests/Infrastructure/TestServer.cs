@@ -38,6 +38,8 @@ public sealed class TestServer : WebApplicationFactory<Program>
     public EngineClient Engine => Services.GetRequiredService<EngineClient>();
     public LlamaModelHost Model => Services.GetRequiredService<LlamaModelHost>();
 
+    private static readonly SemaphoreSlim StartLock = new(1, 1);
+
     /// <summary>Starts a server and, unless gated, waits until it is ready.</summary>
     public static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TaskCompletionSource? gate = null)
     {
@@ -53,6 +55,9 @@ public sealed class TestServer : WebApplicationFactory<Program>
         all["urls"] = "http://127.0.0.1:0";
         var server = new TestServer(all, gate);
         server.UseKestrel(0);
+        // WebApplicationFactory finds the app's host through a process-wide diagnostic listener, so two test classes
+        // building servers at the same moment can each catch the other's host; one build at a time.
+        await StartLock.WaitAsync();
         try
         {
             server.StartServer();
@@ -62,6 +67,10 @@ public sealed class TestServer : WebApplicationFactory<Program>
             // A host that failed to start still owns a model and maybe an engine thread: stop them, don't leak them.
             await server.DisposeAsync();
             throw;
+        }
+        finally
+        {
+            StartLock.Release();
         }
         var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1") + "/");
