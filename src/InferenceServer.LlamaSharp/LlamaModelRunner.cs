@@ -18,6 +18,9 @@ namespace InferenceServer.LlamaSharp;
 /// cells, it copies nothing), so dropping the sequence later leaves them in place. A holder keeps at most one block
 /// per position index, so copying positions [start, start + BlockSize) of a holder into a new sequence yields
 /// exactly that block. Eviction removes the block's positions from its holder.
+/// In per-sequence streams a released slot may keep its cells (<see cref="ReleasedSequence.NumRetainedTokens"/>) and
+/// the next sequence there keeps their common prefix (<see cref="TrimmedSlot"/>): a stream is only ever trimmed at its
+/// end, so its cells stay at indices 0 … n − 1 in position order, as a fresh computation places them.
 /// </remarks>
 public sealed class LlamaModelRunner : IModelRunner
 {
@@ -155,10 +158,13 @@ public sealed class LlamaModelRunner : IModelRunner
                     break;
                 case ReleasedSequence released:
                     if (released.Slot >= 0)
-                        _context.MemorySequenceRemove((LLamaSeqId)released.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
+                        _context.MemorySequenceRemove((LLamaSeqId)released.Slot, (LLamaPos)released.NumRetainedTokens, (LLamaPos)(-1));
                     // A preempted sequence keeps its chain: its RNG and penalty history go on after recompute.
                     if (released.Finished && _samplers.Remove(released.SequenceId, out var chain))
                         chain.Dispose();
+                    break;
+                case TrimmedSlot trimmed:
+                    _context.MemorySequenceRemove((LLamaSeqId)trimmed.Slot, (LLamaPos)trimmed.NumKept, (LLamaPos)(-1));
                     break;
             }
         }
@@ -236,6 +242,9 @@ public sealed class LlamaModelRunner : IModelRunner
             return bytes.AsSpan(0, (int)written).ToArray();
         }
     }
+
+    /// <summary>True when each slot has its own stream of cells (<c>kv_unified = false</c>).</summary>
+    internal bool PerSequenceStreams => _perSequenceStreams;
 
     /// <summary>First llama.cpp sequence id used as a prefix-cache holder.</summary>
     internal int FirstHolder => _firstHolder;

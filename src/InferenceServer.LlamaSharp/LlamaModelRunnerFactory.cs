@@ -65,10 +65,9 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         p.n_batch = (uint)(options.ChunkedPrefill ? options.MaxBatchTokens : options.MaxBatchTokens + maxModelLength);
         p.n_ubatch = Math.Min(512u, p.n_batch);
         // Sequence ids above the running slots hold prefix-cache cells (see LlamaModelRunner).
-        // Holders share cells with running sequences, which only one unified pool allows.
+        // Holders share cells with running sequences, which only one unified pool allows; per-sequence streams reuse a
+        // prefix from the cells a free slot retains instead (see Scheduler).
         int holders = options.PrefixCaching && !perSequence ? (int)NativeApi.llama_max_parallel_sequences() - options.MaxSequences : 0;
-        if (options.PrefixCaching && perSequence)
-            Log.NoPrefixCache(_logger);
         p.n_seq_max = (uint)(options.MaxSequences + holders);
         // llama.cpp reserves logits rows for at least n_seq_max outputs; its cap must cover that.
         p.n_outputs_max = Math.Max(p.n_batch, p.n_seq_max);
@@ -140,9 +139,6 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         [LoggerMessage(2001, LogLevel.Information, "Model {ModelId} ready: {NumParameters} parameters, {NumLayers} layers; KV cache {NumBlocks} blocks × {BlockSize} tokens; max model length {MaxModelLength}; {Threads} threads; chat template: {UsesModelTemplate}")]
         public static partial void Loaded(ILogger logger, string modelId, ulong numParameters, int numLayers, int numBlocks,
             int blockSize, int maxModelLength, int threads, bool usesModelTemplate);
-
-        [LoggerMessage(2003, LogLevel.Warning, "The per-sequence KV layout (Engine:KvLayout=PerSequence, or Engine:Deterministic) has no prefix cache: Engine:PrefixCaching is ignored")]
-        public static partial void NoPrefixCache(ILogger logger);
 
         [LoggerMessage(2002, LogLevel.Warning, "No Model:Path given: serving the built-in demo model (random weights, its output is gibberish by design), cached in {DataDirectory}. To serve a real model: --Model:Path=/path/to/model.gguf (or env Model__Path)")]
         public static partial void DemoModel(ILogger logger, string dataDirectory);
