@@ -19,8 +19,9 @@ namespace InferenceServer.LlamaSharp;
 /// per position index, so copying positions [start, start + BlockSize) of a holder into a new sequence yields
 /// exactly that block. Eviction removes the block's positions from its holder.
 /// In per-sequence streams a released slot may keep its cells (<see cref="ReleasedSequence.NumRetainedTokens"/>) and
-/// the next sequence there keeps their common prefix (<see cref="TrimmedSlot"/>): a stream is only ever trimmed at its
-/// end, so its cells stay at indices 0 … n − 1 in position order, as a fresh computation places them.
+/// the next sequence there keeps their common prefix (<see cref="TrimmedSlot"/>), or starts from a whole-stream copy of
+/// a running slot's stream (<see cref="CopiedSlot"/>): a stream is only ever trimmed at its end and copied whole, so its
+/// cells stay at indices 0 … n − 1 in position order, as a fresh computation places them.
 /// </remarks>
 public sealed class LlamaModelRunner : IModelRunner
 {
@@ -165,6 +166,13 @@ public sealed class LlamaModelRunner : IModelRunner
                     break;
                 case TrimmedSlot trimmed:
                     _context.MemorySequenceRemove((LLamaSeqId)trimmed.Slot, (LLamaPos)trimmed.NumKept, (LLamaPos)(-1));
+                    break;
+                case CopiedSlot copied:
+                    // Across streams llama.cpp copies only whole streams (p0 = p1 = -1): the cells' metadata at once
+                    // (the destination's old cells go), the K/V buffers at the start of the next decode, before it
+                    // writes anything; then the cells past the reused prefix go.
+                    _context.MemorySequenceCopy((LLamaSeqId)copied.SourceSlot, (LLamaSeqId)copied.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
+                    _context.MemorySequenceRemove((LLamaSeqId)copied.Slot, (LLamaPos)copied.NumKept, (LLamaPos)(-1));
                     break;
             }
         }

@@ -136,6 +136,12 @@ public sealed class FakeModelRunner : IModelRunner
                     NumTrims++;
                     RemoveFrom(t.Slot, t.NumKept);
                     break;
+                case CopiedSlot c:
+                    // Like a whole-stream llama_memory_seq_cp (the destination's cells go), then seq_rm past the prefix.
+                    NumCopies++;
+                    _positions[c.Slot] = new SortedDictionary<int, int>(Held(c.SourceSlot));
+                    RemoveFrom(c.Slot, c.NumKept);
+                    break;
             }
         }
     }
@@ -193,6 +199,9 @@ public sealed class FakeModelRunner : IModelRunner
 
     /// <summary>Retained-cell trims applied (<see cref="TrimmedSlot"/> events).</summary>
     public int NumTrims { get; private set; }
+
+    /// <summary>Stream copies applied (<see cref="CopiedSlot"/> events).</summary>
+    public int NumCopies { get; private set; }
 
     public int NumSlotsHoldingPositions => _positions.Count(p => p.Value.Count > 0);
 

@@ -159,6 +159,32 @@ public class SlotReuseTests
     }
 
     [Theory]
+    [InlineData(20, 20)]
+    [InlineData(10, 0)]
+    public void A_sequence_admitted_beside_a_running_one_with_a_longer_prefix_starts_from_a_copy_of_its_stream(int shared, int expected)
+    {
+        var h = Harness(maxBatchTokens: 8);
+        var a = h.Add(Tokens(10, 30), maxTokens: 4);
+        for (int i = 0; i < 3; i++)
+            h.Step();
+        Assert.Equal(24, a.NumComputedTokens);
+
+        var b = h.Add([.. Tokens(10, shared), 90, 91], maxTokens: 3);
+        var plan = h.Step();
+        h.CheckInvariants();
+
+        // a's stream held 24 computed tokens, `shared` of them b's; free slots held nothing.
+        Assert.Equal(expected, b.NumCachedTokens);
+        Assert.Equal(expected == 0 ? [] : [new CopiedSlot(0, 1, expected)], plan.Events.Log.OfType<CopiedSlot>());
+        Assert.Equal(expected, plan.Scheduled.Single(s => s.SequenceId == b.SequenceId).StartPosition);
+        h.RunToIdle();
+        h.CheckInvariants();
+        var solo = Harness();
+        Assert.Equal(solo.Output(RunAlone(solo, [.. Tokens(10, shared), 90, 91], maxTokens: 3).SequenceId), h.Output(b.SequenceId));
+        Assert.Equal(solo.Output(RunAlone(solo, Tokens(10, 30), maxTokens: 4).SequenceId), h.Output(a.SequenceId));
+    }
+
+    [Theory]
     [InlineData(new[] { 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29 }, 16)]
     [InlineData(new[] { 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 99 }, 8)]
     [InlineData(new[] { 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33 }, 16)]

@@ -21,7 +21,8 @@ public interface IModelRunner : IDisposable
 
     /// <summary>
     /// Applies KV events in order: drops evicted blocks, keeps newly cached ones, drops released sequences' KV but the
-    /// cells a slot retains (and their samplers when finished), and trims free slots' retained cells.
+    /// cells a slot retains (and their samplers when finished), trims free slots' retained cells, and copies running
+    /// slots' streams into free ones.
     /// </summary>
     void Apply(KvEvents events);
 

@@ -220,6 +220,9 @@ public sealed class KvCacheManager
     /// <summary>Logs that free slot <paramref name="slot"/> keeps only its first <paramref name="numKept"/> retained cells.</summary>
     public void TrimSlot(int slot, int numKept) => _events.Add(new TrimmedSlot(slot, numKept));
 
+    /// <summary>Logs that free slot <paramref name="slot"/> gets the first <paramref name="numKept"/> cells of <paramref name="sourceSlot"/>'s stream.</summary>
+    public void CopySlot(int sourceSlot, int slot, int numKept) => _events.Add(new CopiedSlot(sourceSlot, slot, numKept));
+
     /// <summary>Returns every block of <paramref name="sequence"/> to the pool and empties its block table.</summary>
     public void Free(Sequence sequence)
     {

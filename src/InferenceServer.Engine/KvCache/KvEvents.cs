@@ -22,6 +22,13 @@ public sealed record ReleasedSequence(long SequenceId, int Slot, bool Finished, 
 /// </summary>
 public sealed record TrimmedSlot(int Slot, int NumKept) : KvEvent;
 
+/// <summary>
+/// A free slot's stream becomes a copy of the first <paramref name="NumKept"/> cells of running slot
+/// <paramref name="SourceSlot"/>'s stream, whatever it held (per-sequence layout). The copy must land before the step
+/// decodes anything: llama.cpp copies whole streams at the start of the next decode.
+/// </summary>
+public sealed record CopiedSlot(int SourceSlot, int Slot, int NumKept) : KvEvent;
+
 /// <summary>A cached block that a sequence reuses: its cells are copied into the sequence's slot at Start ….</summary>
 public readonly record struct BlockHit(int BlockId, int Start);
 

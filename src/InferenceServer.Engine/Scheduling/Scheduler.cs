@@ -16,7 +16,9 @@ namespace InferenceServer.Engine.Scheduling;
 /// Slot-resident prefix reuse (per-sequence layout, <c>retainSlots</c>): a sequence that gives back its slot leaves its
 /// computed cells in the slot's stream, and a new sequence goes to the free slot whose retained tokens share the
 /// longest prefix with its own (see <see cref="SlotPool"/>); cells past that prefix go (<see cref="TrimmedSlot"/>) and
-/// the sequence starts with the prefix computed and counted as cached, like a prefix-cache hit. Retained cells hold no
+/// the sequence starts with the prefix computed and counted as cached, like a prefix-cache hit. When a running
+/// sequence's stream holds a clearly longer usable prefix (<see cref="MinCopyTokens"/>), the new sequence starts from a
+/// whole-stream copy of it trimmed to that prefix (<see cref="CopiedSlot"/>) instead. Retained cells hold no
 /// blocks: in that layout blocks are only the admission budget over MaxSequences equal streams, and a free slot's
 /// stream serves no one else, so counting its cells would only shrink admission. The books still say exactly what each
 /// stream holds (<see cref="Books"/>). A failed sequence's stream is dropped (nothing of it is trusted); a preempted
@@ -53,7 +55,7 @@ public sealed class Scheduler
         _fixedChunks = fixedChunks;
         _time = time;
         MaxSequences = maxSequences;
-        _slots = new SlotPool(maxSequences, retainSlots);
+        _slots = new SlotPool(maxSequences, retainSlots, fixedChunks ? maxBatchTokens : 0);
     }
 
     /// <summary>The model being scheduled for.</summary>
@@ -146,14 +148,14 @@ public sealed class Scheduler
             if (!_chunkedPrefill && seq.NumUncomputedTokens > budget && admitted)
                 break;
             // Admit only when blocks for the whole remaining prompt are free (FIFO: nobody jumps the queue).
-            var (slot, numReused) = _slots.Choose(seq.TokenIds, (common, retained) => ReusableTokens(seq, common, retained));
-            if (_kv.AllocateForAdmission(seq, numReused) is not { } hits)
+            var choice = _slots.Choose(seq, _running);
+            if (_kv.AllocateForAdmission(seq, choice.NumReused) is not { } hits)
                 break;
             _waiting.RemoveFirst();
             var now = _time.GetUtcNow();
-            TakeSlot(seq, slot, numReused, now);
+            TakeSlot(seq, choice, now);
             foreach (var child in seq.PendingForks)
-                TakeSlot(child, _slots.LeastRecentlyUsed(), 0, now);
+                TakeSlot(child, new SlotPool.Choice(_slots.LeastRecentlyUsed(), 0, -1), now);
             _running.Add(seq);
             if (seq.NumPreemptions == 0)
                 NumCachedPromptTokens += seq.NumCachedTokens;
@@ -164,26 +166,26 @@ public sealed class Scheduler
         }
     }
 
-    // Admits `seq` to `slot`, whose stream keeps its first `numKept` retained cells.
-    private void TakeSlot(Sequence seq, int slot, int numKept, DateTimeOffset now)
+    // Admits `seq` to the chosen slot, whose stream keeps its first NumReused retained cells, or gets a copy of those of
+    // the source slot's stream.
+    private void TakeSlot(Sequence seq, SlotPool.Choice choice, DateTimeOffset now)
     {
-        if (_slots.Take(slot) > numKept)
-            _kv.TrimSlot(slot, numKept);
-        seq.Admit(slot, now);
+        int numRetained = _slots.Take(choice.Slot);
+        if (choice.SourceSlot >= 0)
+            _kv.CopySlot(choice.SourceSlot, choice.Slot, choice.NumReused);
+        else if (numRetained > choice.NumReused)
+            _kv.TrimSlot(choice.Slot, choice.NumReused);
+        seq.Admit(choice.Slot, now);
     }
 
     /// <summary>
-    /// How many of the <paramref name="common"/> leading tokens that <paramref name="seq"/> shares with a free slot's
-    /// cells it may reuse: never its last token (it needs logits to sample); with fixed chunks only whole chunks that
-    /// both sequences computed alike, so the cells and every later chunk boundary equal those of a cold run — either a
-    /// multiple of the chunk length within both prompts, or anything past the prompt when both prompts are the same.
+    /// Fewest more reusable tokens a running sequence's stream must hold than the best free slot for a new sequence to
+    /// start from a copy of it (whole-stream copies cost about as much as computing a few tokens).
     /// </summary>
-    private int ReusableTokens(Sequence seq, int common, SlotPool.Retained retained)
+    public int MinCopyTokens
     {
-        int n = Math.Min(common, seq.NumTokens - 1);
-        if (!_fixedChunks || n >= seq.NumPromptTokens && retained.NumPromptTokens == seq.NumPromptTokens)
-            return n;
-        return Math.Min(n, Math.Min(seq.NumPromptTokens, retained.NumPromptTokens)) / _maxBatchTokens * _maxBatchTokens;
+        get => _slots.MinCopyTokens;
+        set => _slots.MinCopyTokens = value;
     }
 
     /// <summary>Tokens of <paramref name="seq"/> to compute this step, with <paramref name="budget"/> tokens left in it.</summary>
