@@ -124,6 +124,28 @@ public sealed class DeterministicModeTests(DeterministicRunnerFixture fixture) :
         Assert.True(soloState.AsSpan().SequenceEqual(againState), Diff(soloState, againState));
     }
 
+    [Fact]
+    public void A_sequence_starting_from_a_copy_of_a_running_stream_holds_the_cold_kv_bytes()
+    {
+        var prompt = Prompt(Text);
+        byte[] soloState;
+        using (var alone = new RealEngineDriver(fixture.Runner, NumBlocks, fixedChunks: true))
+            soloState = StateAt(alone, alone.Add(prompt, maxTokens: 40));
+
+        using var driver = new RealEngineDriver(fixture.Runner, NumBlocks, fixedChunks: true);
+        // A running story with the same first 20 tokens: once it has computed a chunk or two, the first whole chunk is copied.
+        var sibling = driver.Add([.. prompt.Take(20), .. Prompt(" dog ran over the hills and far away to the sea")], maxTokens: 30);
+        driver.Step();
+        driver.Step();
+        Assert.True(sibling.NumComputedTokens >= 20);
+        var target = driver.Add(prompt, maxTokens: 40);
+        var state = StateAt(driver, target);
+
+        Assert.Equal(16, target.NumCachedTokens);
+        Assert.Equal(SequenceStatus.Running, sibling.Status);
+        Assert.True(soloState.AsSpan().SequenceEqual(state), Diff(soloState, state));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -99,6 +99,32 @@ public sealed class PerSequenceLayoutTests(PerSequenceRunnerFixture fixture) : I
             driver.Scheduler.NumCachedPromptTokens);
     }
 
+    [Fact]
+    public void A_sequence_starting_from_a_copy_of_a_running_stream_gives_its_cold_output()
+    {
+        var story = Prompt("Once upon a time there was a small house by the river, and in the house lived an old man who told " +
+            "stories to the children of the village every night");
+        Assert.True(story.Length > 32, $"story of {story.Length} tokens");
+        int[] sibling = [.. story.Take(24), .. Prompt(" dog ran over the hills")];
+        var cold = new[] { story, sibling }.Select(p => Solo(p, 12)).ToList();
+
+        using var driver = new RealEngineDriver(fixture.Runner, NumBlocks);
+        var first = driver.Add(story, 12);
+        driver.Step();
+        driver.Step();
+        Assert.Equal(32, first.NumComputedTokens);
+        var second = driver.Add(sibling, 12);
+        driver.Step();
+        driver.CheckMemoryMatchesBooks();
+        Assert.Equal(CommonPrefix(story.Take(32), sibling), second.NumCachedTokens);
+        Assert.True(second.NumCachedTokens >= 24);
+        Assert.NotEqual(first.Slot, second.Slot);
+        driver.RunToIdle();
+
+        Assert.Equal(cold, new[] { first, second }.Select(RealEngineDriver.Output));
+        Assert.Equal(NumBlocks, driver.Kv.NumFreeBlocks);
+    }
+
     private static int CommonPrefix(IEnumerable<int> a, int[] b) => a.Zip(b).TakeWhile(p => p.First == p.Second).Count();
 
     [Theory]
