@@ -6,6 +6,7 @@ using InferenceServer.Api.Generation;
 using InferenceServer.Api.Hosting;
 using InferenceServer.Api.Metrics;
 using InferenceServer.Api.Options;
+using InferenceServer.Api.Page;
 using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
 using InferenceServer.LlamaSharp;
@@ -88,6 +89,7 @@ if (server.CorsOrigins.Length > 0)
     });
     app.UseCors();
 }
+app.UsePageFiles();
 app.UseMiddleware<ApiKeyAuthentication>();
 app.UseRateLimiter();
 app.UseSwagger();
@@ -104,6 +106,8 @@ var v1 = app.MapGroup("/v1");
 v1.MapGeneration();
 v1.MapModels();
 v1.MapCapabilities();
+v1.MapEngineKv();
+app.MapPages(v1);
 
 // SIGTERM: drain before Kestrel stops (the callback runs before any service is stopped).
 app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<GracefulDrain>().Drain());

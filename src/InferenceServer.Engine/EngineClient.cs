@@ -25,6 +25,7 @@ public sealed class EngineClient
     private volatile EngineStats _stats = EngineStats.NotReady;
     private volatile ModelInfo? _model;
     private volatile bool _stopping;
+    private volatile bool _loopEnded;
 
     /// <summary>Creates a client; the engine loop makes it ready once the model is loaded.</summary>
     public EngineClient(IOptions<EngineOptions> options, TimeProvider time)
@@ -94,6 +95,22 @@ public sealed class EngineClient
         return new GenerationStream(ids, promptTokenIds.Count, results.Reader, Abort, n);
     }
 
+    /// <summary>
+    /// Asks the engine thread for a snapshot of its KV cache, taken between two steps so it is consistent; null
+    /// before the model is loaded and once the engine has stopped.
+    /// </summary>
+    public async Task<KvCache.KvCacheSnapshot?> GetKvSnapshotAsync(CancellationToken cancellationToken)
+    {
+        if (_model is null || _loopEnded)
+            return null;
+        var reply = new TaskCompletionSource<KvCache.KvCacheSnapshot?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(new EngineCommand.Snapshot(reply));
+        // The loop sets the flag before its last look at the inbox: a command posted later is answered here.
+        if (_loopEnded)
+            reply.TrySetResult(null);
+        return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Asks the engine thread to cancel <paramref name="sequenceId"/>.</summary>
     public void Abort(long sequenceId) => Post(new EngineCommand.Abort(sequenceId));
 
@@ -139,4 +156,5 @@ public sealed class EngineClient
     internal void SetReady(ModelInfo model) => _model = model;
     internal void Publish(EngineStats stats) => _stats = stats;
     internal void BeginStopping() => _stopping = true;
+    internal void EndLoop() => _loopEnded = true;
 }

@@ -15,4 +15,7 @@ internal abstract record EngineCommand
 
     /// <summary>Cancel every live sequence (end of a graceful drain).</summary>
     internal sealed record AbortAll : EngineCommand;
+
+    /// <summary>Capture a <see cref="KvCache.KvCacheSnapshot"/> between steps; null once the engine has stopped.</summary>
+    internal sealed record Snapshot(TaskCompletionSource<KvCache.KvCacheSnapshot?> Reply) : EngineCommand;
 }

@@ -100,6 +100,7 @@ public sealed partial class EngineLoop : BackgroundService
         finally
         {
             _client.BeginStopping();
+            _client.EndLoop();
             AbortAll(core);
             _runner!.Dispose();
         }
@@ -144,6 +145,9 @@ public sealed partial class EngineLoop : BackgroundService
                     foreach (long id in _streams.Keys.ToArray())
                         Deliver(core.Abort(id));
                     break;
+                case EngineCommand.Snapshot snapshot:
+                    snapshot.Reply.TrySetResult(KvCacheSnapshot.Capture(core.Scheduler, core.NumSteps));
+                    break;
             }
         }
         if (added > 0)
@@ -180,6 +184,8 @@ public sealed partial class EngineLoop : BackgroundService
         while (_client.Inbox.TryRead(out var command))
             if (command is EngineCommand.Add add)
                 add.Results.TryComplete(new EngineRejectedException(RejectionReason.ShuttingDown, "The server is shutting down."));
+            else if (command is EngineCommand.Snapshot snapshot)
+                snapshot.Reply.TrySetResult(null);
         PublishStats();
     }
 

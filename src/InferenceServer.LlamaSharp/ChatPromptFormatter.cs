@@ -1,13 +1,16 @@
 using System.Text;
 using LLama;
 using LLama.Native;
+using InferenceServer.Templates;
 
 namespace InferenceServer.LlamaSharp;
 
 /// <summary>
-/// Renders chat messages into a prompt with the model's own chat template (GGUF <c>tokenizer.chat_template</c>,
-/// applied by llama.cpp's <c>llama_chat_apply_template</c>, which recognises the common template families).
-/// A model without a template, or with one llama.cpp does not recognise, gets the plain fallback format:
+/// Renders chat messages into a prompt with the model's own chat template (GGUF <c>tokenizer.chat_template</c>).
+/// The template is parsed once by the Jinja engine (InferenceServer.Templates) and rendered as Hugging Face does,
+/// with <c>messages</c>, <c>add_generation_prompt</c> (true), <c>bos_token</c>, <c>eos_token</c> and the request's
+/// extra variables. A template the engine cannot parse falls back to llama.cpp's <c>llama_chat_apply_template</c>
+/// when it recognises the family; a model without a usable template gets the plain fallback format:
 /// <code>
 /// {system text}\n\n          (each system/developer message)
 /// User: {text}\n
@@ -15,26 +18,91 @@ namespace InferenceServer.LlamaSharp;
 /// Tool: {text}\n
 /// Assistant:
 /// </code>
-/// The role <c>developer</c> is given to templates as <c>system</c>.
+/// The role <c>developer</c> is given to templates as <c>system</c>. When the tokenizer adds BOS itself, a BOS the
+/// template writes at the very start is dropped so the prompt holds one (as llama.cpp's server does).
 /// </summary>
 public sealed class ChatPromptFormatter
 {
-    private readonly string? _template;
+    private static readonly HashSet<string> ReservedNames = ["messages", "add_generation_prompt", "bos_token", "eos_token"];
 
-    /// <summary>Reads the chat template of <paramref name="model"/>, if any.</summary>
+    private readonly string? _llamaTemplate;
+    private readonly ChatTemplate? _jinja;
+    private readonly string _bosToken;
+    private readonly string _eosToken;
+    private readonly bool _stripLeadingBos;
+
+    /// <summary>Reads and parses the chat template of <paramref name="model"/>, if any.</summary>
     public ChatPromptFormatter(SafeLlamaModelHandle model)
     {
-        _template = model.GetTemplate(null, false);
-        if (_template is not null && !IsRecognised(_template))
-            _template = null;
+        _bosToken = TokenText(model, model.Vocab.BOS);
+        _eosToken = TokenText(model, model.Vocab.EOS);
+        _stripLeadingBos = model.Vocab.ShouldAddBOS && _bosToken.Length > 0;
+        string? source = model.GetTemplate(null, false);
+        if (source is null)
+            return;
+        try
+        {
+            _jinja = ChatTemplate.Parse(source);
+        }
+        catch (TemplateException e)
+        {
+            TemplateError = e.Message;
+            if (IsRecognised(source))
+                _llamaTemplate = source;
+        }
     }
 
-    /// <summary>True when the model's own template is used; false for the plain fallback.</summary>
-    public bool UsesModelTemplate => _template is not null;
+    /// <summary>Names a request's extra template variables may not use: the formatter sets them.</summary>
+    public static IReadOnlySet<string> ReservedVariableNames => ReservedNames;
 
-    /// <summary>The prompt for <paramref name="messages"/>, ending where the assistant's reply begins.</summary>
-    public string Format(IReadOnlyList<ChatMessage> messages) =>
-        _template is null ? FormatFallback(messages) : FormatWithTemplate(_template, messages);
+    /// <summary>How prompts are made for this model.</summary>
+    public ChatTemplateKind Kind => _jinja is not null ? ChatTemplateKind.Jinja
+        : _llamaTemplate is not null ? ChatTemplateKind.LlamaCpp : ChatTemplateKind.Plain;
+
+    /// <summary>Why the Jinja engine could not parse the model's template (null when it could, or there is none).</summary>
+    public string? TemplateError { get; }
+
+    /// <summary>True when the model's own template is used; false for the plain fallback.</summary>
+    public bool UsesModelTemplate => Kind != ChatTemplateKind.Plain;
+
+    /// <summary>
+    /// The prompt for <paramref name="messages"/>, ending where the assistant's reply begins.
+    /// <paramref name="variables"/> are extra template variables (e.g. <c>enable_thinking</c>); only the Jinja path
+    /// reads them, and they cannot replace <see cref="ReservedVariableNames"/>.
+    /// </summary>
+    /// <exception cref="TemplateException">The template failed, or raised an error, on these messages.</exception>
+    public string Format(IReadOnlyList<ChatMessage> messages, IReadOnlyDictionary<string, object?>? variables = null) => Kind switch
+    {
+        ChatTemplateKind.Jinja => FormatWithJinja(_jinja!, messages, variables),
+        ChatTemplateKind.LlamaCpp => FormatWithTemplate(_llamaTemplate!, messages),
+        _ => FormatFallback(messages),
+    };
+
+    private string FormatWithJinja(ChatTemplate template, IReadOnlyList<ChatMessage> messages, IReadOnlyDictionary<string, object?>? variables)
+    {
+        var names = new Dictionary<string, object?>();
+        if (variables is not null)
+            foreach (var (name, value) in variables)
+                if (!ReservedNames.Contains(name)) names[name] = value;
+        names["messages"] = messages.Select(m => new Dictionary<string, object?>
+        {
+            ["role"] = m.Role == "developer" ? "system" : m.Role,
+            ["content"] = m.Content,
+        }).ToList();
+        names["add_generation_prompt"] = true;
+        names["bos_token"] = _bosToken;
+        names["eos_token"] = _eosToken;
+        string prompt = template.Render(names);
+        return _stripLeadingBos && prompt.StartsWith(_bosToken, StringComparison.Ordinal) ? prompt[_bosToken.Length..] : prompt;
+    }
+
+    private static string TokenText(SafeLlamaModelHandle model, LLamaToken? token)
+    {
+        if (token is not { } t) return "";
+        Span<byte> buffer = stackalloc byte[256];
+        uint n = model.TokenToSpan(t, buffer, 0, true);
+        return Encoding.UTF8.GetString(buffer[..(int)Math.Min(n, 256u)]);
+    }
 
     private static string FormatWithTemplate(string template, IReadOnlyList<ChatMessage> messages)
     {

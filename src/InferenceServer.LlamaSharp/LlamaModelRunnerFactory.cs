@@ -103,7 +103,9 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         var shape = new KvCacheShape(model.LayerCount, model.HeadCount, model.KVHeadCount, headSize, options.KvCacheType, kvTokens);
         var info = new ModelInfo(maxModelLength, _host.Tokenizer.VocabSize, eog, numBlocks, holders, shape);
         Log.Loaded(_logger, _host.ModelId, model.ParameterCount, model.LayerCount, numBlocks, options.BlockSize,
-            maxModelLength, threads, _host.Chat.UsesModelTemplate);
+            maxModelLength, threads, _host.Chat.Kind);
+        if (_host.Chat.TemplateError is { } templateError)
+            Log.TemplateFallback(_logger, _host.ModelId, _host.Chat.Kind, templateError);
         return new LlamaModelRunner(context, info, options.MaxSequences, options.BlockSize, perSequence, decodeAlone: options.Deterministic);
     }
 
@@ -136,9 +138,12 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         [LoggerMessage(2000, LogLevel.Information, "Loading model {ModelId} from {Path}")]
         public static partial void Loading(ILogger logger, string modelId, string path);
 
-        [LoggerMessage(2001, LogLevel.Information, "Model {ModelId} ready: {NumParameters} parameters, {NumLayers} layers; KV cache {NumBlocks} blocks × {BlockSize} tokens; max model length {MaxModelLength}; {Threads} threads; chat template: {UsesModelTemplate}")]
+        [LoggerMessage(2001, LogLevel.Information, "Model {ModelId} ready: {NumParameters} parameters, {NumLayers} layers; KV cache {NumBlocks} blocks × {BlockSize} tokens; max model length {MaxModelLength}; {Threads} threads; chat template: {ChatTemplate}")]
         public static partial void Loaded(ILogger logger, string modelId, ulong numParameters, int numLayers, int numBlocks,
-            int blockSize, int maxModelLength, int threads, bool usesModelTemplate);
+            int blockSize, int maxModelLength, int threads, ChatTemplateKind chatTemplate);
+
+        [LoggerMessage(2004, LogLevel.Warning, "Model {ModelId}: the Jinja engine cannot parse the chat template ({Reason}); prompts use the {ChatTemplate} format instead")]
+        public static partial void TemplateFallback(ILogger logger, string modelId, ChatTemplateKind chatTemplate, string reason);
 
         [LoggerMessage(2002, LogLevel.Warning, "No Model:Path given: serving the built-in demo model (random weights, its output is gibberish by design), cached in {DataDirectory}. To serve a real model: --Model:Path=/path/to/model.gguf (or env Model__Path)")]
         public static partial void DemoModel(ILogger logger, string dataDirectory);

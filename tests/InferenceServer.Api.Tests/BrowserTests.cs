@@ -17,8 +17,6 @@ namespace InferenceServer.Api.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class BrowserTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     private const string Page = """
         <!doctype html><html><body><pre id="out"></pre><script>
         async function run() {
@@ -63,11 +61,7 @@ public sealed class BrowserTests
     private static async Task<JsonNode> RunPageAsync(string pageOrigin, Uri api)
     {
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium, Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         await page.GotoAsync($"{pageOrigin}/?api={Uri.EscapeDataString(api.ToString())}");
         await page.WaitForFunctionAsync("() => window.done === true", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
@@ -77,7 +71,7 @@ public sealed class BrowserTests
     [SkippableFact]
     public async Task A_page_from_another_origin_streams_a_chat_completion_when_its_origin_is_allowed()
     {
-        Skip.IfNot(File.Exists(Chromium), "Chromium is not installed");
+        Skip.IfNot(Chromium.IsInstalled, "Chromium is not installed");
         var (pageServer, origin) = await ServePageAsync();
         await using var _ = pageServer;
         await using var api = await TestServer.StartAsync(new Dictionary<string, string?>
@@ -98,7 +92,7 @@ public sealed class BrowserTests
     [SkippableFact]
     public async Task A_page_from_an_origin_not_allowed_is_blocked_by_the_browser()
     {
-        Skip.IfNot(File.Exists(Chromium), "Chromium is not installed");
+        Skip.IfNot(Chromium.IsInstalled, "Chromium is not installed");
         var (pageServer, origin) = await ServePageAsync();
         await using var _ = pageServer;
         await using var api = await TestServer.StartAsync(new Dictionary<string, string?>

@@ -17,24 +17,33 @@ public sealed class DrainTests
     [Fact]
     public async Task Sigterm_refuses_new_work_lets_short_streams_finish_cancels_the_rest_and_exits_zero()
     {
-        // The small preset (~600 tokens/s here) makes the long stream outlast the 1 s drain by far.
-        using var server = await ServerProcess.StartAsync("--Server:DrainTimeout", "00:00:01", "--Engine:MaxSequences", "4",
+        // Both streams are running when SIGTERM arrives. The short one then needs three more decode steps, well inside
+        // the 2 s drain even on a loaded machine; the long one needs thousands (seconds on the small preset).
+        using var server = await ServerProcess.StartAsync("--Server:DrainTimeout", "00:00:02", "--Engine:MaxSequences", "4",
             "--Model:Path", TestModels.Small, "--Model:Id", "small");
-        async Task<List<string>> Read(object body)
+        async Task<List<string>> Read(object body, TaskCompletionSource started)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
             {
                 Content = new StringContent(System.Text.Json.JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json"),
             };
             using var response = await server.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-            return await SseReader.ReadAllAsync(response);
+            var events = new List<string>();
+            await foreach (var data in SseReader.ReadAsync(response))
+            {
+                events.Add(data);
+                if (data.Contains("\"content\""))
+                    started.TrySetResult();
+            }
+            started.TrySetResult();
+            return events;
         }
 
-        // The long stream needs seconds, the drain allows 1 s; the short one needs ~0.2 s.
-        var endless = Read(Stream(4000));
-        await Task.Delay(300);
-        var shortOne = Read(Stream(100));
-        await Task.Delay(100);
+        TaskCompletionSource endlessStarted = new(), shortStarted = new();
+        var endless = Read(Stream(4000), endlessStarted);
+        await endlessStarted.Task;
+        var shortOne = Read(Stream(4), shortStarted);
+        await shortStarted.Task;
         server.Terminate();
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while ((await server.Http.GetAsync("health/ready")).StatusCode != HttpStatusCode.ServiceUnavailable)

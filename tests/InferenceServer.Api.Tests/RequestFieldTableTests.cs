@@ -11,7 +11,7 @@ namespace InferenceServer.Api.Tests;
 /// </summary>
 public sealed class RequestFieldTableTests
 {
-    private static readonly HashSet<string> Extensions = ["top_k", "min_p", "ignore_eos"];
+    private static readonly HashSet<string> Extensions = ["top_k", "min_p", "ignore_eos", "chat_template_kwargs"];
 
     private const string ChatBody = """{"model":"m","messages":[{"role":"user","content":"hi"}]}""";
     private const string CompletionBody = """{"model":"m","prompt":"hi"}""";

@@ -59,6 +59,28 @@ public sealed class EngineLoopTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_kv_snapshot_is_answered_between_steps_while_a_request_runs_and_is_null_before_start_and_after_stop()
+    {
+        var options = new EngineOptions { BlockSize = 4, MaxSequences = 4, MaxBatchTokens = 16 };
+        Assert.Null(await new EngineClient(Options.Create(options), TimeProvider.System).GetKvSnapshotAsync(CancellationToken.None));
+        await StartAsync(options);
+        var stream = _client.Submit(Enumerable.Range(1, 9).ToArray(), new SamplingParams { MaxTokens = 54, Temperature = 0, IgnoreEos = true });
+        await WaitUntil(() => _client.Stats.NumRunning == 1);
+
+        var snapshot = await _client.GetKvSnapshotAsync(CancellationToken.None);
+
+        var sequence = Assert.Single(snapshot!.Sequences);
+        Assert.Equal(stream.SequenceId, sequence.SequenceId);
+        // Taken between steps: the block table covers exactly the computed tokens (the next step allocates for the rest).
+        Assert.Equal((sequence.NumComputedTokens + options.BlockSize - 1) / options.BlockSize, sequence.BlockTable.Count);
+        Assert.All(sequence.BlockTable, id => Assert.Equal(KvCache.KvBlockState.InUse, snapshot.Blocks[id].State));
+        Assert.Equal(sequence.BlockTable.Count, snapshot.NumInUseBlocks);
+
+        await _loop.StopAsync(CancellationToken.None);
+        Assert.Null(await _client.GetKvSnapshotAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public async Task Concurrent_requests_stream_their_tokens_and_leave_every_block_free()
     {
         await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 4, MaxBatchTokens = 16 });

@@ -48,6 +48,8 @@ public sealed class TextTests(RealRunnerFixture fixture) : IClassFixture<RealRun
             new ChatMessage("user", "Bye")]);
 
         Assert.True(chat.UsesModelTemplate);
+        Assert.Equal(ChatTemplateKind.Jinja, chat.Kind);
+        Assert.Null(chat.TemplateError);
         Assert.Equal("<|im_start|>system\nBe kind.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello<|im_end|>\n" +
             "<|im_start|>user\nBye<|im_end|>\n<|im_start|>assistant\n", prompt);
         var tokens = Tokenizer.Tokenize(prompt, parseSpecial: true);

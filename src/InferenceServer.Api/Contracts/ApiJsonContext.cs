@@ -14,6 +14,8 @@ namespace InferenceServer.Api.Contracts;
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(InferenceServer.Engine.EngineStats))]
 [JsonSerializable(typeof(Capabilities))]
+[JsonSerializable(typeof(InferenceServer.Engine.KvCache.KvCacheSnapshot))]
+[JsonSerializable(typeof(Page.RenderedMarkdown))]
 public sealed partial class ApiJsonContext : JsonSerializerContext
 {
     /// <summary>

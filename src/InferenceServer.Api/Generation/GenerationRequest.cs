@@ -20,6 +20,12 @@ public sealed record GenerationRequest(
     /// <summary>A completions prompt given as token ids instead of text.</summary>
     public IReadOnlyList<int>? PromptTokenIds { get; init; }
 
+    /// <summary>
+    /// Extra variables for the model's chat template: the entries of <c>chat_template_kwargs</c> and
+    /// <c>reasoning_effort</c>; null when the request sets none.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?>? TemplateVariables { get; init; }
+
     /// <summary>The request field that set <see cref="MaxTokens"/> (max_tokens or max_completion_tokens), for error messages.</summary>
     public string MaxTokensParam { get; init; } = "max_tokens";
 }

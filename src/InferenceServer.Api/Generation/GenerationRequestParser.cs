@@ -40,6 +40,7 @@ public static class GenerationRequestParser
         {
             MaxTokensParam = maxCompletion is null ? "max_tokens" : "max_completion_tokens",
             Sampling = request.Sampling with { Logprobs = ParseChatLogprobs(r) },
+            TemplateVariables = ParseTemplateVariables(r),
         };
     }
 
@@ -55,6 +56,26 @@ public static class GenerationRequestParser
             throw ApiException.BadRequest("Invalid value for 'top_logprobs': it may only be set when 'logprobs' is true.",
                 "top_logprobs", "invalid_value");
         return logprobs ? (int)(top ?? 0) : null;
+    }
+
+    // chat_template_kwargs entries become template variables (JSON values as given); reasoning_effort, which
+    // RequestFields limits to what the server honours, is passed too and wins over a kwargs entry of that name.
+    private static Dictionary<string, object?>? ParseTemplateVariables(JsonFieldReader r)
+    {
+        var variables = new Dictionary<string, object?>();
+        if (r.Object("chat_template_kwargs") is { } kwargs)
+        {
+            foreach (var p in kwargs.EnumerateObject())
+            {
+                if (ChatPromptFormatter.ReservedVariableNames.Contains(p.Name))
+                    throw ApiException.BadRequest($"'chat_template_kwargs' may not set '{p.Name}': the server sets it.",
+                        "chat_template_kwargs", "invalid_value");
+                variables[p.Name] = p.Value.Clone();
+            }
+        }
+        if (r.String("reasoning_effort") is { } effort)
+            variables["reasoning_effort"] = effort;
+        return variables.Count == 0 ? null : variables;
     }
 
     /// <summary>Parses a <c>POST /v1/completions</c> body.</summary>

@@ -5,7 +5,7 @@ namespace InferenceServer.Api.Generation;
 /// <summary>
 /// The one table of request fields per endpoint: every field of the OpenAI request schemas (CreateChatCompletionRequest
 /// with its allOf parts, CreateCompletionRequest) plus this server's extensions (<c>top_k</c>, <c>min_p</c>,
-/// <c>ignore_eos</c>) is implemented, ignored by design, or unsupported. <see cref="Check"/> enforces it before the
+/// <c>ignore_eos</c>, <c>chat_template_kwargs</c>) is implemented, ignored by design, or unsupported. <see cref="Check"/> enforces it before the
 /// parser reads the body; fields in neither the spec nor the table are ignored, as vLLM and llama.cpp's server do.
 /// </summary>
 internal static class RequestFields
@@ -18,6 +18,8 @@ internal static class RequestFields
         Implemented("top_p"), Implemented("seed"), Implemented("stop"), Implemented("presence_penalty"),
         Implemented("frequency_penalty"), Implemented("logit_bias"),
         Implemented("top_k"), Implemented("min_p"), Implemented("ignore_eos"), Implemented("logprobs"), Implemented("top_logprobs"),
+        // Extra variables for the model's Jinja chat template (e.g. enable_thinking), as vLLM and llama.cpp accept.
+        Implemented("chat_template_kwargs"),
 
         Ignored("user", ExpectString), Ignored("safety_identifier", SafetyIdentifier), Ignored("metadata", ExpectObject),
         Ignored("store", ExpectBool), Ignored("service_tier", ExpectString), Ignored("prompt_cache_key", ExpectString),

@@ -26,7 +26,7 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
         int maxModelLength = engine.Model?.MaxModelLength ?? throw ErrorMapping.NotReady();
         int[] prompt = request switch
         {
-            { Messages: { } messages } => TokenizeChat(messages, maxModelLength),
+            { Messages: { } messages } => TokenizeChat(messages, request.TemplateVariables, maxModelLength),
             { PromptTokenIds: { } ids } => ids.All(id => id < tokenizer.VocabSize) ? [.. ids]
                 : throw ApiException.BadRequest($"'prompt' holds a token id outside the vocabulary of {tokenizer.VocabSize}.", "prompt", "invalid_value"),
             _ => TokenizeText(request.Prompt!, parseSpecial: false, maxModelLength, "prompt"),
@@ -57,13 +57,24 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
         }
     }
 
-    private int[] TokenizeChat(IReadOnlyList<ChatMessage> messages, int maxModelLength)
+    private int[] TokenizeChat(IReadOnlyList<ChatMessage> messages, IReadOnlyDictionary<string, object?>? variables, int maxModelLength)
     {
         // Every message costs at least one token, so more messages than the context cannot fit: refuse them before
         // spending time on the template.
         if (messages.Count > maxModelLength)
             throw TooLong(messages.Count, maxModelLength, "messages");
-        return TokenizeText(model.Chat.Format(messages), parseSpecial: true, maxModelLength, "messages");
+        string prompt;
+        try
+        {
+            prompt = model.Chat.Format(messages, variables);
+        }
+        catch (Templates.TemplateException e)
+        {
+            // raise_exception carries the template's own message (e.g. roles must alternate); other failures name the line.
+            throw ApiException.BadRequest(e.IsRaisedByTemplate ? e.Reason : $"The model's chat template failed on these messages: {e.Message}",
+                "messages", "chat_template_error");
+        }
+        return TokenizeText(prompt, parseSpecial: true, maxModelLength, "messages");
     }
 
     private int[] TokenizeText(string text, bool parseSpecial, int maxModelLength, string param)

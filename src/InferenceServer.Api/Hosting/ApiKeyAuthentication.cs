@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace InferenceServer.Api.Hosting;
 
 /// <summary>
-/// Optional bearer-token check: with <see cref="ServerOptions.ApiKeys"/> set, every request except CORS preflights
-/// and (by configuration) health and metrics needs <c>Authorization: Bearer &lt;key&gt;</c>, else 401 with an OpenAI
+/// Optional bearer-token check: with <see cref="ServerOptions.ApiKeys"/> set, every request except CORS preflights,
+/// the web pages' files (<c>/</c>, <c>/kv</c>, <c>/ui/…</c>) and (by configuration) health and metrics needs <c>Authorization: Bearer &lt;key&gt;</c>, else 401 with an OpenAI
 /// error (<c>invalid_api_key</c>), as the OpenAI API answers.
 /// </summary>
 public sealed class ApiKeyAuthentication(RequestDelegate next, IOptions<ServerOptions> options)
@@ -39,8 +39,10 @@ public sealed class ApiKeyAuthentication(RequestDelegate next, IOptions<ServerOp
         return header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
     }
 
+    // The page itself carries no secret: it asks the user for the key and sends it with its API calls.
     private bool IsOpen(PathString path) =>
-        _options.OpenHealthEndpoints && path.StartsWithSegments("/health")
+        Page.PageEndpoints.IsPagePath(path)
+        || _options.OpenHealthEndpoints && path.StartsWithSegments("/health")
         || _options.OpenMetricsEndpoint && path.StartsWithSegments("/metrics");
 
     private bool HasValidKey(HttpContext http)

@@ -36,10 +36,10 @@ internal static class SyntheticMetadata
         gguf.SetUInt32($"{Arch}.rope.dimension_count", (uint)spec.HeadDimension);
         gguf.SetUInt32($"{Arch}.vocab_size", (uint)spec.VocabSize);
 
-        ApplyTokenizer(gguf, vocab);
+        ApplyTokenizer(gguf, vocab, spec.ChatTemplate ?? ChatMlTemplate);
     }
 
-    private static void ApplyTokenizer(GgufFileBuilder gguf, SyntheticVocabulary vocab)
+    private static void ApplyTokenizer(GgufFileBuilder gguf, SyntheticVocabulary vocab, string chatTemplate)
     {
         gguf.SetString("tokenizer.ggml.model", "llama");
         gguf.SetStringArray("tokenizer.ggml.tokens", vocab.Tokens);
@@ -53,6 +53,6 @@ internal static class SyntheticMetadata
         gguf.SetBool("tokenizer.ggml.add_eos_token", false);
         // No implicit leading "▁": tokenize -> detokenize is then the identity on any UTF-8 text.
         gguf.SetBool("tokenizer.ggml.add_space_prefix", false);
-        gguf.SetString("tokenizer.chat_template", ChatMlTemplate);
+        gguf.SetString("tokenizer.chat_template", chatTemplate);
     }
 }

@@ -49,6 +49,11 @@ public sealed record SyntheticModelSpec(
     /// <summary>RMSNorm epsilon (<c>llama.attention.layer_norm_rms_epsilon</c>).</summary>
     public float RmsNormEpsilon { get; init; } = 1e-5f;
 
+    /// <summary>
+    /// The Jinja chat template written as <c>tokenizer.chat_template</c>; null writes the standard ChatML template.
+    /// </summary>
+    public string? ChatTemplate { get; init; }
+
     /// <summary>Per-head size (also <c>llama.rope.dimension_count</c>).</summary>
     public int HeadDimension => EmbeddingLength / HeadCount;
 
@@ -89,6 +94,8 @@ public sealed record SyntheticModelSpec(
         var canonical = string.Create(CultureInfo.InvariantCulture,
             $"{SyntheticModelWriter.GeneratorVersion}|{seed}|{Name}|{VocabSize}|{EmbeddingLength}|{LayerCount}|{HeadCount}|" +
             $"{KvHeadCount}|{FeedForwardLength}|{ContextLength}|{WeightType}|{RopeFreqBase:R}|{RmsNormEpsilon:R}");
+        if (ChatTemplate is not null)
+            canonical += "|" + ChatTemplate;
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..12];
         return $"{Name}-g{SyntheticModelWriter.GeneratorVersion}-{hash}.gguf";
     }

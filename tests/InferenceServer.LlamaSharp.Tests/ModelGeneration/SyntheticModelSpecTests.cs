@@ -38,6 +38,7 @@ public sealed class SyntheticModelSpecTests
         Assert.NotEqual(tiny.GetCacheFileName(1), tiny.GetCacheFileName(2));
         Assert.NotEqual(tiny.GetCacheFileName(1), (tiny with { ContextLength = 2048 }).GetCacheFileName(1));
         Assert.NotEqual(tiny.GetCacheFileName(1), (tiny with { WeightType = SyntheticWeightType.F32 }).GetCacheFileName(1));
+        Assert.NotEqual(tiny.GetCacheFileName(1), (tiny with { ChatTemplate = "{{ messages }}" }).GetCacheFileName(1));
     }
 
     [Theory]

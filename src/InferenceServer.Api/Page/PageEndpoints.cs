@@ -1,0 +1,55 @@
+using System.Text.Json;
+using InferenceServer.Api.Endpoints;
+using InferenceServer.Api.Generation;
+using Microsoft.Extensions.FileProviders;
+
+namespace InferenceServer.Api.Page;
+
+/// <summary>
+/// The chat page at <c>/</c>, the KV cache map at <c>/kv</c> and their scripts and styles under <c>/ui/</c>, all
+/// embedded in the assembly (so the server serves them from any working directory, with no build step and no CDN), and
+/// <c>POST /v1/render/markdown</c>, which renders a finished reply for the page.
+/// </summary>
+internal static class PageEndpoints
+{
+    /// <summary>Paths the page needs before it knows an API key; <see cref="Hosting.ApiKeyAuthentication"/> leaves them open.</summary>
+    public static bool IsPagePath(PathString path) =>
+        path == "/" || path == "/kv" || path.StartsWithSegments("/ui");
+
+    private static readonly EmbeddedFileProvider Files = new(typeof(PageEndpoints).Assembly, "InferenceServer.Api.Page.assets");
+
+    /// <summary>Serves the embedded files under <c>/ui/</c>.</summary>
+    public static IApplicationBuilder UsePageFiles(this IApplicationBuilder app) =>
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = Files, RequestPath = "/ui" });
+
+    /// <summary>Maps the two pages on <paramref name="app"/> and the Markdown endpoint on <paramref name="v1"/>.</summary>
+    public static void MapPages(this IEndpointRouteBuilder app, RouteGroupBuilder v1)
+    {
+        app.MapGet("/", () => Html("index.html")).ExcludeFromDescription();
+        app.MapGet("/kv", () => Html("kv.html")).ExcludeFromDescription();
+        v1.MapPost("/render/markdown", (Func<HttpContext, Task<IResult>>)RenderMarkdownAsync)
+            .WithName("RenderMarkdown")
+            .WithSummary("Renders {\"text\": markdown} as {\"html\": …} for the chat page (CommonMark, raw HTML escaped).")
+            .Produces<RenderedMarkdown>()
+            .Produces<Contracts.ErrorResponse>(StatusCodes.Status400BadRequest);
+    }
+
+    private static IResult Html(string name) => Results.Stream(Files.GetFileInfo(name).CreateReadStream(), "text/html; charset=utf-8");
+
+    private static async Task<IResult> RenderMarkdownAsync(HttpContext http)
+    {
+        try
+        {
+            ApiErrors.RequireJsonContentType(http);
+            using var body = await ApiErrors.ReadJsonAsync(http).ConfigureAwait(false);
+            if (body.RootElement.ValueKind != JsonValueKind.Object
+                || !body.RootElement.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
+                throw ApiException.BadRequest("'text' must be a string of Markdown.", "text", "invalid_type");
+            return TypedResults.Ok(new RenderedMarkdown(MarkdownRenderer.ToHtml(text.GetString()!)));
+        }
+        catch (ApiException ex)
+        {
+            return ApiErrors.ToResult(http, ex);
+        }
+    }
+}
