@@ -160,6 +160,27 @@ public sealed class KvCacheTests
     }
 
     [Fact]
+    public async Task Deterministic_mode_reuses_a_shared_system_prompt_from_slots_and_running_streams_without_changing_a_token()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Engine:Deterministic"] = "true", ["Engine:NumBlocks"] = "64", ["Engine:MaxSequences"] = "4", ["Engine:MaxBatchTokens"] = "32",
+        });
+        string system = string.Join(' ', Enumerable.Repeat("You answer questions about rivers, houses and the people of the world.", 3));
+        string[] questions = ["What is a river?", "Who lives in a house?", "Why do people dream?", "Where does the light go?", "How old is the sea?"];
+
+        var solo = new List<JsonNode>();
+        foreach (var q in questions)
+            solo.Add(await server.ChatAsync(Chat(system, q, 12)));
+        var together = await Task.WhenAll(questions.Select(q => server.ChatAsync(Chat(system, q, 12))));
+
+        Assert.Equal(solo.Select(Content), together.Select(Content));
+        Assert.Equal(0, CachedTokens(solo[0]));
+        // Every later request finds the system prompt in a free slot or a running stream, in whole chunks of 32 tokens.
+        Assert.All(solo.Skip(1).Concat(together), r => Assert.True(CachedTokens(r) >= 32 && CachedTokens(r) % 32 == 0, r.ToJsonString()));
+    }
+
+    [Fact]
     public async Task Per_sequence_streams_serve_choices_reuse_a_slots_prefix_and_cap_each_request_at_its_stream()
     {
         // 64 blocks of 16 tokens over 4 sequences: streams of 256 cells.
