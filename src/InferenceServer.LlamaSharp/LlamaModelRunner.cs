@@ -173,6 +173,7 @@ public sealed class LlamaModelRunner : IModelRunner
                     // writes anything; then the cells past the reused prefix go.
                     _context.MemorySequenceCopy((LLamaSeqId)copied.SourceSlot, (LLamaSeqId)copied.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
                     _context.MemorySequenceRemove((LLamaSeqId)copied.Slot, (LLamaPos)copied.NumKept, (LLamaPos)(-1));
+                    NumStreamCopies++;
                     break;
             }
         }
@@ -227,6 +228,8 @@ public sealed class LlamaModelRunner : IModelRunner
     public TimeSpan SampleTime { get; private set; }
     /// <summary>Steps executed since start.</summary>
     public long NumSteps { get; private set; }
+    /// <summary>Running streams copied into free slots since start (<see cref="CopiedSlot"/>).</summary>
+    public long NumStreamCopies { get; private set; }
 
     /// <summary>Where each cached block's cells live: holder sequence id and first position.</summary>
     public IReadOnlyDictionary<int, (int Holder, int Start)> CachedCells => _cachedCells;

@@ -128,12 +128,16 @@ public sealed class PerSequenceLayoutTests(PerSequenceRunnerFixture fixture) : I
     private static int CommonPrefix(IEnumerable<int> a, int[] b) => a.Zip(b).TakeWhile(p => p.First == p.Second).Count();
 
     [Theory]
-    [InlineData(7)]
-    [InlineData(8)]
-    public void Random_workload_with_forks_long_prompts_and_aborts_leaves_no_cell_unaccounted(int seed)
+    [InlineData(7, 16)]
+    [InlineData(8, 16)]
+    [InlineData(9, 1)]
+    public void Random_workload_with_forks_long_prompts_and_aborts_leaves_no_cell_unaccounted(int seed, int minCopyTokens)
     {
         var random = new Random(seed);
         using var driver = new RealEngineDriver(fixture.Runner, NumBlocks);
+        // 1: a running stream is copied whenever it holds a longer prefix than any free slot (stream copies, then trims).
+        driver.Scheduler.MinCopyTokens = minCopyTokens;
+        long copiesBefore = fixture.Runner.NumStreamCopies;
         string[] words = ["the", "world", "people", "small", "house", "time", "dream", "river", "light"];
         for (int step = 0; step < 200; step++)
         {
@@ -155,5 +159,8 @@ public sealed class PerSequenceLayoutTests(PerSequenceRunnerFixture fixture) : I
         Assert.All(driver.All, s => Assert.True(s.IsFinished));
         Assert.Contains(driver.All, s => s.Status == SequenceStatus.FinishedAborted);
         Assert.Equal(0, fixture.Runner.NumSamplers);
+        Assert.True(driver.Scheduler.NumCachedPromptTokens > 0, "prompts sharing their first words should reuse cells");
+        if (minCopyTokens == 1)
+            Assert.True(fixture.Runner.NumStreamCopies > copiesBefore, "running streams should have been copied");
     }
 }
