@@ -136,6 +136,30 @@ public class SlotReuseTests
     }
 
     [Fact]
+    public void A_failed_step_is_reconciled_without_losing_the_retained_cells_of_free_slots()
+    {
+        var h = Harness(maxSequences: 4);
+        RunAlone(h, Tokens(10, 9), maxTokens: 3);
+        RunAlone(h, Tokens(30, 9), maxTokens: 3);
+        var retained = h.Scheduler.RetainedSlots.ToDictionary(r => r.Key, r => r.Value);
+        var seq = h.Add([.. Tokens(30, 6), 70, 71], maxTokens: 4);
+        // The failure writes the sequence's tokens, a stray cell in a free slot, and a stray cached block.
+        h.Runner.CorruptOnFailure = true;
+        h.Runner.NumBatchesToFail = 1;
+
+        h.Step();
+        h.CheckInvariants();
+        h.RunToIdle();
+        h.CheckInvariants();
+
+        Assert.Equal(1, h.Runner.NumInjectedFailures);
+        Assert.Equal(6, seq.NumCachedTokens);
+        Assert.Equal(SequenceStatus.FinishedLength, seq.Status);
+        Assert.Equal(retained[0], h.Scheduler.RetainedSlots[0]);
+        Assert.Equal(seq.TokenIds.Take(11), h.Scheduler.RetainedSlots[1]);
+    }
+
+    [Fact]
     public void Forks_take_other_slots_emptied_and_the_parent_keeps_its_reuse()
     {
         var h = Harness();
