@@ -62,7 +62,8 @@ public sealed partial class EngineLoop : BackgroundService
         var kv = new KvCacheManager(numBlocks, _options.BlockSize, _options.PrefixCaching ? _runner.Info.NumCacheHolders : 0,
             _options.PrefixCacheIdleBlocks);
         var scheduler = new Scheduler(kv, _runner.Info, _options.MaxSequences, _options.MaxBatchTokens, _options.ChunkedPrefill, _time,
-            fixedChunks: _options.Deterministic);
+            fixedChunks: _options.Deterministic,
+            retainSlots: _options.PrefixCaching && _options.ResolveKvLayout() == KvLayout.PerSequence);
         _core = new EngineCore(scheduler, _runner, _logger);
         _kvReport = _runner.Info.KvShape is { } shape ? KvCacheReport.From(shape) : null;
         PublishStats();

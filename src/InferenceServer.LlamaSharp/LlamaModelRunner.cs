@@ -18,6 +18,10 @@ namespace InferenceServer.LlamaSharp;
 /// cells, it copies nothing), so dropping the sequence later leaves them in place. A holder keeps at most one block
 /// per position index, so copying positions [start, start + BlockSize) of a holder into a new sequence yields
 /// exactly that block. Eviction removes the block's positions from its holder.
+/// In per-sequence streams a released slot may keep its cells (<see cref="ReleasedSequence.NumRetainedTokens"/>) and
+/// the next sequence there keeps their common prefix (<see cref="TrimmedSlot"/>), or starts from a whole-stream copy of
+/// a running slot's stream (<see cref="CopiedSlot"/>): a stream is only ever trimmed at its end and copied whole, so its
+/// cells stay at indices 0 … n − 1 in position order, as a fresh computation places them.
 /// </remarks>
 public sealed class LlamaModelRunner : IModelRunner
 {
@@ -158,12 +162,23 @@ public sealed class LlamaModelRunner : IModelRunner
                     break;
                 case ReleasedSequence released:
                     if (released.Slot >= 0)
-                        _context.MemorySequenceRemove((LLamaSeqId)released.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
+                        _context.MemorySequenceRemove((LLamaSeqId)released.Slot, (LLamaPos)released.NumRetainedTokens, (LLamaPos)(-1));
                     // A preempted sequence keeps its chain: its RNG and penalty history go on after recompute.
                     if (released.Finished && _samplers.Remove(released.SequenceId, out var chain))
                         chain.Dispose();
                     if (released.Finished && _grammars.Remove(released.SequenceId, out var grammar))
                         grammar.Dispose();
+                    break;
+                case TrimmedSlot trimmed:
+                    _context.MemorySequenceRemove((LLamaSeqId)trimmed.Slot, (LLamaPos)trimmed.NumKept, (LLamaPos)(-1));
+                    break;
+                case CopiedSlot copied:
+                    // Across streams llama.cpp copies only whole streams (p0 = p1 = -1): the cells' metadata at once
+                    // (the destination's old cells go), the K/V buffers at the start of the next decode, before it
+                    // writes anything; then the cells past the reused prefix go.
+                    _context.MemorySequenceCopy((LLamaSeqId)copied.SourceSlot, (LLamaSeqId)copied.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
+                    _context.MemorySequenceRemove((LLamaSeqId)copied.Slot, (LLamaPos)copied.NumKept, (LLamaPos)(-1));
+                    NumStreamCopies++;
                     break;
             }
         }
@@ -221,6 +236,8 @@ public sealed class LlamaModelRunner : IModelRunner
     public TimeSpan SampleTime { get; private set; }
     /// <summary>Steps executed since start.</summary>
     public long NumSteps { get; private set; }
+    /// <summary>Running streams copied into free slots since start (<see cref="CopiedSlot"/>).</summary>
+    public long NumStreamCopies { get; private set; }
 
     /// <summary>Where each cached block's cells live: holder sequence id and first position.</summary>
     public IReadOnlyDictionary<int, (int Holder, int Start)> CachedCells => _cachedCells;
@@ -244,6 +261,9 @@ public sealed class LlamaModelRunner : IModelRunner
             return bytes.AsSpan(0, (int)written).ToArray();
         }
     }
+
+    /// <summary>True when each slot has its own stream of cells (<c>kv_unified = false</c>).</summary>
+    internal bool PerSequenceStreams => _perSequenceStreams;
 
     /// <summary>First llama.cpp sequence id used as a prefix-cache holder.</summary>
     internal int FirstHolder => _firstHolder;

@@ -65,10 +65,9 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         p.n_batch = (uint)(options.ChunkedPrefill ? options.MaxBatchTokens : options.MaxBatchTokens + maxModelLength);
         p.n_ubatch = Math.Min(512u, p.n_batch);
         // Sequence ids above the running slots hold prefix-cache cells (see LlamaModelRunner).
-        // Holders share cells with running sequences, which only one unified pool allows.
+        // Holders share cells with running sequences, which only one unified pool allows; per-sequence streams reuse a
+        // prefix from the cells a free slot retains instead (see Scheduler).
         int holders = options.PrefixCaching && !perSequence ? (int)NativeApi.llama_max_parallel_sequences() - options.MaxSequences : 0;
-        if (options.PrefixCaching && perSequence)
-            Log.NoPrefixCache(_logger);
         p.n_seq_max = (uint)(options.MaxSequences + holders);
         // llama.cpp reserves logits rows for at least n_seq_max outputs; its cap must cover that.
         p.n_outputs_max = Math.Max(p.n_batch, p.n_seq_max);
@@ -145,9 +144,6 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
 
         [LoggerMessage(2004, LogLevel.Warning, "Model {ModelId}: the Jinja engine cannot parse the chat template ({Reason}); prompts use the {ChatTemplate} format instead")]
         public static partial void TemplateFallback(ILogger logger, string modelId, ChatTemplateKind chatTemplate, string reason);
-
-        [LoggerMessage(2003, LogLevel.Warning, "The per-sequence KV layout (Engine:KvLayout=PerSequence, or Engine:Deterministic) has no prefix cache: Engine:PrefixCaching is ignored")]
-        public static partial void NoPrefixCache(ILogger logger);
 
         [LoggerMessage(2002, LogLevel.Warning, "No Model:Path given: serving the built-in demo model (random weights, its output is gibberish by design), cached in {DataDirectory}. To serve a real model: --Model:Path=/path/to/model.gguf (or env Model__Path)")]
         public static partial void DemoModel(ILogger logger, string dataDirectory);

@@ -160,7 +160,28 @@ public sealed class KvCacheTests
     }
 
     [Fact]
-    public async Task Per_sequence_streams_serve_choices_and_cap_each_request_at_its_stream()
+    public async Task Deterministic_mode_reuses_a_shared_system_prompt_from_slots_and_running_streams_without_changing_a_token()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Engine:Deterministic"] = "true", ["Engine:NumBlocks"] = "64", ["Engine:MaxSequences"] = "4", ["Engine:MaxBatchTokens"] = "32",
+        });
+        string system = string.Join(' ', Enumerable.Repeat("You answer questions about rivers, houses and the people of the world.", 3));
+        string[] questions = ["What is a river?", "Who lives in a house?", "Why do people dream?", "Where does the light go?", "How old is the sea?"];
+
+        var solo = new List<JsonNode>();
+        foreach (var q in questions)
+            solo.Add(await server.ChatAsync(Chat(system, q, 12)));
+        var together = await Task.WhenAll(questions.Select(q => server.ChatAsync(Chat(system, q, 12))));
+
+        Assert.Equal(solo.Select(Content), together.Select(Content));
+        Assert.Equal(0, CachedTokens(solo[0]));
+        // Every later request finds the system prompt in a free slot or a running stream, in whole chunks of 32 tokens.
+        Assert.All(solo.Skip(1).Concat(together), r => Assert.True(CachedTokens(r) >= 32 && CachedTokens(r) % 32 == 0, r.ToJsonString()));
+    }
+
+    [Fact]
+    public async Task Per_sequence_streams_serve_choices_reuse_a_slots_prefix_and_cap_each_request_at_its_stream()
     {
         // 64 blocks of 16 tokens over 4 sequences: streams of 256 cells.
         await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
@@ -170,10 +191,16 @@ public sealed class KvCacheTests
         Assert.Equal(256, server.Engine.Model!.MaxModelLength);
         var caps = JsonNode.Parse(await server.Http.GetStringAsync("v1/capabilities"))!;
         Assert.Equal("per_sequence", (string?)caps["kv_layout"]);
-        Assert.False((bool)caps["prefix_caching"]!);
+        Assert.True((bool)caps["prefix_caching"]!);
         Assert.Equal(256, (int)caps["max_model_len"]!);
 
         var solo = await server.ChatAsync(Chat("Be brief.", "What is a river?", 24));
+        // The same request again goes to the slot that kept the first one's cells: all but its last prompt token reused.
+        var again = await server.ChatAsync(Chat("Be brief.", "What is a river?", 24));
+        int promptTokens = (int)solo["usage"]!["prompt_tokens"]!;
+        Assert.Equal(0, CachedTokens(solo));
+        Assert.Equal(promptTokens - 1, CachedTokens(again));
+        Assert.Equal(Content(solo), Content(again));
         var body = new
         {
             model = Demo, messages = new[] { new { role = "user", content = "What is a river?" } }, temperature = 0, max_tokens = 24, n = 3,
@@ -185,7 +212,11 @@ public sealed class KvCacheTests
         };
         var three = await server.ChatAsync(withSystem);
         Assert.All(three["choices"]!.AsArray(), c => Assert.Equal(Content(solo), (string?)c!["message"]!["content"]));
-        Assert.Equal(0, CachedTokens(await server.ChatAsync(body)));
+        Assert.Equal(promptTokens - 1, CachedTokens(three));
+        var userOnly = await server.ChatAsync(body);
+        Assert.True(CachedTokens(userOnly) < (int)userOnly["usage"]!["prompt_tokens"]! - 1);
+        var stats = JsonNode.Parse(await server.Http.GetStringAsync("v1/engine/stats"))!;
+        Assert.Equal(2 * (promptTokens - 1) + CachedTokens(userOnly), (long)stats["num_cached_prompt_tokens"]!);
 
         using var tooLong = await server.PostAsync("v1/chat/completions", Chat("Be brief.", "Hi", 250));
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);

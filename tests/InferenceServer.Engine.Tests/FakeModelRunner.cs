@@ -6,13 +6,15 @@ using InferenceServer.Engine.Scheduling;
 namespace InferenceServer.Engine.Tests;
 
 /// <summary>
-/// A model runner for pure scheduling tests. It keeps, like llama.cpp, the set of positions each slot holds, and
-/// refuses a batch that is not contiguous with what the slot already holds. The sampled token depends only on the
+/// A model runner for pure scheduling tests. It keeps, like llama.cpp, the positions each slot holds (with the token
+/// computed at each, so tests can check a slot's cells against the books' tokens), and refuses a batch that is not
+/// contiguous with what the slot already holds. The sampled token depends only on the
 /// last fed token and its position, so an output never depends on batching or preemption.
 /// </summary>
 public sealed class FakeModelRunner : IModelRunner
 {
-    private readonly Dictionary<int, SortedSet<int>> _positions = [];
+    private readonly Dictionary<int, SortedDictionary<int, int>> _positions = [];
+    private readonly Dictionary<int, int[]> _cachedTokens = [];
     private readonly HashSet<long> _samplers = [];
     private readonly Dictionary<int, int> _cachedCells = [];
 
@@ -68,23 +70,23 @@ public sealed class FakeModelRunner : IModelRunner
         var sampled = new List<SampledToken>();
         foreach (var s in output.Scheduled)
         {
-            var held = _positions.TryGetValue(s.Slot, out var set) ? set : _positions[s.Slot] = [];
+            var held = Held(s.Slot);
             foreach (var hit in s.Hits)
             {
                 // A retried step finds the hit already copied.
-                if (Enumerable.Range(hit.Start, BlockSize).All(held.Contains))
+                if (Enumerable.Range(hit.Start, BlockSize).All(held.ContainsKey))
                     continue;
                 if (_cachedCells.GetValueOrDefault(hit.BlockId, -1) != hit.Start)
                     throw new ModelRunnerException($"Hit on block {hit.BlockId} at {hit.Start}, which is not cached there.");
                 for (int p = hit.Start; p < hit.Start + BlockSize; p++)
-                    held.Add(p);
+                    held[p] = _cachedTokens[hit.BlockId][p - hit.Start];
                 NumHits++;
             }
-            int expected = held.Count == 0 ? 0 : held.Max + 1;
+            int expected = held.Count == 0 ? 0 : held.Keys.Last() + 1;
             if (s.StartPosition != expected)
                 throw new InvalidOperationException($"Slot {s.Slot}: batch starts at {s.StartPosition}, cache ends at {expected - 1}.");
             for (int k = 0; k < s.TokenIds.Count; k++)
-                held.Add(s.StartPosition + k);
+                held[s.StartPosition + k] = s.TokenIds[k];
             if (s.Sample)
             {
                 _samplers.Add(s.SequenceId);
@@ -95,7 +97,7 @@ public sealed class FakeModelRunner : IModelRunner
                     // Like llama_memory_seq_cp: the fork's slot gets every position the parent holds.
                     if (_positions.TryGetValue(fork.Slot, out var forkHeld) && forkHeld.Count > 0)
                         throw new InvalidOperationException($"Fork slot {fork.Slot} is not empty.");
-                    _positions[fork.Slot] = [.. held];
+                    _positions[fork.Slot] = new SortedDictionary<int, int>(held);
                     _samplers.Add(fork.SequenceId);
                     // Forks differ from the parent by sequence id, as seeded samples do.
                     sampled.Add(new SampledToken(fork.SequenceId, NextToken(s.TokenIds[^1] + (int)(fork.SequenceId % 7), lastPos)));
@@ -114,32 +116,55 @@ public sealed class FakeModelRunner : IModelRunner
                 case EvictedBlock evicted:
                     if (!_cachedCells.Remove(evicted.BlockId))
                         throw new InvalidOperationException($"Evicted block {evicted.BlockId} was not cached.");
+                    _cachedTokens.Remove(evicted.BlockId);
                     break;
                 case CachedBlock c:
                     var held = _positions.GetValueOrDefault(c.Slot);
-                    if (held is null || !Enumerable.Range(c.Start, BlockSize).All(held.Contains))
+                    if (held is null || !Enumerable.Range(c.Start, BlockSize).All(held.ContainsKey))
                         throw new InvalidOperationException($"Block {c.BlockId} cached from slot {c.Slot} before it was computed.");
                     if (!_cachedCells.TryAdd(c.BlockId, c.Start))
                         throw new InvalidOperationException($"Block {c.BlockId} cached twice.");
+                    _cachedTokens[c.BlockId] = [.. Enumerable.Range(c.Start, BlockSize).Select(p => held[p])];
                     break;
                 case ReleasedSequence r:
                     if (r.Slot >= 0)
-                        _positions.Remove(r.Slot);
+                        RemoveFrom(r.Slot, r.NumRetainedTokens);
                     if (r.Finished)
                         _samplers.Remove(r.SequenceId);
+                    break;
+                case TrimmedSlot t:
+                    NumTrims++;
+                    RemoveFrom(t.Slot, t.NumKept);
+                    break;
+                case CopiedSlot c:
+                    // Like a whole-stream llama_memory_seq_cp (the destination's cells go), then seq_rm past the prefix.
+                    NumCopies++;
+                    _positions[c.Slot] = new SortedDictionary<int, int>(Held(c.SourceSlot));
+                    RemoveFrom(c.Slot, c.NumKept);
                     break;
             }
         }
     }
 
+    private SortedDictionary<int, int> Held(int slot) => _positions.TryGetValue(slot, out var held) ? held : _positions[slot] = [];
+
+    // Like llama_memory_seq_rm(slot, from, -1).
+    private void RemoveFrom(int slot, int from)
+    {
+        if (_positions.TryGetValue(slot, out var held))
+            foreach (int p in held.Keys.Where(p => p >= from).ToList())
+                held.Remove(p);
+    }
+
     private void Corrupt(ScheduledSequence first)
     {
-        var held = _positions.TryGetValue(first.Slot, out var set) ? set : _positions[first.Slot] = [];
+        var held = Held(first.Slot);
         for (int k = 0; k < first.TokenIds.Count; k++)
-            held.Add(first.StartPosition + k);
+            held[first.StartPosition + k] = first.TokenIds[k];
         int freeSlot = Enumerable.Range(0, 64).First(slot => !_positions.TryGetValue(slot, out var p) || p.Count == 0);
-        _positions[freeSlot] = [0, 1, 2];
+        _positions[freeSlot] = new() { [0] = 0, [1] = 0, [2] = 0 };
         _cachedCells[10_000 + NumInjectedFailures] = 0;
+        _cachedTokens[10_000 + NumInjectedFailures] = new int[BlockSize];
         if (_cachedCells.Keys.FirstOrDefault(id => id < 10_000, -1) is var lost and >= 0)
             _cachedCells.Remove(lost);
     }
@@ -150,11 +175,15 @@ public sealed class FakeModelRunner : IModelRunner
         foreach (var (slot, held) in _positions)
         {
             int computed = books.NumComputedBySlot.GetValueOrDefault(slot);
-            held.RemoveWhere(p => p >= computed);
+            foreach (int p in held.Keys.Where(p => p >= computed).ToList())
+                held.Remove(p);
         }
         foreach (var (blockId, start) in _cachedCells.ToList())
             if (books.CachedBlockStarts.GetValueOrDefault(blockId, -1) != start)
+            {
                 _cachedCells.Remove(blockId);
+                _cachedTokens.Remove(blockId);
+            }
         _samplers.RemoveWhere(id => !books.LiveSequenceIds.Contains(id));
         return [.. books.CachedBlockStarts.Keys.Where(id => !_cachedCells.ContainsKey(id))];
     }
@@ -163,7 +192,16 @@ public sealed class FakeModelRunner : IModelRunner
     public int NumReconciles { get; private set; }
 
     public (int Min, int Max) GetSlotPositions(int slot) =>
-        _positions.TryGetValue(slot, out var set) && set.Count > 0 ? (set.Min, set.Max) : (-1, -1);
+        _positions.TryGetValue(slot, out var held) && held.Count > 0 ? (held.Keys.First(), held.Keys.Last()) : (-1, -1);
+
+    /// <summary>The tokens slot <paramref name="slot"/>'s cells were computed from, in position order.</summary>
+    public int[] SlotTokens(int slot) => _positions.TryGetValue(slot, out var held) ? [.. held.Values] : [];
+
+    /// <summary>Retained-cell trims applied (<see cref="TrimmedSlot"/> events).</summary>
+    public int NumTrims { get; private set; }
+
+    /// <summary>Stream copies applied (<see cref="CopiedSlot"/> events).</summary>
+    public int NumCopies { get; private set; }
 
     public int NumSlotsHoldingPositions => _positions.Count(p => p.Value.Count > 0);
 

@@ -23,6 +23,32 @@ public class RandomWorkloadTests
     }
 
     /// <summary>
+    /// Per-sequence layout: free slots keep their cells and new sequences reuse the longest common prefix, through
+    /// preemption, aborts and forks; with fixed chunks only whole chunks.
+    /// </summary>
+    [Theory]
+    [InlineData(21, true, false, 16)]
+    [InlineData(22, false, false, 16)]
+    [InlineData(23, true, true, 16)]
+    [InlineData(24, true, true, 1)]
+    [InlineData(25, true, false, 1)]
+    [InlineData(26, false, false, 1)]
+    public void Books_agree_with_model_memory_when_free_slots_retain_their_cells(int seed, bool chunked, bool fixedChunks, int minCopyTokens)
+    {
+        // Fixed chunks of 4 tokens, so the shared prefixes of 4 and 8 tokens are whole chunks.
+        var h = new SchedulerHarness(numBlocks: 12, blockSize: 4, maxSequences: 4, maxBatchTokens: fixedChunks ? 4 : 10,
+            chunkedPrefill: chunked, maxModelLength: 48, eog: [7], fixedChunks: fixedChunks, retainSlots: true);
+        h.Scheduler.MinCopyTokens = minCopyTokens;
+        Run(h, new Random(seed), maxTail: 10, steps: 400);
+        if (minCopyTokens == 1)
+            Assert.True(h.Runner.NumCopies > 0, "running streams with shared prefixes should have been copied");
+
+        Assert.True(h.Scheduler.NumPreemptions > 0, "the workload should have forced preemptions");
+        Assert.True(h.Scheduler.NumCachedPromptTokens > 0 && h.Runner.NumTrims > 0, "shared prefixes should reuse retained cells");
+        Assert.NotEmpty(h.Scheduler.RetainedSlots);
+    }
+
+    /// <summary>
     /// The corners where books and memory drifted apart once: prompts several times the token budget, max_tokens 1 and
     /// 2 (a sequence that finishes in the step its prefill completes), idle-cache bounds of 0 and 1 (blocks cached and
     /// evicted before the runner hears of either), tiny pools, and aborts while waiting, prefilling or decoding.
@@ -88,7 +114,7 @@ public class RandomWorkloadTests
 
         Assert.NotEmpty(phases);
         Assert.Equal(h.Kv.NumBlocks, h.Kv.NumFreeBlocks);   // at idle: free (empty or cached) = total
-        Assert.Equal(0, h.Runner.NumSlotsHoldingPositions);
+        Assert.Equal(h.Scheduler.RetainedSlots.Count, h.Runner.NumSlotsHoldingPositions);
         Assert.Empty(h.Runner.LiveSamplers);
         Assert.All(h.All.Values, s => Assert.True(s.IsFinished));
         // Every sequence got exactly one final result and results never follow it.

@@ -11,11 +11,11 @@ public sealed class SchedulerHarness
 
     public SchedulerHarness(int numBlocks = 8, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 32,
         bool chunkedPrefill = true, int maxModelLength = 64, int[]? eog = null, Func<int, int, int>? nextToken = null,
-        int cacheHolders = 0, int maxIdleCachedBlocks = -1, bool fixedChunks = false)
+        int cacheHolders = 0, int maxIdleCachedBlocks = -1, bool fixedChunks = false, bool retainSlots = false)
     {
         Kv = new KvCacheManager(numBlocks, blockSize, cacheHolders, maxIdleCachedBlocks);
         Runner = new FakeModelRunner(FakeModelRunner.Model(maxModelLength, 100, numBlocks, eog, cacheHolders), nextToken, blockSize);
-        Scheduler = new Scheduler(Kv, Runner.Info, maxSequences, maxBatchTokens, chunkedPrefill, TimeProvider.System, fixedChunks);
+        Scheduler = new Scheduler(Kv, Runner.Info, maxSequences, maxBatchTokens, chunkedPrefill, TimeProvider.System, fixedChunks, retainSlots);
         Core = new EngineCore(Scheduler, Runner);
     }
 
@@ -86,6 +86,7 @@ public sealed class SchedulerHarness
                 holders[b] = holders.GetValueOrDefault(b) + 1;
             var (min, max) = Runner.GetSlotPositions(seq.Slot);
             Assert.Equal(seq.NumComputedTokens == 0 ? (-1, -1) : (0, seq.NumComputedTokens - 1), (min, max));
+            Assert.Equal(seq.TokenIds.Take(seq.NumComputedTokens), Runner.SlotTokens(seq.Slot));
             Assert.True(seq.NumComputedTokens == 0 || seq.Status == SequenceStatus.Running);
         }
         for (int b = 0; b < Kv.NumBlocks; b++)
@@ -101,6 +102,13 @@ public sealed class SchedulerHarness
         Assert.Equal(Kv.NumCachedBlocks, cached.Count);
         // No more cached blocks at one position than the runner has holders for.
         Assert.All(cached.Values.GroupBy(v => v), g => Assert.True(g.Count() <= Kv.MaxCachedPerPosition));
-        Assert.Equal(Scheduler.Holding.Count(s => s.NumComputedTokens > 0), Runner.NumSlotsHoldingPositions);
+        // A free slot's stream holds exactly the tokens the books say it retains, and holds no blocks.
+        foreach (var (slot, tokens) in Scheduler.RetainedSlots)
+        {
+            Assert.True(slots.Add(slot), $"slot {slot} both used and retaining");
+            Assert.Equal(tokens, Runner.SlotTokens(slot));
+        }
+        Assert.True(Scheduler.RetainsSlots || Scheduler.RetainedSlots.Count == 0);
+        Assert.Equal(Scheduler.Holding.Count(s => s.NumComputedTokens > 0) + Scheduler.RetainedSlots.Count, Runner.NumSlotsHoldingPositions);
     }
 }

@@ -14,7 +14,10 @@ namespace InferenceServer.Api.Contracts;
 /// True in batch-invariant mode (<c>Engine:Deterministic</c>): greedy and seeded outputs are identical alone and under
 /// load.
 /// </param>
-/// <param name="PrefixCaching">True when prompt blocks are reused across requests; null before the model is loaded.</param>
+/// <param name="PrefixCaching">
+/// True when computed prompt prefixes are reused across requests (cached blocks in the unified layout, a slot's retained
+/// cells in the per-sequence layout); null before the model is loaded.
+/// </param>
 /// <param name="MaxModelLen">Most tokens (prompt plus output) one sequence may hold; null before the model is loaded.</param>
 /// <param name="HasChatTemplate">
 /// True when chat prompts are rendered with the model's own template, false when the plain fallback is used; null before

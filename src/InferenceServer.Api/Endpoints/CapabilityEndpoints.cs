@@ -34,7 +34,7 @@ internal static class CapabilityEndpoints
             options.Value.BlockSize,
             options.Value.ResolveKvLayout() == KvLayout.PerSequence ? "per_sequence" : "unified",
             options.Value.Deterministic,
-            loaded is null ? null : options.Value.PrefixCaching && loaded.NumCacheHolders > 0,
+            loaded is null ? null : options.Value.PrefixCaching && (loaded.NumCacheHolders > 0 || options.Value.ResolveKvLayout() == KvLayout.PerSequence),
             loaded?.MaxModelLength,
             loaded is null ? null : model.Chat.UsesModelTemplate,
             Tools: RequestFields.IsImplemented(RequestFields.Chat, "tools"),

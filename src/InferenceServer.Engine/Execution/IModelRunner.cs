@@ -19,12 +19,16 @@ public interface IModelRunner : IDisposable
     /// <exception cref="ModelRunnerException">The batch could not be computed; no sequence in it advanced.</exception>
     RunnerOutput Execute(SchedulerOutput output);
 
-    /// <summary>Applies KV events: drops evicted blocks, keeps newly cached ones, then drops released sequences' KV (and their samplers when finished).</summary>
+    /// <summary>
+    /// Applies KV events in order: drops evicted blocks, keeps newly cached ones, drops released sequences' KV but the
+    /// cells a slot retains (and their samplers when finished), trims free slots' retained cells, and copies running
+    /// slots' streams into free ones.
+    /// </summary>
     void Apply(KvEvents events);
 
     /// <summary>
-    /// Makes the model's memory match <paramref name="books"/> after a failure: drops every cell no running sequence or
-    /// cached block accounts for, and sampler state of sequences no longer live.
+    /// Makes the model's memory match <paramref name="books"/> after a failure: drops every cell no running sequence,
+    /// retaining free slot or cached block accounts for, and sampler state of sequences no longer live.
     /// </summary>
     /// <returns>Cached blocks whose cells the runner does not hold; the books must stop offering them as hits.</returns>
     IReadOnlyList<int> Reconcile(KvBooks books);

@@ -10,10 +10,24 @@ public sealed record CachedBlock(int BlockId, int Slot, int Start) : KvEvent;
 public sealed record EvictedBlock(int BlockId) : KvEvent;
 
 /// <summary>
-/// A sequence gave back its slot: its cells go (unless <paramref name="Slot"/> is -1: a preempted sequence holds no
-/// cells), and when <paramref name="Finished"/> its sampler goes too.
+/// A sequence gave back its slot: its cells from position <paramref name="NumRetainedTokens"/> on go (all of them when 0;
+/// none when <paramref name="Slot"/> is -1: a preempted sequence holds no cells), and when <paramref name="Finished"/>
+/// its sampler goes too. Retained cells stay in the slot's stream for the next sequence there (per-sequence layout).
 /// </summary>
-public sealed record ReleasedSequence(long SequenceId, int Slot, bool Finished) : KvEvent;
+public sealed record ReleasedSequence(long SequenceId, int Slot, bool Finished, int NumRetainedTokens = 0) : KvEvent;
+
+/// <summary>
+/// A free slot's stream keeps only the first <paramref name="NumKept"/> of its retained cells (the prefix the sequence
+/// admitted to it reuses; 0 for none): the rest go before that sequence computes anything (per-sequence layout).
+/// </summary>
+public sealed record TrimmedSlot(int Slot, int NumKept) : KvEvent;
+
+/// <summary>
+/// A free slot's stream becomes a copy of the first <paramref name="NumKept"/> cells of running slot
+/// <paramref name="SourceSlot"/>'s stream, whatever it held (per-sequence layout). The copy must land before the step
+/// decodes anything: llama.cpp copies whole streams at the start of the next decode.
+/// </summary>
+public sealed record CopiedSlot(int SourceSlot, int Slot, int NumKept) : KvEvent;
 
 /// <summary>A cached block that a sequence reuses: its cells are copied into the sequence's slot at Start ….</summary>
 public readonly record struct BlockHit(int BlockId, int Start);

@@ -12,6 +12,18 @@ namespace InferenceServer.Engine.Scheduling;
 /// a step that preempts admits nobody. Same shape as vLLM's V1 scheduler.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Slot-resident prefix reuse (per-sequence layout, <c>retainSlots</c>): a sequence that gives back its slot leaves its
+/// computed cells in the slot's stream, and a new sequence goes to the free slot whose retained tokens share the
+/// longest prefix with its own (see <see cref="SlotPool"/>); cells past that prefix go (<see cref="TrimmedSlot"/>) and
+/// the sequence starts with the prefix computed and counted as cached, like a prefix-cache hit. When a running
+/// sequence's stream holds a clearly longer usable prefix (<see cref="MinCopyTokens"/>), the new sequence starts from a
+/// whole-stream copy of it trimmed to that prefix (<see cref="CopiedSlot"/>) instead. Retained cells hold no
+/// blocks: in that layout blocks are only the admission budget over MaxSequences equal streams, and a free slot's
+/// stream serves no one else, so counting its cells would only shrink admission. The books still say exactly what each
+/// stream holds (<see cref="Books"/>). A failed sequence's stream is dropped (nothing of it is trusted); a preempted
+/// one's is retained, so its recompute usually starts where it stopped.
+/// </para>
 /// An n &gt; 1 request is one sequence that prefills the prompt plus n − 1 pending forks that reserve their slots and
 /// blocks at admission and join the running sequences when the prompt is computed (see <see cref="KvCacheManager.Fork"/>).
 /// Not thread-safe: owned by the engine thread.
@@ -22,7 +34,7 @@ public sealed class Scheduler
     private readonly LinkedList<Sequence> _waiting = new();
     private readonly List<Sequence> _running = [];
     private readonly Dictionary<long, Sequence> _live = [];
-    private readonly Queue<int> _freeSlots;
+    private readonly SlotPool _slots;
     private readonly TimeProvider _time;
     private readonly int _maxBatchTokens;
     private readonly bool _chunkedPrefill;
@@ -31,9 +43,10 @@ public sealed class Scheduler
     /// <summary>
     /// Creates a scheduler over <paramref name="kv"/> for a model described by <paramref name="model"/>. With
     /// <paramref name="fixedChunks"/> a sequence's chunks depend on that sequence alone (see <see cref="EngineOptions.Deterministic"/>).
+    /// With <paramref name="retainSlots"/> (per-sequence layout only) free slots keep their cells for reuse (see remarks).
     /// </summary>
     public Scheduler(KvCacheManager kv, ModelInfo model, int maxSequences, int maxBatchTokens, bool chunkedPrefill, TimeProvider time,
-        bool fixedChunks = false)
+        bool fixedChunks = false, bool retainSlots = false)
     {
         _kv = kv;
         Model = model;
@@ -42,7 +55,7 @@ public sealed class Scheduler
         _fixedChunks = fixedChunks;
         _time = time;
         MaxSequences = maxSequences;
-        _freeSlots = new Queue<int>(Enumerable.Range(0, maxSequences));
+        _slots = new SlotPool(maxSequences, retainSlots, fixedChunks ? maxBatchTokens : 0);
     }
 
     /// <summary>The model being scheduled for.</summary>
@@ -55,11 +68,15 @@ public sealed class Scheduler
     public int NumWaiting => _waiting.Count;
     /// <summary>Sequences holding blocks and decoding.</summary>
     public int NumRunning => _running.Count;
+    /// <summary>True when free slots keep their cells for the next sequence (per-sequence layout).</summary>
+    public bool RetainsSlots => _slots.Retains;
+    /// <summary>Free slots whose stream holds cells → the tokens at positions 0 … n − 1.</summary>
+    public IReadOnlyDictionary<int, int[]> RetainedSlots => _slots.RetainedTokens;
     /// <summary>Preemptions since start.</summary>
     public long NumPreemptions { get; private set; }
     /// <summary>Prompt tokens of all requests since start (a prompt shared by n choices counts once).</summary>
     public long NumPromptTokens { get; private set; }
-    /// <summary>Prompt tokens served from the prefix cache since start.</summary>
+    /// <summary>Prompt tokens served from the prefix cache (or a slot's retained cells) since start.</summary>
     public long NumCachedPromptTokens { get; private set; }
     /// <summary>Tokens sampled since start.</summary>
     public long NumGeneratedTokens { get; private set; }
@@ -123,7 +140,7 @@ public sealed class Scheduler
     {
         bool admitted = false;
         while (_waiting.First is { } node && (budget > 0 || !_chunkedPrefill && !admitted)
-               && _freeSlots.Count >= 1 + node.Value.PendingForks.Count)
+               && _slots.NumFree >= 1 + node.Value.PendingForks.Count)
         {
             var seq = node.Value;
             // Without chunking a prompt goes in whole: one per step may overrun the budget, so a long prompt is
@@ -131,13 +148,14 @@ public sealed class Scheduler
             if (!_chunkedPrefill && seq.NumUncomputedTokens > budget && admitted)
                 break;
             // Admit only when blocks for the whole remaining prompt are free (FIFO: nobody jumps the queue).
-            if (_kv.AllocateForAdmission(seq) is not { } hits)
+            var choice = _slots.Choose(seq, _running);
+            if (_kv.AllocateForAdmission(seq, choice.NumReused) is not { } hits)
                 break;
             _waiting.RemoveFirst();
             var now = _time.GetUtcNow();
-            seq.Admit(_freeSlots.Dequeue(), now);
+            TakeSlot(seq, choice, now);
             foreach (var child in seq.PendingForks)
-                child.Admit(_freeSlots.Dequeue(), now);
+                TakeSlot(child, new SlotPool.Choice(_slots.LeastRecentlyUsed(), 0, -1), now);
             _running.Add(seq);
             if (seq.NumPreemptions == 0)
                 NumCachedPromptTokens += seq.NumCachedTokens;
@@ -146,6 +164,28 @@ public sealed class Scheduler
             budget -= n;
             admitted = true;
         }
+    }
+
+    // Admits `seq` to the chosen slot, whose stream keeps its first NumReused retained cells, or gets a copy of those of
+    // the source slot's stream.
+    private void TakeSlot(Sequence seq, SlotPool.Choice choice, DateTimeOffset now)
+    {
+        int numRetained = _slots.Take(choice.Slot);
+        if (choice.SourceSlot >= 0)
+            _kv.CopySlot(choice.SourceSlot, choice.Slot, choice.NumReused);
+        else if (numRetained > choice.NumReused)
+            _kv.TrimSlot(choice.Slot, choice.NumReused);
+        seq.Admit(choice.Slot, now);
+    }
+
+    /// <summary>
+    /// Fewest more reusable tokens a running sequence's stream must hold than the best free slot for a new sequence to
+    /// start from a copy of it (whole-stream copies cost about as much as computing a few tokens).
+    /// </summary>
+    public int MinCopyTokens
+    {
+        get => _slots.MinCopyTokens;
+        set => _slots.MinCopyTokens = value;
     }
 
     /// <summary>Tokens of <paramref name="seq"/> to compute this step, with <paramref name="budget"/> tokens left in it.</summary>
@@ -190,10 +230,12 @@ public sealed class Scheduler
         NumPreemptions++;
     }
 
-    private void ReleaseSlot(Sequence seq, bool finished)
+    // A slot given back keeps the cells its sequence computed when slots retain, unless the sequence failed.
+    private void ReleaseSlot(Sequence seq, bool finished, bool retain = true)
     {
-        _freeSlots.Enqueue(seq.Slot);
-        _kv.Release(seq, finished);
+        int numRetained = _slots.Retains && retain ? seq.NumComputedTokens : 0;
+        _slots.Free(seq.Slot, seq.TokenIds, numRetained, seq.NumPromptTokens);
+        _kv.Release(seq, finished, numRetained);
     }
 
     /// <summary>
@@ -299,7 +341,7 @@ public sealed class Scheduler
 
     private void FinishRunning(Sequence seq, SequenceStatus status)
     {
-        ReleaseSlot(seq, finished: true);
+        ReleaseSlot(seq, finished: true, retain: status != SequenceStatus.FinishedError);
         _running.Remove(seq);
         _live.Remove(seq.SequenceId);
         seq.Finish(status);
@@ -309,11 +351,26 @@ public sealed class Scheduler
         new(seq.SequenceId, tokenId, eog, FinishReasons.FromStatus(seq.Status), seq.NumPromptTokens, seq.NumOutputTokens,
             seq.NumCachedTokens, error, seq.ChoiceIndex, seq.FirstScheduledTime - seq.ArrivalTime);
 
-    /// <summary>What llama.cpp's memory must hold according to the books (see <see cref="IModelRunner.Reconcile"/>).</summary>
-    public KvBooks Books() => new(
-        Holding.Where(s => s.NumComputedTokens > 0).ToDictionary(s => s.Slot, s => s.NumComputedTokens),
-        _kv.CachedBlockStarts(),
-        _live.Keys.ToHashSet());
+    /// <summary>
+    /// What llama.cpp's memory must hold according to the books (see <see cref="IModelRunner.Reconcile"/>): each
+    /// holding sequence's computed cells, and each free slot's retained cells.
+    /// </summary>
+    public KvBooks Books()
+    {
+        var computed = Holding.Where(s => s.NumComputedTokens > 0).ToDictionary(s => s.Slot, s => s.NumComputedTokens);
+        foreach (var (slot, tokens) in _slots.RetainedTokens)
+            computed.Add(slot, tokens.Length);
+        return new KvBooks(computed, _kv.CachedBlockStarts(), _live.Keys.ToHashSet());
+    }
+
+    /// <summary>Drops every free slot's retained cells (the runner hears it as <see cref="TrimmedSlot"/> events); returns how many slots held some.</summary>
+    public int DropRetainedSlots()
+    {
+        var slots = _slots.Clear();
+        foreach (int slot in slots)
+            _kv.TrimSlot(slot, 0);
+        return slots.Count;
+    }
 
     /// <summary>
     /// Takes the KV events since the last step (blocks cached or evicted, sequences that ended) for the runner to

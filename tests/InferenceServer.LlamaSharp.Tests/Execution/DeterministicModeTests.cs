@@ -92,7 +92,64 @@ public sealed class DeterministicModeTests(DeterministicRunnerFixture fixture) :
     }
 
     [Fact]
-    public void A_preempted_sequence_recomputes_the_same_kv_bytes()
+    public void A_sequence_reusing_a_free_slots_cells_holds_the_cold_kv_bytes()
+    {
+        var prompt = Prompt(Text);
+        byte[] soloState;
+        int[] soloTokens;
+        using (var alone = new RealEngineDriver(fixture.Runner, NumBlocks, fixedChunks: true))
+        {
+            var seq = alone.Add(prompt, maxTokens: 40, temperature: 1, seed: 7);
+            soloState = StateAt(alone, seq);
+            soloTokens = [.. seq.TokenIds];
+        }
+
+        using var driver = new RealEngineDriver(fixture.Runner, NumBlocks, fixedChunks: true);
+        Assert.True(driver.Scheduler.RetainsSlots);
+        // A story with the same first 20 tokens leaves its cells; only the first whole chunk of 16 is reusable.
+        driver.Add([.. prompt.Take(20), .. Prompt(" dog ran over the hills and far away")], maxTokens: 10);
+        driver.RunToIdle();
+        var target = driver.Add(prompt, maxTokens: 40, temperature: 1, seed: 7);
+        var state = StateAt(driver, target);
+        Assert.Equal(16, target.NumCachedTokens);
+        Assert.Equal(soloTokens, target.TokenIds);
+        Assert.True(soloState.AsSpan().SequenceEqual(state), Diff(soloState, state));
+
+        // The same prompt again: all but its last token are there, whole chunks of them are reused.
+        driver.RunToIdle();
+        var again = driver.Add(prompt, maxTokens: 40, temperature: 1, seed: 7);
+        var againState = StateAt(driver, again);
+        Assert.Equal((prompt.Length - 1) / 16 * 16, again.NumCachedTokens);
+        Assert.Equal(soloTokens, again.TokenIds);
+        Assert.True(soloState.AsSpan().SequenceEqual(againState), Diff(soloState, againState));
+    }
+
+    [Fact]
+    public void A_sequence_starting_from_a_copy_of_a_running_stream_holds_the_cold_kv_bytes()
+    {
+        var prompt = Prompt(Text);
+        byte[] soloState;
+        using (var alone = new RealEngineDriver(fixture.Runner, NumBlocks, fixedChunks: true))
+            soloState = StateAt(alone, alone.Add(prompt, maxTokens: 40));
+
+        using var driver = new RealEngineDriver(fixture.Runner, NumBlocks, fixedChunks: true);
+        // A running story with the same first 20 tokens: once it has computed a chunk or two, the first whole chunk is copied.
+        var sibling = driver.Add([.. prompt.Take(20), .. Prompt(" dog ran over the hills and far away to the sea")], maxTokens: 30);
+        driver.Step();
+        driver.Step();
+        Assert.True(sibling.NumComputedTokens >= 20);
+        var target = driver.Add(prompt, maxTokens: 40);
+        var state = StateAt(driver, target);
+
+        Assert.Equal(16, target.NumCachedTokens);
+        Assert.Equal(SequenceStatus.Running, sibling.Status);
+        Assert.True(soloState.AsSpan().SequenceEqual(state), Diff(soloState, state));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_preempted_sequence_recomputes_the_same_kv_bytes(bool retainSlots)
     {
         var prompt = Prompt(Text);
         byte[] soloState;
@@ -100,7 +157,8 @@ public sealed class DeterministicModeTests(DeterministicRunnerFixture fixture) :
             soloState = StateAt(alone, alone.Add(prompt, maxTokens: 40));
 
         // 24 blocks of 4 tokens: three sequences growing past 32 tokens each cannot all stay.
-        using var driver = new RealEngineDriver(fixture.Runner, numBlocks: 24, fixedChunks: true);
+        // With retained slots the sequence resumes from the cells its slot kept rather than recomputing them all.
+        using var driver = new RealEngineDriver(fixture.Runner, numBlocks: 24, fixedChunks: true, retainSlots: retainSlots);
         driver.Add(Prompt("Why do we dream at night"), maxTokens: 60);
         driver.Add(Prompt("A small house"), maxTokens: 60);
         var target = driver.Add(prompt, maxTokens: 40);

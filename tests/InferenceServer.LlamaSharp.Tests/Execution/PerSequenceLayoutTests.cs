@@ -19,7 +19,7 @@ public sealed class PerSequenceLayoutTests(PerSequenceRunnerFixture fixture) : I
     }
 
     [Fact]
-    public void Each_sequence_is_capped_at_its_stream_and_there_is_no_prefix_cache()
+    public void Each_sequence_is_capped_at_its_stream_and_there_are_no_cache_holders()
     {
         Assert.Equal(256, fixture.Runner.Info.MaxModelLength);
         Assert.Equal(NumBlocks, fixture.Runner.Info.NumBlocks);
@@ -59,13 +59,85 @@ public sealed class PerSequenceLayoutTests(PerSequenceRunnerFixture fixture) : I
         Assert.Equal(prompt.Length, driver.Scheduler.NumPromptTokens / 2);
     }
 
+    [Fact]
+    public void A_sequence_reusing_a_free_slots_cells_gives_its_cold_output()
+    {
+        var story = Prompt("Once upon a time there was a small house by the river, and in the house lived an old man");
+        int[] longer = [.. story, .. Prompt(" who told stories to the children")];
+        int[] other = [.. story.Take(6), .. Prompt(" dog ran over the hills")];
+        // Cold outputs first: drivers share the runner, so none may run beside the one under test.
+        var soloStory = Solo(story, 16);
+        int[] conversation = [.. story, .. soloStory, .. Prompt(" and then")];
+        var cold = new[] { longer, conversation, other }.Select(p => Solo(p, p == conversation ? 8 : 16)).ToList();
+
+        using var driver = new RealEngineDriver(fixture.Runner, NumBlocks);
+        Sequence Run(int[] prompt, int maxTokens)
+        {
+            var seq = driver.Add(prompt, maxTokens);
+            driver.RunToIdle();
+            return seq;
+        }
+        var first = Run(story, 16);
+        var extended = Run(longer, 16);
+        var again = Run(story, 16);
+        var next = Run(conversation, 8);
+        var branch = Run(other, 16);
+
+        Assert.Equal(0, first.NumCachedTokens);
+        Assert.Equal(CommonPrefix(first.TokenIds.Take(story.Length + 15), longer), extended.NumCachedTokens);
+        Assert.True(extended.NumCachedTokens >= story.Length);
+        // The same prompt again reuses all but its last token, which it computes for its logits.
+        Assert.Equal(story.Length - 1, again.NumCachedTokens);
+        // The next turn of a conversation reuses the whole last exchange but the last sampled token, never computed.
+        Assert.Equal(again.NumTokens - 1, next.NumCachedTokens);
+        Assert.True(branch.NumCachedTokens >= 6);
+        Assert.Equal(soloStory, RealEngineDriver.Output(first));
+        Assert.Equal(soloStory, RealEngineDriver.Output(again));
+        Assert.Equal(cold, new[] { extended, next, branch }.Select(RealEngineDriver.Output));
+        Assert.Equal(NumBlocks, driver.Kv.NumFreeBlocks);
+        Assert.Equal(first.NumCachedTokens + extended.NumCachedTokens + again.NumCachedTokens + next.NumCachedTokens + branch.NumCachedTokens,
+            driver.Scheduler.NumCachedPromptTokens);
+    }
+
+    [Fact]
+    public void A_sequence_starting_from_a_copy_of_a_running_stream_gives_its_cold_output()
+    {
+        var story = Prompt("Once upon a time there was a small house by the river, and in the house lived an old man who told " +
+            "stories to the children of the village every night");
+        Assert.True(story.Length > 32, $"story of {story.Length} tokens");
+        int[] sibling = [.. story.Take(24), .. Prompt(" dog ran over the hills")];
+        var cold = new[] { story, sibling }.Select(p => Solo(p, 12)).ToList();
+
+        using var driver = new RealEngineDriver(fixture.Runner, NumBlocks);
+        var first = driver.Add(story, 12);
+        driver.Step();
+        driver.Step();
+        Assert.Equal(32, first.NumComputedTokens);
+        var second = driver.Add(sibling, 12);
+        driver.Step();
+        driver.CheckMemoryMatchesBooks();
+        Assert.Equal(CommonPrefix(story.Take(32), sibling), second.NumCachedTokens);
+        Assert.True(second.NumCachedTokens >= 24);
+        Assert.NotEqual(first.Slot, second.Slot);
+        driver.RunToIdle();
+
+        Assert.Equal(cold, new[] { first, second }.Select(RealEngineDriver.Output));
+        Assert.Equal(NumBlocks, driver.Kv.NumFreeBlocks);
+    }
+
+    private static int CommonPrefix(IEnumerable<int> a, int[] b) => a.Zip(b).TakeWhile(p => p.First == p.Second).Count();
+
     [Theory]
-    [InlineData(7)]
-    [InlineData(8)]
-    public void Random_workload_with_forks_long_prompts_and_aborts_leaves_no_cell_unaccounted(int seed)
+    [InlineData(7, 16)]
+    [InlineData(8, 16)]
+    [InlineData(9, 1)]
+    public void Random_workload_with_forks_long_prompts_and_aborts_leaves_no_cell_unaccounted(int seed, int minCopyTokens)
     {
         var random = new Random(seed);
         using var driver = new RealEngineDriver(fixture.Runner, NumBlocks);
+        // 1: a running stream is copied whenever it holds a longer prefix than any free slot (stream copies, then trims).
+        driver.Scheduler.MinCopyTokens = minCopyTokens;
+        long copiesBefore = fixture.Runner.NumStreamCopies;
         string[] words = ["the", "world", "people", "small", "house", "time", "dream", "river", "light"];
         for (int step = 0; step < 200; step++)
         {
@@ -87,5 +159,8 @@ public sealed class PerSequenceLayoutTests(PerSequenceRunnerFixture fixture) : I
         Assert.All(driver.All, s => Assert.True(s.IsFinished));
         Assert.Contains(driver.All, s => s.Status == SequenceStatus.FinishedAborted);
         Assert.Equal(0, fixture.Runner.NumSamplers);
+        Assert.True(driver.Scheduler.NumCachedPromptTokens > 0, "prompts sharing their first words should reuse cells");
+        if (minCopyTokens == 1)
+            Assert.True(fixture.Runner.NumStreamCopies > copiesBefore, "running streams should have been copied");
     }
 }

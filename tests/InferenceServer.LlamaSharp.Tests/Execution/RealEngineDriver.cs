@@ -14,11 +14,13 @@ public sealed class RealEngineDriver : IDisposable
     private static long _nextId;
 
     public RealEngineDriver(LlamaModelRunner runner, int numBlocks, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 16,
-        bool prefixCaching = true, int maxIdleCachedBlocks = -1, bool fixedChunks = false)
+        bool prefixCaching = true, int maxIdleCachedBlocks = -1, bool fixedChunks = false, bool? retainSlots = null)
     {
         _runner = runner;
         Kv = new KvCacheManager(numBlocks, blockSize, prefixCaching ? runner.Info.NumCacheHolders : 0, maxIdleCachedBlocks);
-        Scheduler = new Scheduler(Kv, runner.Info with { NumBlocks = numBlocks }, maxSequences, maxBatchTokens, true, TimeProvider.System, fixedChunks);
+        // As the engine loop: per-sequence streams retain a free slot's cells whenever prefix caching is on.
+        Scheduler = new Scheduler(Kv, runner.Info with { NumBlocks = numBlocks }, maxSequences, maxBatchTokens, true, TimeProvider.System, fixedChunks,
+            retainSlots ?? (prefixCaching && runner.PerSequenceStreams));
         Core = new EngineCore(Scheduler, runner);
         MaxSequences = maxSequences;
     }
@@ -63,10 +65,11 @@ public sealed class RealEngineDriver : IDisposable
         }
     }
 
-    /// <summary>Empties the prefix cache so the shared runner starts clean for the next driver.</summary>
+    /// <summary>Empties the prefix cache and free slots' retained cells so the shared runner starts clean for the next driver.</summary>
     public void ClearCache()
     {
         Kv.ResetPrefixCache();
+        Scheduler.DropRetainedSlots();
         _runner.Apply(Scheduler.TakeKvEvents());
         Assert.Empty(_runner.CachedCells);
     }
@@ -77,17 +80,21 @@ public sealed class RealEngineDriver : IDisposable
         foreach (var seq in All.Where(s => !s.IsFinished))
             Scheduler.Abort(seq.SequenceId);
         Kv.ResetPrefixCache();
+        Scheduler.DropRetainedSlots();
         _runner.Apply(Scheduler.TakeKvEvents());
     }
 
     /// <summary>
-    /// llama.cpp holds positions 0…computed−1 for each running sequence's slot, and nothing for free slots; each
+    /// llama.cpp holds positions 0…computed−1 for each running sequence's slot, 0…n−1 for a free slot retaining n
+    /// cells (per-sequence layout), and nothing for other free slots; each
     /// prefix-cache holder id holds exactly the cells of its cached blocks. Cells are counted, not just bounded, so a
     /// cell that llama.cpp holds and no block accounts for fails the check.
     /// </summary>
     public void CheckMemoryMatchesBooks()
     {
         var running = Scheduler.Running.ToDictionary(s => s.Slot);
+        var retained = Scheduler.RetainedSlots;
+        Assert.Empty(retained.Keys.Intersect(running.Keys));
         for (int slot = 0; slot < MaxSequences; slot++)
         {
             var positions = _runner.GetSlotPositions(slot);
@@ -96,6 +103,8 @@ public sealed class RealEngineDriver : IDisposable
                 Assert.Equal((0, seq.NumComputedTokens - 1), positions);
                 Assert.True(seq.BlockTable.Count * Kv.BlockSize >= seq.NumComputedTokens);
             }
+            else if (retained.TryGetValue(slot, out var tokens))
+                Assert.Equal((0, tokens.Length - 1), positions);
             else
                 Assert.Equal((-1, -1), positions);
         }
@@ -110,8 +119,10 @@ public sealed class RealEngineDriver : IDisposable
         }
         var counter = CellCounter.For(_runner);
         for (int slot = 0; slot < MaxSequences; slot++)
-            Assert.True(counter.Count(slot) == (running.TryGetValue(slot, out var seq) ? seq.NumComputedTokens : 0),
-                $"slot {slot} holds {counter.Count(slot)} cells");
+        {
+            int expected = running.TryGetValue(slot, out var seq) ? seq.NumComputedTokens : retained.GetValueOrDefault(slot)?.Length ?? 0;
+            Assert.True(counter.Count(slot) == expected, $"slot {slot} holds {counter.Count(slot)} cells, the books {expected}");
+        }
         var blocksPerHolder = _runner.CachedCells.Values.GroupBy(c => c.Holder).ToDictionary(g => g.Key, g => g.Count());
         for (int holder = _runner.FirstHolder; holder < _runner.FirstHolder + _runner.Info.NumCacheHolders; holder++)
         {
