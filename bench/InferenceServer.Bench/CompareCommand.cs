@@ -28,6 +28,13 @@ internal static class CompareCommand
         using var weights = BenchModels.Load(model);
         peer?.CheckServes(weights, model);
         var scenarios = Scenarios(quick);
+        if (cli.Get("scenarios") is { } only)
+        {
+            var names = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (names.FirstOrDefault(n => scenarios.All(s => s.Name != n)) is { } unknown)
+                throw new ArgumentException($"--scenarios: no scenario '{unknown}' (decode-heavy, long-prompt, shared-prefix)");
+            scenarios = [.. scenarios.Where(s => names.Contains(s.Name))];
+        }
 
         var report = new MarkdownReport(cli.Get("out"));
         report.Section(m => AppendHeader(m, preset, weightType, model, weights.ParameterCount, serverArgs, peer, limit));

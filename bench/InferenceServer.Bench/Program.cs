@@ -59,7 +59,7 @@ try
                                   [--peer http://127.0.0.1:8090/v1 [--peer-name llama-server]]   (peer: same model, needs --preset)
                   compare         --peer http://127.0.0.1:8090/v1 [--peer-name llama-server] [--batched-bench PATH]
                                   [--preset base --weights q8_0] [--threads N] [--server-arg Section:Key=value]...
-                                  [--level-minutes 10] [--quick] [--out FILE]   (the issue's table: this server / peer)
+                                  [--scenarios decode-heavy,long-prompt,shared-prefix] [--level-minutes 10] [--quick] [--out FILE]   (the issue's table: this server / peer)
                   load            --url http://127.0.0.1:8000/v1 --model ID [--concurrency 1,2,4,8,16,32] [--prompt-tokens 32]
                                   [--output-tokens 128] [--vocab 8192]   (any OpenAI-compatible server)
                   soak            --preset tiny|small|base [--weights f16] [--threads N] [--server-arg Section:Key=value]...
