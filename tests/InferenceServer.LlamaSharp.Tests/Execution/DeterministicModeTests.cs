@@ -59,20 +59,22 @@ public sealed class DeterministicModeTests(DeterministicRunnerFixture fixture) :
         return $"the KV bytes differ from the solo run: {idx.Count} of {a.Length} bytes (first at {idx.FirstOrDefault()}), lengths {a.Length} and {b.Length}";
     }
 
+    /// <summary>The prompt alone (seed 7, temperature 1): its cells and tokens at <see cref="Computed"/> tokens.</summary>
+    private (byte[] State, int[] Tokens) Solo(int[] prompt)
+    {
+        using var alone = new RealEngineDriver(fixture.Runner, NumBlocks, fixedChunks: true);
+        var seq = alone.Add(prompt, maxTokens: 40, temperature: 1, seed: 7);
+        var state = StateAt(alone, seq);
+        return (state, [.. seq.TokenIds]);
+    }
+
     [Fact]
     public void A_sequence_holds_the_same_kv_bytes_and_tokens_alone_and_under_load()
     {
         var prompt = Prompt(Text);
         Assert.True(prompt.Length > 16 && prompt.Length < Computed, $"prompt of {prompt.Length} tokens");
 
-        byte[] soloState;
-        int[] soloTokens;
-        using (var alone = new RealEngineDriver(fixture.Runner, NumBlocks, fixedChunks: true))
-        {
-            var seq = alone.Add(prompt, maxTokens: 40, temperature: 1, seed: 7);
-            soloState = StateAt(alone, seq);
-            soloTokens = [.. seq.TokenIds];
-        }
+        var (soloState, soloTokens) = Solo(prompt);
 
         using var driver = new RealEngineDriver(fixture.Runner, NumBlocks, fixedChunks: true);
         driver.Add(Prompt("Why do we dream at night"), maxTokens: 60, temperature: 1, seed: 1);
@@ -95,14 +97,7 @@ public sealed class DeterministicModeTests(DeterministicRunnerFixture fixture) :
     public void A_sequence_reusing_a_free_slots_cells_holds_the_cold_kv_bytes()
     {
         var prompt = Prompt(Text);
-        byte[] soloState;
-        int[] soloTokens;
-        using (var alone = new RealEngineDriver(fixture.Runner, NumBlocks, fixedChunks: true))
-        {
-            var seq = alone.Add(prompt, maxTokens: 40, temperature: 1, seed: 7);
-            soloState = StateAt(alone, seq);
-            soloTokens = [.. seq.TokenIds];
-        }
+        var (soloState, soloTokens) = Solo(prompt);
 
         using var driver = new RealEngineDriver(fixture.Runner, NumBlocks, fixedChunks: true);
         Assert.True(driver.Scheduler.RetainsSlots);
