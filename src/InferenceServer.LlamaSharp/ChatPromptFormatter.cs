@@ -2,6 +2,7 @@ using System.Text;
 using LLama;
 using LLama.Native;
 using InferenceServer.Templates;
+using InferenceServer.Templates.Probing;
 
 namespace InferenceServer.LlamaSharp;
 
@@ -20,6 +21,8 @@ namespace InferenceServer.LlamaSharp;
 /// </code>
 /// The role <c>developer</c> is given to templates as <c>system</c>. When the tokenizer adds BOS itself, a BOS the
 /// template writes at the very start is dropped so the prompt holds one (as llama.cpp's server does).
+/// A Jinja template is probed once here (<see cref="ChatTemplateProber"/>) and each conversation is adapted to it
+/// (<see cref="ChatMessageAdapter"/>) before rendering.
 /// </summary>
 public sealed class ChatPromptFormatter
 {
@@ -43,6 +46,7 @@ public sealed class ChatPromptFormatter
         try
         {
             _jinja = ChatTemplate.Parse(source);
+            Capabilities = ChatTemplateProber.Probe(_jinja, _bosToken, _eosToken);
         }
         catch (TemplateException e)
         {
@@ -61,6 +65,12 @@ public sealed class ChatPromptFormatter
 
     /// <summary>Why the Jinja engine could not parse the model's template (null when it could, or there is none).</summary>
     public string? TemplateError { get; }
+
+    /// <summary>
+    /// What the template supports: probed for a Jinja template, <see cref="ChatTemplateCapabilities.Fixed"/> for
+    /// llama.cpp's formats and the plain format.
+    /// </summary>
+    public ChatTemplateCapabilities Capabilities { get; } = ChatTemplateCapabilities.Fixed;
 
     /// <summary>True when the model's own template is used; false for the plain fallback.</summary>
     public bool UsesModelTemplate => Kind != ChatTemplateKind.Plain;
@@ -84,7 +94,7 @@ public sealed class ChatPromptFormatter
         if (variables is not null)
             foreach (var (name, value) in variables)
                 if (!ReservedNames.Contains(name)) names[name] = value;
-        names["messages"] = messages.Select(m => new Dictionary<string, object?>
+        names["messages"] = ChatMessageAdapter.Adapt(messages, Capabilities).Select(m => new Dictionary<string, object?>
         {
             ["role"] = m.Role == "developer" ? "system" : m.Role,
             ["content"] = m.Content,
