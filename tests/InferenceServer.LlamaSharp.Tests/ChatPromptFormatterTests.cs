@@ -53,6 +53,17 @@ public sealed class ChatPromptFormatterTests : IDisposable
         Assert.Equal("ok", chat.Format([new ChatMessage("system", "S")]));
     }
 
+    [Fact]
+    public void A_template_without_a_system_role_gets_the_system_text_in_the_first_user_turn()
+    {
+        var chat = Load("{% if messages[0].role == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}" +
+            "{% for m in messages %}{{ m.role }}={{ m.content }};{% endfor %}");
+
+        Assert.False(chat.Capabilities.SystemRole);
+        Assert.False(chat.Capabilities.StrictAlternation);
+        Assert.Equal("user=Be brief.\n\nHi;", chat.Format([new ChatMessage("system", "Be brief."), new ChatMessage("user", "Hi")]));
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_directory))

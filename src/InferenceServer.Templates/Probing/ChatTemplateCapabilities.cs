@@ -4,8 +4,10 @@ namespace InferenceServer.Templates.Probing;
 /// What a chat template supports, found by <see cref="ChatTemplateProber"/> from rendered probe conversations
 /// (never from the template's name).
 /// </summary>
-/// <param name="SystemRole">A system message's text reaches the prompt (the template neither raises nor drops it).</param>
-/// <param name="StrictAlternation">Two user messages in a row raise (or lose a message): roles must alternate.</param>
+/// <param name="SystemRole">
+/// A system message renders: the template neither raises on it nor drops its text while printing the user's.
+/// </param>
+/// <param name="StrictAlternation">Two user messages in a row raise, or one of the two is dropped: roles must alternate.</param>
 /// <param name="Tools">The template reads <c>tools</c>: a tool's name appears in the prompt.</param>
 /// <param name="ToolCallArguments">
 /// How assistant <c>tool_calls[].function.arguments</c> must be given for their text to reach the prompt:

@@ -31,13 +31,17 @@ public static class ChatTemplateProber
             Thinking: ReadsThinking(renderer));
     }
 
-    private static bool SupportsSystem(ProbeRenderer r) =>
-        r.Render([Message("system", SystemMarker), Message("user", UserMarker)])?.Contains(SystemMarker) == true;
+    // Dropped means the user's text renders and the system text does not; a template that prints neither proves nothing.
+    private static bool SupportsSystem(ProbeRenderer r)
+    {
+        string? output = r.Render([Message("system", SystemMarker), Message("user", UserMarker)]);
+        return output is not null && (output.Contains(SystemMarker) || !output.Contains(UserMarker));
+    }
 
     private static bool IsStrict(ProbeRenderer r)
     {
         string? output = r.Render([Message("user", UserMarker), Message("user", SecondUserMarker)]);
-        return output is null || !output.Contains(UserMarker) || !output.Contains(SecondUserMarker);
+        return output is null || output.Contains(UserMarker) != output.Contains(SecondUserMarker);
     }
 
     private static bool ReadsTools(ProbeRenderer r)
