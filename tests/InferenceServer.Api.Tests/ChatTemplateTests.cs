@@ -18,7 +18,7 @@ namespace InferenceServer.Api.Tests;
 public sealed class ChatTemplateTests(ChatTemplateTests.TemplateModelServer fixture) : IClassFixture<ChatTemplateTests.TemplateModelServer>
 {
     private const string Template =
-        "{{ bos_token }}{% for m in messages %}" +
+        "{% if refuse is defined %}{{ raise_exception(refuse) }}{% endif %}{{ bos_token }}{% for m in messages %}" +
         "{% if not loop.first and m.role == loop.previtem.role %}{{ raise_exception('Conversation roles must alternate') }}{% endif %}" +
         "<|im_start|>{{ m.role }}\n{{ m.content | trim }}<|im_end|>\n{% endfor %}" +
         "{% if add_generation_prompt %}<|im_start|>assistant\n" +
@@ -59,17 +59,29 @@ public sealed class ChatTemplateTests(ChatTemplateTests.TemplateModelServer fixt
         Assert.True((int)thinkingOff["usage"]!["prompt_tokens"]! > (int)plain["usage"]!["prompt_tokens"]!);
     }
 
+    [SkippableFact]
+    public async Task Same_role_turns_are_merged_for_a_template_that_requires_alternation()
+    {
+        Skip.IfNot(ReferenceRenderer.IsAvailable(), "python3 with jinja2 is not available");
+        Assert.True(Server.Model.Chat.Capabilities.StrictAlternation);
+
+        var response = await Server.ChatAsync(new { model = Server.Model.ModelId, messages = Messages(("user", "one"), ("user", "two")), max_tokens = 1 });
+
+        Assert.Equal(ReferencePromptTokens(Messages(("user", "one\n\ntwo")), extra: null), (int)response["usage"]!["prompt_tokens"]!);
+    }
+
     [Fact]
     public async Task A_template_error_is_a_400_with_the_templates_message()
     {
         using var response = await Server.PostAsync("v1/chat/completions", new
         {
-            model = Server.Model.ModelId, messages = Messages(("user", "one"), ("user", "two")), max_tokens = 1,
+            model = Server.Model.ModelId, messages = Messages(("user", "one")), max_tokens = 1,
+            chat_template_kwargs = new { refuse = "Refused by the template" },
         });
         var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("Conversation roles must alternate", (string?)error["message"]);
+        Assert.Equal("Refused by the template", (string?)error["message"]);
         Assert.Equal("invalid_request_error", (string?)error["type"]);
         Assert.Equal("messages", (string?)error["param"]);
         Assert.Equal("chat_template_error", (string?)error["code"]);

@@ -121,6 +121,18 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
         Assert.Equal(Server.Engine.Model!.MaxModelLength, (int)caps["max_model_len"]!);
         Assert.Equal(4096, (int)caps["max_model_len"]!); // the demo model's training context; the pool is sized to it
         Assert.True((bool)caps["has_chat_template"]!); // the demo model carries a ChatML template
+        // Its ChatML template prints system turns and any role order, reads neither tools nor enable_thinking, renders no
+        // tool calls, and concatenates content with '+', which raises on a list of parts and on null.
+        var template = caps["chat_template"]!;
+        Assert.Equal("jinja", (string?)template["kind"]);
+        Assert.True((bool)template["system_role"]!);
+        Assert.False((bool)template["strict_alternation"]!);
+        Assert.False((bool)template["tools"]!);
+        Assert.Null(template["tool_call_arguments"]);
+        Assert.False((bool)template["content_parts"]!);
+        Assert.False((bool)template["null_content"]!);
+        Assert.False((bool)template["thinking"]!);
+        Assert.Equal(8, template.AsObject().Count);
         Assert.False((bool)caps["tools"]!);
         Assert.True((bool)caps["structured_outputs"]!);
         Assert.True((bool)caps["logprobs"]!);
@@ -183,6 +195,7 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
         Assert.Equal(8, (int)before["block_size"]!);
         Assert.Null(before["max_model_len"]);
         Assert.Null(before["has_chat_template"]);
+        Assert.Null(before["chat_template"]);
 
         gate.SetResult();
         await server.WaitReadyAsync();
@@ -191,6 +204,7 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
         Assert.Equal(320, (int)after["max_model_len"]!); // 40 blocks × 8 tokens, below the model's 4096-token training context
         Assert.Equal(server.Engine.Model!.MaxModelLength, (int)after["max_model_len"]!);
         Assert.True((bool)after["has_chat_template"]!);
+        Assert.Equal("jinja", (string?)after["chat_template"]!["kind"]);
     }
 
     [SkippableFact]
@@ -203,6 +217,8 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
         var caps = JsonNode.Parse(await server.Http.GetStringAsync("v1/capabilities"))!;
         Assert.Equal("stories260K", (string?)caps["model"]);
         Assert.False((bool)caps["has_chat_template"]!);
+        Assert.Equal("plain", (string?)caps["chat_template"]!["kind"]);
+        Assert.True((bool)caps["chat_template"]!["system_role"]!); // the plain format prints system text first
         Assert.Equal(server.Engine.Model!.MaxModelLength, (int)caps["max_model_len"]!);
     }
 }

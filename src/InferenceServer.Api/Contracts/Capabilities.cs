@@ -23,12 +23,17 @@ namespace InferenceServer.Api.Contracts;
 /// True when chat prompts are rendered with the model's own template, false when the plain fallback is used; null before
 /// the model is loaded.
 /// </param>
+/// <param name="ChatTemplate">
+/// The chat template's kind and probed capabilities (system role, strict alternation, tools, tool-call argument form,
+/// content parts, null content, thinking); null before the model is loaded.
+/// </param>
 /// <param name="Tools">Tool and function calling (<c>tools</c>).</param>
 /// <param name="StructuredOutputs">JSON mode and JSON schemas (<c>response_format</c>).</param>
 /// <param name="Logprobs">Log probabilities of output tokens (<c>logprobs</c>).</param>
 public sealed record Capabilities(
     string Model, IReadOnlyList<string> Endpoints, GenerationRequestFields RequestFields, string KvCacheType, int BlockSize,
-    string KvLayout, bool Deterministic, bool? PrefixCaching, int? MaxModelLen, bool? HasChatTemplate, bool Tools, bool StructuredOutputs, bool Logprobs);
+    string KvLayout, bool Deterministic, bool? PrefixCaching, int? MaxModelLen, bool? HasChatTemplate,
+    ChatTemplateReport? ChatTemplate, bool Tools, bool StructuredOutputs, bool Logprobs);
 
 /// <summary>Request fields of the two generation endpoints.</summary>
 /// <param name="ChatCompletions"><c>POST /v1/chat/completions</c>.</param>

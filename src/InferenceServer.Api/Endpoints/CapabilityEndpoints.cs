@@ -16,7 +16,7 @@ internal static class CapabilityEndpoints
         v1.MapGet("/capabilities", GetCapabilities)
             .WithName("Capabilities")
             .WithSummary("What this server and model support: endpoints, request fields per endpoint (implemented, ignored, " +
-                "unsupported), KV cache type, block size, max model length, chat template, tools, structured outputs, logprobs.");
+                "unsupported), KV cache type, block size, max model length, chat template and its probed capabilities, tools, structured outputs, logprobs.");
         return v1;
     }
 
@@ -37,6 +37,7 @@ internal static class CapabilityEndpoints
             loaded is null ? null : options.Value.PrefixCaching && (loaded.NumCacheHolders > 0 || options.Value.ResolveKvLayout() == KvLayout.PerSequence),
             loaded?.MaxModelLength,
             loaded is null ? null : model.Chat.UsesModelTemplate,
+            loaded is null ? null : ChatTemplateReport.From(model.Chat),
             Tools: RequestFields.IsImplemented(RequestFields.Chat, "tools"),
             StructuredOutputs: RequestFields.IsImplemented(RequestFields.Chat, "response_format"),
             Logprobs: RequestFields.IsImplemented(RequestFields.Chat, "logprobs")));
