@@ -57,6 +57,17 @@ public sealed class ChatMessageAdapterTests
     }
 
     [Fact]
+    public void Tool_results_stay_one_per_call_on_a_strict_template()
+    {
+        var strict = new ChatTemplateCapabilities(true, true, false, null, false, false, false);
+        IReadOnlyList<ChatMessage> messages = [new("user", "Q"), new("assistant", "calling"), new("tool", "r1"), new("tool", "r2"), new("user", "U1"), new("user", "U2")];
+
+        var adapted = ChatMessageAdapter.Adapt(messages, strict);
+
+        Assert.Equal([new("user", "Q"), new("assistant", "calling"), new("tool", "r1"), new("tool", "r2"), new ChatMessage("user", "U1\n\nU2")], adapted);
+    }
+
+    [Fact]
     public void A_template_that_takes_everything_gets_the_conversation_unchanged()
     {
         IReadOnlyList<ChatMessage> messages = [new("system", "S"), new("user", "U1"), new("user", "U2")];

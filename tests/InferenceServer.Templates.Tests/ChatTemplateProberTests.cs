@@ -20,6 +20,8 @@ public sealed class ChatTemplateProberTests
     [InlineData("Qwen-Qwen3-0.6B.jinja", true, false, true, "object", false, false, true)]
     // Qwen3.5: render_content takes strings, text-part lists and none; arguments through `| items`.
     [InlineData("Qwen3.5-4B.jinja", true, false, true, "object", true, true, true)]
+    // Functionary v3.2: `name + '\n' + arguments` concatenates, so only a JSON string renders; `if message['content']` skips null.
+    [InlineData("meetkai-functionary-medium-v3.2.jinja", true, false, true, "string", false, true, false)]
     public void Probes_real_templates(string file, bool system, bool strict, bool tools, string? arguments, bool parts, bool nullContent, bool thinking)
     {
         string? folder = SharedTemplates.FindFolder();
@@ -66,6 +68,7 @@ public sealed class ChatTemplateProberTests
     [InlineData("{{ tc.function.arguments | tojson }}", "object")]
     [InlineData("{% for k, v in tc.function.arguments | items %}{{ k }}={{ v }}{% endfor %}", "object")]
     [InlineData("{% if tc.function.arguments is string %}{{ tc.function.arguments }}{% endif %}", "string")]
+    [InlineData("{{ tc.function.arguments }}", "string")] // an object would print as Python's repr, not as arguments
     [InlineData("{{ tc.function.name }}", null)]
     public void Tool_call_arguments_form_is_the_one_whose_text_renders(string body, string? expected)
     {

@@ -67,10 +67,12 @@ public static class ChatTemplateProber
         return r.Render([Message("user", UserMarker)], ("tools", tools))?.Contains(ToolName) == true;
     }
 
+    // An object printed as Python's repr ({'x': '…'}) is not a rendering of the arguments: the template expects a string.
     private static string? ToolCallArguments(ProbeRenderer r)
     {
         var asObject = new Dictionary<string, object?> { ["x"] = ObjectArgMarker };
-        if (r.Render(ToolCallConversation(asObject))?.Contains(ObjectArgMarker) == true)
+        string? objectOutput = r.Render(ToolCallConversation(asObject));
+        if (objectOutput is not null && objectOutput.Contains(ObjectArgMarker) && !objectOutput.Contains("{'x': '" + ObjectArgMarker))
             return "object";
         string asString = "{\"x\": \"" + StringArgMarker + "\"}";
         return r.Render(ToolCallConversation(asString))?.Contains(StringArgMarker) == true ? "string" : null;
