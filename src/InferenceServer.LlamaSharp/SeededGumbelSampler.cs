@@ -73,6 +73,10 @@ public sealed class SeededGumbelSampler : ICustomSampler
         return z ^ (z >> 31);
     }
 
-    // A float strictly inside (0, 1): 24 random bits, centred in their interval.
-    private static float Uniform(ulong bits) => ((bits >> 40) + 0.5f) / 16777216f;
+    /// <summary>
+    /// A float strictly inside (0, 1): 23 random bits, centred in their interval, so both ends (2⁻²⁴ and 1 − 2⁻²⁴) are
+    /// exact floats. With 24 bits the top value rounds to 1.0f, whose noise is +∞: that token wins whatever its logit,
+    /// and a token masked to −∞ becomes NaN.
+    /// </summary>
+    internal static float Uniform(ulong bits) => ((bits >> 41) + 0.5f) / 8388608f;
 }
