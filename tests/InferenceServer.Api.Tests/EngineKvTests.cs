@@ -103,6 +103,12 @@ public sealed class EngineKvTests(DemoServerFixture fixture)
         using var tooFast = await Server.Http.GetAsync("v1/engine/kv/stream?interval_ms=50");
         Assert.Equal(HttpStatusCode.BadRequest, tooFast.StatusCode);
         Assert.Equal("interval_ms", (string?)JsonNode.Parse(await tooFast.Content.ReadAsStringAsync())!["error"]!["param"]);
+        foreach (var bad in new[] { "abc", "1e3", "500.5", "" })
+        {
+            using var refused = await Server.Http.GetAsync($"v1/engine/kv/stream?interval_ms={bad}");
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("interval_ms", (string?)JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!["param"]);
+        }
     }
 
     [Fact]

@@ -34,4 +34,14 @@ public sealed class MarkdownRendererTests
         Assert.Contains("<li>one</li>", html);
         Assert.Contains("<td>2</td>", html);
     }
+
+    [Fact]
+    public void Nesting_deeper_than_markdig_parses_comes_back_as_escaped_text()
+    {
+        string deep = new string('>', 200) + " <b>x</b>";
+
+        string html = MarkdownRenderer.ToHtml(deep);
+
+        Assert.Equal($"<pre>{new string('>', 200).Replace(">", "&gt;")} &lt;b&gt;x&lt;/b&gt;</pre>", html);
+    }
 }

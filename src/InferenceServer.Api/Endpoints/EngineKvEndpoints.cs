@@ -49,12 +49,14 @@ internal static class EngineKvEndpoints
     }
 
     private static IResult Stream(HttpContext http, EngineClient engine, IHostApplicationLifetime lifetime,
-        IOptions<ServerOptions> server, TimeProvider time, int? interval_ms)
+        IOptions<ServerOptions> server, TimeProvider time, string? interval_ms)
     {
-        int interval = interval_ms ?? DefaultIntervalMs;
-        if (interval is < MinIntervalMs or > MaxIntervalMs)
+        int interval = DefaultIntervalMs;
+        if (interval_ms is not null && (!int.TryParse(interval_ms, System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out interval) || interval is < MinIntervalMs or > MaxIntervalMs))
             return ApiErrors.ToResult(http, ApiException.BadRequest(
-                $"interval_ms must be between {MinIntervalMs} and {MaxIntervalMs}; got {interval}.", "interval_ms", "invalid_value"));
+                $"interval_ms must be a whole number of milliseconds between {MinIntervalMs} and {MaxIntervalMs}; got '{interval_ms}'.",
+                "interval_ms", "invalid_value"));
         if (engine.Model is null || engine.IsStopping)
             return Unavailable(http, engine);
         var events = SnapshotsAsync(engine, TimeSpan.FromMilliseconds(interval), time, lifetime.ApplicationStopping, http.RequestAborted);

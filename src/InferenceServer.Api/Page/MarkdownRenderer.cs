@@ -14,10 +14,21 @@ internal static class MarkdownRenderer
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
         .UsePipeTables().UseEmphasisExtras().UseAutoLinks().DisableHtml().Build();
 
-    /// <summary>The HTML of <paramref name="markdown"/>.</summary>
+    /// <summary>
+    /// The HTML of <paramref name="markdown"/>; text Markdig refuses to parse (elements nested deeper than it allows)
+    /// comes back escaped, as preformatted text.
+    /// </summary>
     public static string ToHtml(string markdown)
     {
-        var document = Markdown.Parse(markdown, Pipeline);
+        MarkdownDocument document;
+        try
+        {
+            document = Markdown.Parse(markdown, Pipeline);
+        }
+        catch (ArgumentException)
+        {
+            return $"<pre>{System.Net.WebUtility.HtmlEncode(markdown)}</pre>";
+        }
         foreach (var link in document.Descendants<LinkInline>())
             if (!IsSafe(link.Url))
                 link.Url = "#";
