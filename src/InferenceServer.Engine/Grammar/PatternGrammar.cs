@@ -24,7 +24,7 @@ internal sealed class PatternGrammar
     public static string Build(string pattern, GbnfRules rules)
     {
         bool start = pattern.StartsWith('^');
-        bool end = pattern.EndsWith('$') && !pattern.EndsWith("\\$") && pattern.Length > (start ? 1 : 0);
+        bool end = pattern.EndsWith('$') && pattern.Length > (start ? 1 : 0) && !EndsEscaped(pattern);
         string body = pattern[(start ? 1 : 0)..(end ? pattern.Length - 1 : pattern.Length)];
         var parser = new PatternGrammar(body);
         string expr = parser.Alternation();
@@ -32,6 +32,15 @@ internal sealed class PatternGrammar
             throw new FormatException($"unexpected '{body[parser._pos]}' at offset {parser._pos}");
         string any = JsonPrimitives.Char(rules) + "*";
         return $"{(start ? "" : any + " ")}({expr}){(end ? "" : " " + any)}";
+    }
+
+    // True when the final character is escaped: an odd run of backslashes before it.
+    private static bool EndsEscaped(string pattern)
+    {
+        int backslashes = 0;
+        for (int i = pattern.Length - 2; i >= 0 && pattern[i] == '\\'; i--)
+            backslashes++;
+        return backslashes % 2 == 1;
     }
 
     private bool More => _pos < _pattern.Length;
@@ -123,8 +132,19 @@ internal sealed class PatternGrammar
             case ')' or '*' or '+' or '?' or '{' or '|':
                 throw new FormatException($"unexpected '{c}' at offset {_pos - 1}");
             default:
-                return CharSet.ToGbnf([(c, c)]);
+                int cp = CodePoint(c);
+                return CharSet.ToGbnf([(cp, cp)]);
         }
+    }
+
+    // A literal character as a code point: a UTF-16 surrogate pair is one character outside the BMP.
+    private int CodePoint(char c)
+    {
+        if (char.IsHighSurrogate(c) && More && char.IsLowSurrogate(Peek))
+            return char.ConvertToUtf32(c, _pattern[_pos++]);
+        if (char.IsSurrogate(c))
+            throw new FormatException($"lone surrogate at offset {_pos - 1}");
+        return c;
     }
 
     private string Class()
@@ -156,7 +176,10 @@ internal sealed class PatternGrammar
     private List<(int Lo, int Hi)> ClassItem()
     {
         char c = _pattern[_pos++];
-        return c == '\\' ? Escape() : [(c, c)];
+        if (c == '\\')
+            return Escape();
+        int cp = CodePoint(c);
+        return [(cp, cp)];
     }
 
     // Characters that need no JSON escape, minus the given ones.
@@ -184,10 +207,28 @@ internal sealed class PatternGrammar
             case 'f': return [('\f', '\f')];
             case 'v': return [('\v', '\v')];
             case 'x': return [Hex(2)];
-            case 'u': return [Hex(4)];
+            case 'u': return [Utf16Escape()];
             case var m when !char.IsAsciiLetterOrDigit(m): return [(m, m)];
             default: throw new FormatException($"unsupported escape '\\{c}' at offset {_pos - 2}");
         }
+    }
+
+    // \uHHHH, where a high surrogate must be followed by \uHHHH of a low one: together one code point.
+    private (int, int) Utf16Escape()
+    {
+        var (v, _) = Hex(4);
+        if (char.IsHighSurrogate((char)v) && _pattern.AsSpan(_pos).StartsWith("\\u"))
+        {
+            _pos += 2;
+            var (low, _) = Hex(4);
+            if (!char.IsLowSurrogate((char)low))
+                throw new FormatException($"lone surrogate at offset {_pos - 12}");
+            int cp = char.ConvertToUtf32((char)v, (char)low);
+            return (cp, cp);
+        }
+        if (char.IsSurrogate((char)v))
+            throw new FormatException($"lone surrogate at offset {_pos - 6}");
+        return (v, v);
     }
 
     private (int, int) Hex(int digits)

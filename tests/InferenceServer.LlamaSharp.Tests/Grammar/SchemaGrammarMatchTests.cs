@@ -103,6 +103,15 @@ public sealed class SchemaGrammarMatchTests(TinyModelFixture model) : IClassFixt
         ["{\"a\":\"AB-123\",\"b\":\"ab\"}", "{\"a\":\"QQ-000yz\",\"b\":\"xxabbbq\"}"],
         ["{\"a\":\"AB-12\",\"b\":\"ab\"}", "{\"a\":\"ab-123\",\"b\":\"ab\"}", "{\"a\":\"AB-123\",\"b\":\"ba\"}", "{\"a\":\"AB-123x1\",\"b\":\"ab\"}"]);
 
+    [Fact]
+    public void Patterns_with_characters_outside_the_bmp_literal_and_escaped() => Check(
+        """{"type":"array","prefixItems":[{"type":"string","pattern":"^😀+$"},{"type":"string","pattern":"^[😀-😂]\\uD83D\\uDE03$"}],"items":false}""",
+        ["[\"😀😀\",\"😁😃\"]"], ["[\"😃\",\"😁😃\"]", "[\"😀\",\"😃😃\"]", "[\"\uFFFD\",\"😁😃\"]"]);
+
+    [Fact]
+    public void A_pattern_ending_in_an_escaped_backslash_keeps_its_end_anchor() => Check(
+        """{"type":"string","pattern":"^a\\\\$"}""", ["\"a\\\\\""], ["\"a\\\\b\"", "\"a\""]);
+
     [Theory]
     [InlineData("date", "2024-02-28", "2024-02-30")]
     [InlineData("date", "1999-12-31", "1999-13-01")]
