@@ -38,9 +38,9 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
                 throw ApiException.BadRequest($"Invalid key in 'logit_bias': token id {token} is outside the vocabulary of {tokenizer.VocabSize}.", "logit_bias", "invalid_value");
 
         if (request.Sampling.Grammar is { } grammar && GrammarSampler.Check(model.Weights.NativeHandle, grammar) is { } grammarError)
-            throw ApiException.BadRequest(request.GrammarParam == "grammar"
+            throw ApiException.BadRequest((request.GrammarParam == "grammar"
                     ? $"Invalid 'grammar': llama.cpp could not parse it: {grammarError}"
-                    : $"The schema in '{request.GrammarParam}' gave a grammar llama.cpp refused: {grammarError}",
+                    : $"The schema in '{request.GrammarParam}' gave a grammar llama.cpp refused: {grammarError}") + RepetitionHint(grammar),
                 request.GrammarParam, "invalid_value");
 
         var limits = server.Value;
@@ -141,5 +141,20 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
         string rest = detokenizer.Flush();
         logprobs.Add(null, rest);
         return text + rest;
+    }
+
+    // llama.cpp refuses repetition counts past 2000 (a single {n,m}, or nested ones multiplied); its reason goes only to
+    // its log, so name the likely cause when the grammar has large counts (from minLength, maxLength, minItems,
+    // maxItems or a pattern's {n,m}).
+    private static string RepetitionHint(string grammar)
+    {
+        var large = System.Text.RegularExpressions.Regex.Matches(grammar, @"\{(\d+)(?:,(\d*))?\}")
+            .Select(m => m.Value)
+            .Where(q => q.Trim('{', '}').Split(',').Any(n => n.Length > 0 && long.Parse(n, System.Globalization.CultureInfo.InvariantCulture) >= 1000))
+            .Distinct()
+            .ToList();
+        return large.Count == 0 ? ""
+            : $" (likely its repetition counts {string.Join(", ", large)}: llama.cpp refuses more than 2000 repetitions in total, " +
+              "so lower minLength, maxLength, minItems, maxItems or the pattern's quantifiers)";
     }
 }

@@ -161,6 +161,8 @@ public sealed class StructuredOutputTests(DemoServerFixture fixture)
         { """{"response_format":{"type":"json_schema","json_schema":{"name":"w","schema":{"$ref":"#"}}}}""", "response_format.json_schema.schema", "unsupported_parameter" },
         // Left recursion: the converter's grammar is refused by llama.cpp, and the 400 says so.
         { """{"response_format":{"type":"json_schema","json_schema":{"name":"w","schema":{"anyOf":[{"$ref":"#"},{"type":"null"}]}}}}""", "response_format", "invalid_value" },
+        // More repetitions than llama.cpp allows: the 400 says so.
+        { """{"response_format":{"type":"json_schema","json_schema":{"name":"w","schema":{"type":"string","maxLength":5000}}}}""", "response_format", "invalid_value" },
     };
 
     [Theory]
@@ -178,5 +180,7 @@ public sealed class StructuredOutputTests(DemoServerFixture fixture)
         Assert.Equal(code, (string?)error["code"]);
         if (param == "grammar" && fields.Contains("missing-rule"))
             Assert.Contains("rule 'missing-rule' is used but never defined", (string?)error["message"]);
+        if (fields.Contains("5000"))
+            Assert.True(((string?)error["message"])!.Contains("llama.cpp refuses more than 2000 repetitions"), text);
     }
 }
