@@ -15,6 +15,11 @@ using Prometheus;
 using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
+if (ConfigurationCheck.Problem(builder.Configuration) is { } problem)
+{
+    Console.Error.WriteLine($"Invalid configuration: {problem}");
+    return 2;
+}
 
 // Defaults live in code so the server behaves the same from any working directory; configuration overrides them.
 if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
@@ -123,6 +128,7 @@ catch (OptionsValidationException ex)
     Console.Error.WriteLine($"Invalid configuration: {string.Join(" ", ex.Failures)}");
     return 2;
 }
+
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>
 public partial class Program;

@@ -58,10 +58,10 @@ public sealed class EngineOptions
     public KvCacheType KvCacheType { get; set; } = KvCacheType.F16;
 
     /// <summary>
-    /// llama.cpp flash attention. Null (default): llama.cpp's auto mode (on wherever its backend supports it, as
-    /// llama-server), required for quantized KV types. It skips other sequences' masked cells, which made a served
-    /// decode step at 16 sequences 1.7× faster in the unified layout (docs/benchmarks.md); its rounding depends on the
-    /// batch, so <see cref="Deterministic"/> is the mode for bit-equal outputs under load. False turns it off.
+    /// llama.cpp flash attention. Null (default): on (required for quantized KV types), falling back to off for a model
+    /// llama.cpp cannot run it on. It skips other sequences' masked cells, which made a served decode step at 16
+    /// sequences 1.7× faster in the unified layout (docs/benchmarks.md); its rounding depends on the batch, so
+    /// <see cref="Deterministic"/> is the mode for bit-equal outputs under load. False turns it off.
     /// </summary>
     public bool? FlashAttention { get; set; }
 

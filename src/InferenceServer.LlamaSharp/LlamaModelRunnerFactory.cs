@@ -79,17 +79,22 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         p.kv_unified = !perSequence;
         p.no_perf = true;
         p.type_k = p.type_v = ToGgml(options.KvCacheType);
-        // Flash attention: llama.cpp's auto mode unless set (a quantized V cache requires it on).
+        // Flash attention on unless turned off (a quantized V cache requires it). Explicitly on, not llama.cpp's auto
+        // mode: measured, auto left the decode step as slow as with it off (bench compare, docs/benchmarks.md).
         if (options.KvCacheType.IsQuantized() && options.FlashAttention == false)
             throw new InvalidOperationException("A quantized Engine:KvCacheType needs Engine:FlashAttention (llama.cpp's quantized V cache).");
-        p.llama_flash_attn_type = options.FlashAttention switch
-        {
-            true => LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED,
-            false => LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED,
-            null when options.KvCacheType.IsQuantized() => LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED,
-            null => LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_AUTO,
-        };
+        bool flash = options.FlashAttention ?? true;
+        p.llama_flash_attn_type = flash
+            ? LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED
+            : LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
         var context = model.CreateContext(p);
+        if (context.IsInvalid && flash && options.FlashAttention is null && !options.KvCacheType.IsQuantized())
+        {
+            // A model whose attention llama.cpp cannot run flash: the default falls back to the plain path.
+            Log.NoFlashAttention(_logger, _host.ModelId);
+            p.llama_flash_attn_type = LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
+            context = model.CreateContext(p);
+        }
         if (context.IsInvalid)
             throw new InvalidOperationException(
                 $"llama.cpp could not create a context of {kvTokens} KV tokens for {options.MaxSequences + holders} sequences " +
@@ -144,6 +149,9 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
 
         [LoggerMessage(2004, LogLevel.Warning, "Model {ModelId}: the Jinja engine cannot parse the chat template ({Reason}); prompts use the {ChatTemplate} format instead")]
         public static partial void TemplateFallback(ILogger logger, string modelId, ChatTemplateKind chatTemplate, string reason);
+
+        [LoggerMessage(2005, LogLevel.Warning, "Model {ModelId}: llama.cpp could not create a context with flash attention; running without it")]
+        public static partial void NoFlashAttention(ILogger logger, string modelId);
 
         [LoggerMessage(2002, LogLevel.Warning, "No Model:Path given: serving the built-in demo model (random weights, its output is gibberish by design), cached in {DataDirectory}. To serve a real model: --Model:Path=/path/to/model.gguf (or env Model__Path)")]
         public static partial void DemoModel(ILogger logger, string dataDirectory);

@@ -213,6 +213,20 @@ public sealed class LogprobsTests(DemoServerFixture fixture)
                 new JsonArray([.. chunks.SelectMany(c => c![field]!.AsArray()).Select(n => n?.DeepClone())]).ToJsonString());
     }
 
+    [Fact]
+    public async Task Completions_top_logprobs_always_hold_the_sampled_token()
+    {
+        var body = new { model = fixture.ModelId, prompt = "Once upon a time", max_tokens = 12, temperature = 1.5, seed = 3, logprobs = 0 };
+        var logprobs = JsonNode.Parse(await (await Server.PostAsync("v1/completions", body)).Content.ReadAsStringAsync())!["choices"]![0]!["logprobs"]!;
+        var tokens = logprobs["tokens"]!.AsArray().Select(t => (string)t!).ToList();
+        var values = logprobs["token_logprobs"]!.AsArray().Select(v => (float)v!).ToList();
+        var tops = logprobs["top_logprobs"]!.AsArray().Select(t => t!.AsObject()).ToList();
+
+        Assert.Equal(12, tokens.Count);
+        for (int i = 0; i < tokens.Count; i++)
+            Assert.Equal([(tokens[i], values[i])], tops[i].Select(kv => (kv.Key, (float)kv.Value!)));
+    }
+
     [SkippableFact]
     public async Task Stop_strings_keep_the_tokens_before_the_cut()
     {

@@ -52,6 +52,24 @@ public sealed partial class ServerProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs the server with <paramref name="args"/> until it exits on its own (a start that must fail); returns its exit
+    /// code and its standard error.
+    /// </summary>
+    public static async Task<(int ExitCode, string Error)> RunToExitAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in (string[])[AppDll(), "--urls", $"http://127.0.0.1:{FreePort()}", "--Model:DataDirectory", TestServer.DataDirectory, .. args])
+            psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(cts.Token);
+        await stdout;
+        return (process.ExitCode, await stderr);
+    }
+
     /// <summary>Sends SIGTERM, as Kubernetes and docker stop do.</summary>
     public void Terminate() => Assert.Equal(0, Kill(_process.Id, 15));
 
