@@ -15,11 +15,14 @@ public sealed class GrammarSampler : IDisposable
     private readonly LLamaToken _fallbackEnd;
     private LLamaTokenData[] _candidates = [];
     private readonly LLamaTokenData[] _single = new LLamaTokenData[1];
+    private readonly Utf8Guard _utf8 = new();
+    private readonly byte[][] _tokenBytes;
 
-    private GrammarSampler(SafeLLamaSamplerChainHandle grammar, LLamaToken fallbackEnd)
+    private GrammarSampler(SafeLLamaSamplerChainHandle grammar, LLamaToken fallbackEnd, byte[][] tokenBytes)
     {
         _grammar = grammar;
         _fallbackEnd = fallbackEnd;
+        _tokenBytes = tokenBytes;
     }
 
     /// <summary>Compiles <paramref name="gbnf"/> (start rule <c>root</c>) for <paramref name="model"/>'s vocabulary.</summary>
@@ -31,7 +34,7 @@ public sealed class GrammarSampler : IDisposable
             throw new GrammarException(error!);
         var chain = SafeLLamaSamplerChainHandle.Create(LLamaSamplerChainParams.Default());
         LlamaGrammarNative.AddTo(chain, sampler);
-        return new GrammarSampler(chain, model.Vocab.EOS ?? model.Vocab.EOT ?? default);
+        return new GrammarSampler(chain, model.Vocab.EOS ?? model.Vocab.EOT ?? default, TokenBytes.For(model));
     }
 
     /// <summary>Null when llama.cpp accepts <paramref name="gbnf"/>, else its explanation.</summary>
@@ -53,10 +56,10 @@ public sealed class GrammarSampler : IDisposable
         if (_candidates.Length < logits.Length)
             _candidates = new LLamaTokenData[logits.Length];
         var token = Draw(logits, chain, masked: false);
-        if (!Allows(token))
+        if (!Fits(token))
         {
             token = Draw(logits, chain, masked: true);
-            if (!Allows(token))
+            if (!Fits(token))
                 // Nothing in the vocabulary continues the grammar (cannot happen with byte-fallback vocabularies):
                 // end the sequence rather than feed the grammar a token it rejects, which aborts llama.cpp.
                 return Accepted(_fallbackEnd, chain, grammar: false);
@@ -67,9 +70,10 @@ public sealed class GrammarSampler : IDisposable
     /// <summary>Advances the grammar alone by <paramref name="token"/> if it allows it (lets tests walk a text through it).</summary>
     internal bool TryAccept(LLamaToken token)
     {
-        if (!Allows(token))
+        if (!Fits(token))
             return false;
         _grammar.Accept(token);
+        _utf8.Accept(_tokenBytes[(int)token]);
         return true;
     }
 
@@ -81,10 +85,20 @@ public sealed class GrammarSampler : IDisposable
         var array = LLamaTokenDataArray.Create(logits, _candidates.AsMemory(0, logits.Length));
         using var pin = LLamaTokenDataArrayNative.Create(array, out var native);
         if (masked)
+        {
             _grammar.Apply(ref native);
+            // The grammar sees code points; tokens whose bytes would break UTF-8 go too.
+            var data = native.Data;
+            for (int i = 0; i < data.Length; i++)
+                if (!float.IsNegativeInfinity(data[i].Logit) && !_utf8.Admits(_tokenBytes[(int)data[i].ID]))
+                    data[i].Logit = float.NegativeInfinity;
+        }
         chain.Apply(ref native);
         return native.Data[checked((int)native.Selected)].ID;
     }
+
+    // Allowed by the grammar, and its bytes keep the output well-formed UTF-8.
+    private bool Fits(LLamaToken token) => _utf8.Admits(_tokenBytes[(int)token]) && Allows(token);
 
     private bool Allows(LLamaToken token)
     {
@@ -97,7 +111,10 @@ public sealed class GrammarSampler : IDisposable
     private LLamaToken Accepted(LLamaToken token, SafeLLamaSamplerChainHandle chain, bool grammar)
     {
         if (grammar)
+        {
             _grammar.Accept(token);
+            _utf8.Accept(_tokenBytes[(int)token]);
+        }
         chain.Accept(token);
         return token;
     }

@@ -23,6 +23,30 @@ public sealed class SchemaGrammarMatchTests(TinyModelFixture model) : IClassFixt
         return grammar.IsComplete;
     }
 
+    private bool MatchesBytes(string gbnf, byte[] bytes)
+    {
+        using var grammar = GrammarSampler.Create(model.Weights.NativeHandle, gbnf);
+        foreach (byte b in bytes)
+            if (!grammar.TryAccept((LLamaToken)(SyntheticVocabulary.FirstByteId + b)))
+                return false;
+        return grammar.IsComplete;
+    }
+
+    [Theory]
+    [InlineData("FEA59682")]
+    [InlineData("F8818181")]
+    [InlineData("C1BF")]
+    [InlineData("EDA080")]
+    [InlineData("80")]
+    public void Strings_take_only_well_formed_utf8(string badHex)
+    {
+        string gbnf = JsonSchemaGrammar.FromSchema(JsonDocument.Parse("""{"type":"string","maxLength":20}""").RootElement, strict: false);
+        byte[] Quoted(byte[] inner) => [(byte)'"', (byte)'a', .. inner, (byte)'"'];
+
+        Assert.True(MatchesBytes(gbnf, Quoted(Convert.FromHexString("E282ACF09F9880"))));
+        Assert.False(MatchesBytes(gbnf, Quoted(Convert.FromHexString(badHex))));
+    }
+
     private void Check(string schema, string[] accepted, string[] rejected, bool strict = false)
     {
         string gbnf = JsonSchemaGrammar.FromSchema(JsonDocument.Parse(schema).RootElement, strict);
