@@ -37,13 +37,49 @@ public sealed class GrammarSampler : IDisposable
         return new GrammarSampler(chain, model.Vocab.EOS ?? model.Vocab.EOT ?? default, TokenBytes.For(model));
     }
 
-    /// <summary>Null when llama.cpp accepts <paramref name="gbnf"/>, else its explanation.</summary>
+    /// <summary>
+    /// Null when llama.cpp accepts <paramref name="gbnf"/> and some output can satisfy it, else why not: llama.cpp's
+    /// explanation, or that no token of the vocabulary can begin it while it does not match empty text either (e.g.
+    /// <c>[z-a]</c>, or a code point past U+10FFFF that no UTF-8 text holds).
+    /// </summary>
     public static string? Check(SafeLlamaModelHandle model, string gbnf)
     {
+        if (NonCharacterEscape(gbnf) is { } escape)
+            return $"{escape} is not a Unicode scalar value (surrogates and code points past U+10FFFF never occur in UTF-8 text)";
         var (sampler, error) = LlamaGrammarNative.Create(model, gbnf);
-        if (sampler != 0)
-            LlamaGrammarNative.Release(sampler);
-        return error;
+        if (sampler == 0)
+            return error;
+        LlamaGrammarNative.Release(sampler);
+        using var grammar = Create(model, gbnf);
+        return grammar.IsComplete || grammar.CanBegin(model.Vocab.Count) ? null
+            : "it matches no text: no token can begin it and it does not match empty text";
+    }
+
+    // The first \uHHHH or \UHHHHHHHH escape naming a surrogate or a code point past U+10FFFF.
+    private static string? NonCharacterEscape(string gbnf)
+    {
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(gbnf, @"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))"))
+        {
+            long value = Convert.ToInt64(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value, 16);
+            if (value is >= 0xD800 and <= 0xDFFF or > 0x10FFFF)
+                return m.Value;
+        }
+        return null;
+    }
+
+    // Whether any token of the vocabulary is allowed here: one grammar pass over the whole vocabulary.
+    private bool CanBegin(int vocabSize)
+    {
+        var candidates = new LLamaTokenData[vocabSize];
+        for (int t = 0; t < vocabSize; t++)
+            candidates[t] = new LLamaTokenData((LLamaToken)t, 0f, 0f);
+        using var pin = LLamaTokenDataArrayNative.Create(new LLamaTokenDataArray(candidates, false), out var native);
+        _grammar.Apply(ref native);
+        var data = native.Data;
+        for (int i = 0; i < data.Length; i++)
+            if (!float.IsNegativeInfinity(data[i].Logit) && _utf8.Admits(_tokenBytes[(int)data[i].ID]))
+                return true;
+        return false;
     }
 
     /// <summary>

@@ -161,6 +161,9 @@ public sealed class StructuredOutputTests(DemoServerFixture fixture)
         { """{"response_format":{"type":"json_schema","json_schema":{"name":"w","schema":{"$ref":"#"}}}}""", "response_format.json_schema.schema", "unsupported_parameter" },
         // Left recursion: the converter's grammar is refused by llama.cpp, and the 400 says so.
         { """{"response_format":{"type":"json_schema","json_schema":{"name":"w","schema":{"anyOf":[{"$ref":"#"},{"type":"null"}]}}}}""", "response_format", "invalid_value" },
+        // Grammars no output can satisfy.
+        { """{"grammar":"root ::= [z-a]"}""", "grammar", "invalid_value" },
+        { """{"grammar":"root ::= \"\\U00110000\""}""", "grammar", "invalid_value" },
         // More repetitions than llama.cpp allows: the 400 says so.
         { """{"response_format":{"type":"json_schema","json_schema":{"name":"w","schema":{"type":"string","maxLength":5000}}}}""", "response_format", "invalid_value" },
     };
