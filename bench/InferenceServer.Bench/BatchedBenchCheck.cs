@@ -19,16 +19,21 @@ internal static class BatchedBenchCheck
     private sealed record Speeds(double PromptTokensPerSecond, double GenerationTokensPerSecond);
 
     /// <summary>Runs both at each number of <paramref name="sequences"/>; returns the markdown section.</summary>
+    /// <param name="unified">Unified KV (llama-batched-bench's <c>-kvu</c>), else a stream per sequence.</param>
+    /// <param name="flashAttention">Flash attention on both sides.</param>
     public static async Task<string> RunAsync(string binary, string model, LLamaWeights weights, int threads,
-        int promptTokens, int outputTokens, int[] sequences, TimeSpan limit)
+        int promptTokens, int outputTokens, int[] sequences, TimeSpan limit, bool unified = true, bool flashAttention = false)
     {
-        var ours = sequences.ToDictionary(c => c, c => Ceiling(weights, c, promptTokens, outputTokens, threads));
+        var ours = sequences.ToDictionary(c => c, c => Ceiling(weights, c, promptTokens, outputTokens, threads, unified, flashAttention));
+        int cellsPerSequence = promptTokens + outputTokens + 16;
+        if (!unified)
+            cellsPerSequence = (cellsPerSequence + 255) / 256 * 256;
         // The ceiling decodes outputTokens - 1 steps after the prefill (the prefill gives the first token): as many here.
         string[] args =
         [
-            "-m", model, "-t", $"{threads}", "-tb", $"{threads}", "-c", $"{sequences.Max() * (promptTokens + outputTokens + 16)}",
+            "-m", model, "-t", $"{threads}", "-tb", $"{threads}", "-c", $"{sequences.Max() * cellsPerSequence}",
             "-b", "512", "-ub", "512", "-npp", $"{promptTokens}", "-ntg", $"{outputTokens - 1}", "-npl", string.Join(',', sequences),
-            "-kvu", "-fa", "off", "-ngl", "0",
+            .. unified ? (string[])["-kvu"] : [], "-fa", flashAttention ? "on" : "off", "-ngl", "0",
         ];
         // llama.cpp's logger thread is never joined at exit (llama.cpp issue 22142), so the table's last rows are now
         // and then lost: run again for the missing ones.
@@ -46,7 +51,8 @@ internal static class BatchedBenchCheck
 
         md.AppendLine($"### Raw batched loop: {promptTokens}-token prompts, {outputTokens} tokens out per sequence").AppendLine();
         md.AppendLine($"The ceiling loop through the llama.cpp bundled with the project's LLamaSharp package (second of two rounds) beside `llama-batched-bench` " +
-                      $"on the same GGUF, {threads} thread(s) each, batches of 512, unified KV, flash attention off.").AppendLine();
+                      $"on the same GGUF, {threads} thread(s) each, batches of 512, {(unified ? "unified KV" : "a KV stream per sequence")}, " +
+                      $"flash attention {(flashAttention ? "on" : "off")}.").AppendLine();
         md.AppendLine($"- llama-batched-bench: `{binary} {string.Join(' ', args)}`{runs}");
         foreach (string line in output.Split('\n').Where(l => l.StartsWith("build:") || l.Contains("n_kv_max =")))
             md.AppendLine($"- `{line.Trim()}`");
@@ -67,10 +73,11 @@ internal static class BatchedBenchCheck
     }
 
     // Two rounds of `sequences` prompts; the second one's timings, so neither side counts a first decode's warm-up.
-    private static Speeds Ceiling(LLamaWeights weights, int sequences, int promptTokens, int outputTokens, int threads)
+    private static Speeds Ceiling(LLamaWeights weights, int sequences, int promptTokens, int outputTokens, int threads, bool unified,
+        bool flashAttention)
     {
         var prompts = LoadSweep.Prompts(2 * sequences, promptTokens, weights.Vocab.Count, sequences);
-        var last = CeilingRunner.Run(weights.NativeHandle, sequences, prompts, outputTokens, threads).Requests[^1];
+        var last = CeilingRunner.Run(weights.NativeHandle, sequences, prompts, outputTokens, threads, unified, flashAttention).Requests[^1];
         return new Speeds(sequences * promptTokens / (last.TtftMs / 1000), sequences * (outputTokens - 1) / ((last.E2eMs - last.TtftMs) / 1000));
     }
 

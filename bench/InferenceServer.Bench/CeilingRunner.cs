@@ -6,14 +6,19 @@ namespace InferenceServer.Bench;
 /// <summary>
 /// The raw ceiling: a plain llama.cpp batched-decode loop, no scheduler and no HTTP. Requests run in rounds of
 /// <c>concurrency</c> sequences: one batched prefill of all prompts, then one decode per step with one token per
-/// sequence (greedy), same context settings as the server (unified KV, flash attention off for f16).
+/// sequence (greedy). Unified KV with flash attention off unless told otherwise; with <c>unified: false</c> each
+/// sequence gets its own stream of cells (rounded up to llama.cpp's 256-cell padding).
 /// </summary>
 internal static class CeilingRunner
 {
-    public static LevelResult Run(SafeLlamaModelHandle model, int concurrency, IReadOnlyList<int[]> prompts, int outputTokens, int threads)
+    public static LevelResult Run(SafeLlamaModelHandle model, int concurrency, IReadOnlyList<int[]> prompts, int outputTokens, int threads,
+        bool unified = true, bool flashAttention = false)
     {
         int maxPrompt = prompts.Max(p => p.Length);
-        using var context = BenchContexts.Create(model, concurrency * (maxPrompt + outputTokens + 16), concurrency, threads);
+        int cellsPerSequence = maxPrompt + outputTokens + 16;
+        if (!unified)
+            cellsPerSequence = (cellsPerSequence + 255) / 256 * 256;
+        using var context = BenchContexts.Create(model, concurrency * cellsPerSequence, concurrency, threads, unified, flashAttention: flashAttention);
         var batch = new LLamaBatch();
         var timings = new List<RequestTiming>();
         var wall = Stopwatch.StartNew();

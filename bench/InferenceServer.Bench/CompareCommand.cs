@@ -41,8 +41,9 @@ internal static class CompareCommand
         if (batchedBench is not null)
         {
             var decode = scenarios[0];
+            bool perSequence = cli.Get("batched-layout", "unified") == "per-sequence";
             string section = await BatchedBenchCheck.RunAsync(batchedBench, model, weights, threads, decode.PromptTokens, decode.OutputTokens,
-                [1, decode.Levels.Max()], limit);
+                [1, decode.Levels.Max()], limit, unified: !perSequence, flashAttention: cli.Has("batched-flash-attention"));
             report.Section(m => m.Append(section));
         }
         if (peer is not null)

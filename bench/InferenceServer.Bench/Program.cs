@@ -57,7 +57,8 @@ try
                                   (no --preset: small f16 then base q8_0; threads default: cores - 1)
                                   [--scenarios decode,prefill,shared,growth] [--level-minutes 30] [--server-arg Section:Key=value]...
                                   [--peer http://127.0.0.1:8090/v1 [--peer-name llama-server]]   (peer: same model, needs --preset)
-                  compare         --peer http://127.0.0.1:8090/v1 [--peer-name llama-server] [--batched-bench PATH]
+                  compare         --peer http://127.0.0.1:8090/v1 [--peer-name llama-server] [--batched-bench PATH
+                                  [--batched-layout unified|per-sequence] [--batched-flash-attention]]
                                   [--preset base --weights q8_0] [--threads N] [--server-arg Section:Key=value]...
                                   [--scenarios decode-heavy,long-prompt,shared-prefix] [--level-minutes 10] [--quick] [--out FILE]   (the issue's table: this server / peer)
                   load            --url http://127.0.0.1:8000/v1 --model ID [--concurrency 1,2,4,8,16,32] [--prompt-tokens 32]

@@ -25,8 +25,9 @@ internal static class PageEndpoints
     /// <summary>Maps the two pages on <paramref name="app"/> and the Markdown endpoint on <paramref name="v1"/>.</summary>
     public static void MapPages(this IEndpointRouteBuilder app, RouteGroupBuilder v1)
     {
-        app.MapGet("/", () => Html("index.html")).ExcludeFromDescription();
-        app.MapGet("/kv", () => Html("kv.html")).ExcludeFromDescription();
+        // HEAD too, as static file servers answer it (link checkers and uptime probes send it).
+        app.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], () => Html("index.html")).ExcludeFromDescription();
+        app.MapMethods("/kv", [HttpMethods.Get, HttpMethods.Head], () => Html("kv.html")).ExcludeFromDescription();
         v1.MapPost("/render/markdown", (Func<HttpContext, Task<IResult>>)RenderMarkdownAsync)
             .WithName("RenderMarkdown")
             .WithSummary("Renders {\"text\": markdown} as {\"html\": …} for the chat page (CommonMark, raw HTML escaped).")
