@@ -146,6 +146,8 @@ public sealed class EngineKvTests(DemoServerFixture fixture)
         {
             using var page = await server.Http.GetAsync(path);
             Assert.True(page.StatusCode == HttpStatusCode.OK, $"/{path}: {(int)page.StatusCode}");
+            using var head = await server.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            Assert.True(head.StatusCode == HttpStatusCode.OK, $"HEAD /{path}: {(int)head.StatusCode}");
         }
         using var refused = await server.Http.GetAsync("v1/engine/kv");
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
