@@ -27,15 +27,8 @@ public sealed class GrammarSampler : IDisposable
 
     /// <summary>Compiles <paramref name="gbnf"/> (start rule <c>root</c>) for <paramref name="model"/>'s vocabulary.</summary>
     /// <exception cref="GrammarException">llama.cpp could not parse it; the message is llama.cpp's.</exception>
-    public static GrammarSampler Create(SafeLlamaModelHandle model, string gbnf)
-    {
-        var (sampler, error) = LlamaGrammarNative.Create(model, gbnf);
-        if (sampler == 0)
-            throw new GrammarException(error!);
-        var chain = SafeLLamaSamplerChainHandle.Create(LLamaSamplerChainParams.Default());
-        LlamaGrammarNative.AddTo(chain, sampler);
-        return new GrammarSampler(chain, model.Vocab.EOS ?? model.Vocab.EOT ?? default, TokenBytes.For(model));
-    }
+    public static GrammarSampler Create(SafeLlamaModelHandle model, string gbnf) =>
+        new(GrammarPrototypes.NewState(model, gbnf), model.Vocab.EOS ?? model.Vocab.EOT ?? default, TokenBytes.For(model));
 
     /// <summary>
     /// Null when llama.cpp accepts <paramref name="gbnf"/> and some output can satisfy it, else why not: llama.cpp's
@@ -46,11 +39,17 @@ public sealed class GrammarSampler : IDisposable
     {
         if (NonCharacterEscape(gbnf) is { } escape)
             return $"{escape} is not a Unicode scalar value (surrogates and code points past U+10FFFF never occur in UTF-8 text)";
-        var (sampler, error) = LlamaGrammarNative.Create(model, gbnf);
-        if (sampler == 0)
-            return error;
-        LlamaGrammarNative.Release(sampler);
-        using var grammar = Create(model, gbnf);
+        GrammarSampler grammar;
+        try
+        {
+            // Compiles into the shared cache, so the engine thread later only clones it.
+            grammar = Create(model, gbnf);
+        }
+        catch (GrammarException ex)
+        {
+            return ex.Message;
+        }
+        using var _ = grammar;
         return grammar.IsComplete || grammar.CanBegin(model.Vocab.Count) ? null
             : "it matches no text: no token can begin it and it does not match empty text";
     }
