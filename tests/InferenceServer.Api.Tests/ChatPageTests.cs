@@ -47,8 +47,9 @@ public sealed class ChatPageTests(DemoServerFixture fixture)
         await page.WaitForSelectorAsync(".message.assistant:nth-of-type(4) .stats", Patience);
         string stats = await page.InnerTextAsync(".message.assistant:nth-of-type(4) .stats");
         Assert.Matches(@"^60 tokens · [0-9.]+ tok/s · TTFT \d+ ms · [1-9]\d* of \d+ prompt tokens cached$", stats);
-        // The finished reply is Markdown rendered by the server.
-        Assert.True(await page.Locator(".message.assistant:nth-of-type(4) .content p").CountAsync() > 0);
+        // The finished reply is Markdown rendered by the server (asynchronously, after the stats show): elements (a
+        // paragraph, heading, list… whatever the random text makes), where a streaming reply is a bare text node.
+        await page.WaitForSelectorAsync(".message.assistant:nth-of-type(4) .content > *", Patience);
         string reply = await page.InnerTextAsync(".message.assistant:nth-of-type(4) .content");
         Assert.False(string.IsNullOrWhiteSpace(reply));
         await page.ClickAsync("#settings summary");
@@ -142,7 +143,8 @@ public sealed class ChatPageTests(DemoServerFixture fixture)
 
         await page.WaitForSelectorAsync(".message.assistant .stats", Patience);
         Assert.Empty(await page.Locator(".message.assistant .error").AllInnerTextsAsync());
-        Assert.True(await page.Locator(".message.assistant .content p").CountAsync() > 0, "Markdown rendering should pass the key too");
+        // Markdown rendering passes the key too: the rendered elements replace the streamed text.
+        await page.WaitForSelectorAsync(".message.assistant .content > *", Patience);
         Assert.True(await page.IsHiddenAsync("#notice"));
     }
 
