@@ -47,9 +47,10 @@ public sealed class ChatPageTests(DemoServerFixture fixture)
         await page.WaitForSelectorAsync(".message.assistant:nth-of-type(4) .stats", Patience);
         string stats = await page.InnerTextAsync(".message.assistant:nth-of-type(4) .stats");
         Assert.Matches(@"^60 tokens · [0-9.]+ tok/s · TTFT \d+ ms · [1-9]\d* of \d+ prompt tokens cached$", stats);
-        // The finished reply is Markdown rendered by the server (asynchronously, after the stats show): elements (a
-        // paragraph, heading, list… whatever the random text makes), where a streaming reply is a bare text node.
-        await page.WaitForSelectorAsync(".message.assistant:nth-of-type(4) .content > *", Patience);
+        // The finished reply is Markdown rendered by the server: elements (a paragraph, heading, list… whatever the random
+        // text makes), where a streaming reply is a bare text node.
+        await page.WaitForFunctionAsync(
+            "() => document.querySelector('.message.assistant:nth-of-type(4) .content')?.children.length > 0", null, FunctionPatience);
         string reply = await page.InnerTextAsync(".message.assistant:nth-of-type(4) .content");
         Assert.False(string.IsNullOrWhiteSpace(reply));
         await page.ClickAsync("#settings summary");
@@ -144,7 +145,7 @@ public sealed class ChatPageTests(DemoServerFixture fixture)
         await page.WaitForSelectorAsync(".message.assistant .stats", Patience);
         Assert.Empty(await page.Locator(".message.assistant .error").AllInnerTextsAsync());
         // Markdown rendering passes the key too: the rendered elements replace the streamed text.
-        await page.WaitForSelectorAsync(".message.assistant .content > *", Patience);
+        await page.WaitForFunctionAsync("() => document.querySelector('.message.assistant .content')?.children.length > 0", null, FunctionPatience);
         Assert.True(await page.IsHiddenAsync("#notice"));
     }
 

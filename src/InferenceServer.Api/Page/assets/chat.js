@@ -215,6 +215,8 @@ function timing(start, first, usage, content) {
 }
 
 function showProgress(reply) {
+  // A frame scheduled during the stream can fire after the reply finished and was rendered as Markdown: leave it.
+  if (running?.reply !== reply) return;
   const element = elements.get(reply);
   if (!element || !element.isConnected) return;
   element.textContent = reply.content;
