@@ -18,9 +18,10 @@ internal static class BatchedBenchCheck
 
     private sealed record Speeds(double PromptTokensPerSecond, double GenerationTokensPerSecond);
 
-    /// <summary>Runs both at each number of <paramref name="sequences"/>; returns the markdown section.</summary>
-    /// <param name="unified">Unified KV (llama-batched-bench's <c>-kvu</c>), else a stream per sequence.</param>
-    /// <param name="flashAttention">Flash attention on both sides.</param>
+    /// <summary>
+    /// Runs both at each number of <paramref name="sequences"/>, with unified KV (llama-batched-bench's <c>-kvu</c>) or a
+    /// stream per sequence, flash attention on or off on both sides; returns the markdown section.
+    /// </summary>
     public static async Task<string> RunAsync(string binary, string model, LLamaWeights weights, int threads,
         int promptTokens, int outputTokens, int[] sequences, TimeSpan limit, bool unified = true, bool flashAttention = false)
     {
