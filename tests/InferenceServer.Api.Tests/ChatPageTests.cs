@@ -18,11 +18,8 @@ public sealed class ChatPageTests(DemoServerFixture fixture)
     [SkippableFact]
     public async Task A_message_streams_a_reply_with_its_stats_and_the_conversation_survives_a_reload()
     {
-        Skip.IfNot(Chromium.IsInstalled, "Chromium is not installed");
-        await WarmUpAsync();
-        await using var session = await PageSession.OpenAsync(Server.BaseAddress, 1100, 760);
+        await using var session = await OpenForLongRepliesAsync();
         var page = session.Page;
-        await SetAsync(page, maxTokens: LongReplyTokens, ignoreEos: true);
 
         // Shift+Enter makes a new line; Enter sends.
         await page.FocusAsync("#input");
@@ -76,11 +73,8 @@ public sealed class ChatPageTests(DemoServerFixture fixture)
     [SkippableFact]
     public async Task Stop_cancels_the_request_and_the_engine_frees_its_blocks()
     {
-        Skip.IfNot(Chromium.IsInstalled, "Chromium is not installed");
-        await WarmUpAsync();
-        await using var session = await PageSession.OpenAsync(Server.BaseAddress, 1100, 760);
+        await using var session = await OpenForLongRepliesAsync();
         var page = session.Page;
-        await SetAsync(page, maxTokens: LongReplyTokens, ignoreEos: true);
 
         await page.FillAsync("#input", "Tell me a very long story");
         await page.PressAsync("#input", "Enter");
@@ -162,6 +156,19 @@ public sealed class ChatPageTests(DemoServerFixture fixture)
     }
 
     private async Task<JsonNode> StatsAsync() => JsonNode.Parse(await Server.Http.GetStringAsync("v1/engine/stats"))!;
+
+    /// <summary>
+    /// The chat page on a warmed-up server, desktop-sized, set to long ignore_eos replies (so a request surely still runs
+    /// when the test looks); skips when Chromium is missing.
+    /// </summary>
+    private async Task<PageSession> OpenForLongRepliesAsync()
+    {
+        Skip.IfNot(Chromium.IsInstalled, "Chromium is not installed");
+        await WarmUpAsync();
+        var session = await PageSession.OpenAsync(Server.BaseAddress, 1100, 760);
+        await SetAsync(session.Page, maxTokens: LongReplyTokens, ignoreEos: true);
+        return session;
+    }
 
     /// <summary>A first request, so the server's code paths are compiled before a test races a running request.</summary>
     private Task WarmUpAsync() =>
