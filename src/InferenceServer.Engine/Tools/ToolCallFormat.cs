@@ -1,0 +1,30 @@
+namespace InferenceServer.Engine.Tools;
+
+/// <summary>
+/// How a model writes a tool call in its output, decided from its chat template (how the template renders an
+/// assistant message's <c>tool_calls</c>), never from the model's name.
+/// </summary>
+public enum ToolCallFormat
+{
+    /// <summary>No tool-call format is known: tools are refused unless the generic format is used.</summary>
+    None,
+
+    /// <summary>Hermes/Qwen: <c>&lt;tool_call&gt;{"name": …, "arguments": {…}}&lt;/tool_call&gt;</c>, one block per call.</summary>
+    Hermes,
+
+    /// <summary>Llama 3.x: a bare JSON object <c>{"name": …, "parameters": {…}}</c>, optionally after <c>&lt;|python_tag|&gt;</c>.</summary>
+    Llama3Json,
+
+    /// <summary>Mistral (v3 and Nemo): <c>[TOOL_CALLS][{"name": …, "arguments": {…}}, …]</c>.</summary>
+    MistralJson,
+
+    /// <summary>Mistral (v7/v11, e.g. Small 3.2, Devstral): <c>[TOOL_CALLS]name[ARGS]{…}</c> per call.</summary>
+    MistralArgs,
+
+    /// <summary>
+    /// The server's own generic format for templates without tool support: the reply is one JSON object,
+    /// <c>{"tool_calls": [{"name": …, "arguments": {…}}, …]}</c> or <c>{"content": "…"}</c>, described to the model
+    /// in a system message.
+    /// </summary>
+    Generic,
+}
