@@ -10,7 +10,7 @@ namespace InferenceServer.LlamaSharp;
 /// folded, in order and joined by a blank line, into the first user turn as <c>"{system}\n\n{user}"</c>; with no user
 /// turn they become one.</item>
 /// <item>Consecutive messages of one role on a template that requires strict user/assistant alternation: merged into one
-/// message, their texts joined by a blank line. Tool results stay separate (one per call).</item>
+/// message, their texts joined by a blank line. Tool results and assistant turns with tool calls stay separate.</item>
 /// <item>Content parts: always joined into one text before they reach the formatter (<see cref="ChatMessage"/> holds
 /// text), so templates that cannot take a list of parts still get the text; a null content arrives as "".</item>
 /// </list>
@@ -48,7 +48,7 @@ public static class ChatMessageAdapter
         var merged = new List<ChatMessage>(messages.Count);
         foreach (var m in messages)
         {
-            if (merged.Count > 0 && m.Role != "tool" && SameRole(merged[^1].Role, m.Role))
+            if (merged.Count > 0 && m.Role != "tool" && m.ToolCalls is null && merged[^1].ToolCalls is null && SameRole(merged[^1].Role, m.Role))
                 merged[^1] = merged[^1] with { Content = merged[^1].Content + Separator + m.Content };
             else
                 merged.Add(m);

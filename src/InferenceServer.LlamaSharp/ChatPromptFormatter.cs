@@ -1,6 +1,7 @@
 using System.Text;
 using LLama;
 using LLama.Native;
+using InferenceServer.Engine.Tools;
 using InferenceServer.Templates;
 using InferenceServer.Templates.Probing;
 
@@ -47,6 +48,8 @@ public sealed class ChatPromptFormatter
         {
             _jinja = ChatTemplate.Parse(source);
             Capabilities = ChatTemplateProber.Probe(_jinja, _bosToken, _eosToken);
+            ToolCallFormat = ToolCallFormatDetector.Detect(_jinja, Capabilities, _bosToken, _eosToken);
+            ThinkTags = source.Contains("<think>", StringComparison.Ordinal);
         }
         catch (TemplateException e)
         {
@@ -72,33 +75,44 @@ public sealed class ChatPromptFormatter
     /// </summary>
     public ChatTemplateCapabilities Capabilities { get; } = ChatTemplateCapabilities.Fixed;
 
+    /// <summary>
+    /// How the model writes tool calls, found from how its Jinja template renders one (<see cref="ToolCallFormatDetector"/>);
+    /// <see cref="ToolCallFormat.None"/> for templates without tool-call markup and for the other formats.
+    /// </summary>
+    public ToolCallFormat ToolCallFormat { get; } = ToolCallFormat.None;
+
+    /// <summary>The template writes <c>&lt;think&gt;</c> (Qwen3, QwQ, DeepSeek R1): the model's output may hold reasoning in those tags.</summary>
+    public bool ThinkTags { get; }
+
     /// <summary>True when the model's own template is used; false for the plain fallback.</summary>
     public bool UsesModelTemplate => Kind != ChatTemplateKind.Plain;
 
     /// <summary>
     /// The prompt for <paramref name="messages"/>, ending where the assistant's reply begins.
     /// <paramref name="variables"/> are extra template variables (e.g. <c>enable_thinking</c>); only the Jinja path
-    /// reads them, and they cannot replace <see cref="ReservedVariableNames"/>.
+    /// reads them, and they cannot replace <see cref="ReservedVariableNames"/>. <paramref name="tools"/> become the
+    /// template's <c>tools</c> (OpenAI's <c>{"type":"function","function":{…}}</c> objects); only the Jinja path reads them.
     /// </summary>
     /// <exception cref="TemplateException">The template failed, or raised an error, on these messages.</exception>
-    public string Format(IReadOnlyList<ChatMessage> messages, IReadOnlyDictionary<string, object?>? variables = null) => Kind switch
+    public string Format(IReadOnlyList<ChatMessage> messages, IReadOnlyDictionary<string, object?>? variables = null,
+        IReadOnlyList<ToolDefinition>? tools = null) => Kind switch
     {
-        ChatTemplateKind.Jinja => FormatWithJinja(_jinja!, messages, variables),
+        ChatTemplateKind.Jinja => FormatWithJinja(_jinja!, messages, variables, tools),
         ChatTemplateKind.LlamaCpp => FormatWithTemplate(_llamaTemplate!, messages),
         _ => FormatFallback(messages),
     };
 
-    private string FormatWithJinja(ChatTemplate template, IReadOnlyList<ChatMessage> messages, IReadOnlyDictionary<string, object?>? variables)
+    private string FormatWithJinja(ChatTemplate template, IReadOnlyList<ChatMessage> messages, IReadOnlyDictionary<string, object?>? variables,
+        IReadOnlyList<ToolDefinition>? tools)
     {
         var names = new Dictionary<string, object?>();
         if (variables is not null)
             foreach (var (name, value) in variables)
                 if (!ReservedNames.Contains(name)) names[name] = value;
-        names["messages"] = ChatMessageAdapter.Adapt(messages, Capabilities).Select(m => new Dictionary<string, object?>
-        {
-            ["role"] = m.Role == "developer" ? "system" : m.Role,
-            ["content"] = m.Content,
-        }).ToList();
+        if (tools is { Count: > 0 })
+            names["tools"] = TemplateValues.Tools(tools);
+        names["messages"] = ChatMessageAdapter.Adapt(messages, Capabilities)
+            .Select(m => TemplateValues.Message(m, Capabilities.ToolCallArguments == "object")).ToList();
         names["add_generation_prompt"] = true;
         names["bos_token"] = _bosToken;
         names["eos_token"] = _eosToken;
