@@ -1,4 +1,5 @@
 using InferenceServer.Engine.Sequences;
+using InferenceServer.Engine.Tools;
 using InferenceServer.LlamaSharp;
 
 namespace InferenceServer.Api.Generation;
@@ -28,6 +29,18 @@ public sealed record GenerationRequest(
 
     /// <summary>The request field that set <see cref="SamplingParams.Grammar"/> (grammar or response_format), for error messages.</summary>
     public string? GrammarParam { get; init; }
+
+    /// <summary>Functions the model may call (<c>tools</c>); empty when none are given.</summary>
+    public IReadOnlyList<ToolDefinition> Tools { get; init; } = [];
+
+    /// <summary><c>tool_choice</c>; <see cref="ToolChoice.None"/> without tools, <see cref="ToolChoice.Auto"/> by default with them.</summary>
+    public ToolChoice ToolChoice { get; init; } = ToolChoice.None;
+
+    /// <summary><c>parallel_tool_calls</c>: false keeps only the first call of a reply.</summary>
+    public bool ParallelToolCalls { get; init; } = true;
+
+    /// <summary><c>reasoning_effort</c> as given; <c>"none"</c> turns thinking off where the template reads <c>enable_thinking</c>.</summary>
+    public string? ReasoningEffort { get; init; }
 
     /// <summary>The request field that set <see cref="MaxTokens"/> (max_tokens or max_completion_tokens), for error messages.</summary>
     public string MaxTokensParam { get; init; } = "max_tokens";

@@ -14,8 +14,6 @@ namespace InferenceServer.Api.Generation;
 /// <exception cref="ApiException">400 naming the offending field.</exception>
 public static class GenerationRequestParser
 {
-    private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool"];
-
     /// <summary>Maximum number of stop strings (OpenAI's limit).</summary>
     public const int MaxStopStrings = 4;
 
@@ -31,7 +29,8 @@ public static class GenerationRequestParser
         var root = RequireObject(body);
         RequestFields.Check(root, RequestFields.Chat);
         var r = new JsonFieldReader(root);
-        var messages = ParseMessages(r);
+        var messages = ChatMessageParser.Parse(r, MaxMessages);
+        var (tools, toolChoice, parallel) = ToolRequestParser.Parse(r);
         long? maxCompletion = r.Integer("max_completion_tokens", 1, int.MaxValue);
         // Both are validated; max_completion_tokens (the current name) wins when both are given.
         long? maxTokens = r.Integer("max_tokens", 1, int.MaxValue);
@@ -41,6 +40,10 @@ public static class GenerationRequestParser
             MaxTokensParam = maxCompletion is null ? "max_tokens" : "max_completion_tokens",
             Sampling = request.Sampling with { Logprobs = ParseChatLogprobs(r) },
             TemplateVariables = ParseTemplateVariables(r),
+            Tools = tools,
+            ToolChoice = toolChoice,
+            ParallelToolCalls = parallel,
+            ReasoningEffort = ParseReasoningEffort(r),
         };
     }
 
@@ -58,9 +61,21 @@ public static class GenerationRequestParser
         return logprobs ? (int)(top ?? 0) : null;
     }
 
-    // chat_template_kwargs entries become template variables (JSON values as given); reasoning_effort, which
-    // RequestFields limits to what the server honours, is passed too and wins over a kwargs entry of that name, except
-    // its off value "none": templates that read it know only low/medium/high, so "none" leaves their default.
+    private static readonly string[] ReasoningEfforts = ["none", "minimal", "low", "medium", "high", "xhigh", "max"];
+
+    private static string? ParseReasoningEffort(JsonFieldReader r) => r.String("reasoning_effort") switch
+    {
+        null => null,
+        var e when ReasoningEfforts.Contains(e) => e,
+        var e => throw ApiException.BadRequest(
+            $"Invalid value: '{e}'. Supported values are: {string.Join(", ", ReasoningEfforts.Select(v => $"'{v}'"))}.",
+            "reasoning_effort", "invalid_value"),
+    };
+
+    // chat_template_kwargs entries become template variables (JSON values as given); reasoning_effort is passed too and
+    // wins over a kwargs entry of that name, except its off value "none": templates that read it know only
+    // low/medium/high, so "none" leaves their default and turns thinking off instead (TextGenerator sets
+    // enable_thinking: false where the template reads it).
     private static Dictionary<string, object?>? ParseTemplateVariables(JsonFieldReader r)
     {
         var variables = new Dictionary<string, object?>();
@@ -74,7 +89,7 @@ public static class GenerationRequestParser
                 variables[p.Name] = p.Value.Clone();
             }
         }
-        if (r.String("reasoning_effort") is { } effort && effort != "none")
+        if (ParseReasoningEffort(r) is { } effort && effort != "none")
             variables["reasoning_effort"] = effort;
         return variables.Count == 0 ? null : variables;
     }
@@ -126,7 +141,7 @@ public static class GenerationRequestParser
         {
             if (so.ValueKind != JsonValueKind.Object)
                 throw JsonFieldReader.WrongType("stream_options", "an object", so);
-            includeUsage = ReadNested(() => new JsonFieldReader(so).Bool("include_usage"), "stream_options", "include_usage") ?? false;
+            includeUsage = Nested.Read(() => new JsonFieldReader(so).Bool("include_usage"), "stream_options", "include_usage") ?? false;
         }
         var (grammar, grammarParam) = StructuredOutputParser.Parse(r);
         var sampling = new SamplingParams
@@ -149,70 +164,6 @@ public static class GenerationRequestParser
                 "ignore_eos", "invalid_value");
         return new GenerationRequest(model, messages, prompt, sampling, (int?)maxTokens, ParseStop(r), stream, includeUsage, n)
             { GrammarParam = grammarParam };
-    }
-
-    private static List<ChatMessage> ParseMessages(JsonFieldReader r)
-    {
-        if (r.Get("messages") is not { } arr)
-            throw ApiException.BadRequest("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
-        if (arr.ValueKind != JsonValueKind.Array)
-            throw JsonFieldReader.WrongType("messages", "an array", arr);
-        if (arr.GetArrayLength() == 0)
-            throw ApiException.BadRequest("'messages' must contain at least one message.", "messages", "empty_array");
-        if (arr.GetArrayLength() > MaxMessages)
-            throw ApiException.BadRequest($"'messages' may hold at most {MaxMessages} messages.", "messages", "invalid_value");
-        var list = new List<ChatMessage>();
-        int i = 0;
-        foreach (var m in arr.EnumerateArray())
-        {
-            string at = $"messages[{i++}]";
-            if (m.ValueKind != JsonValueKind.Object)
-                throw JsonFieldReader.WrongType(at, "an object", m);
-            var mr = new JsonFieldReader(m);
-            string role = ReadNested(() => mr.String("role"), at, "role")
-                ?? throw ApiException.BadRequest($"Missing required parameter: '{at}.role'.", $"{at}.role", "missing_required_parameter");
-            if (!Roles.Contains(role))
-                throw ApiException.BadRequest(
-                    $"Invalid value: '{role}'. Supported values are: 'system', 'developer', 'user', 'assistant', and 'tool'.",
-                    $"{at}.role", "invalid_value");
-            string content = ParseContent(mr.Get("content"), role, $"{at}.content");
-            // The chat template is applied through C strings: a NUL would silently cut the message short.
-            if (content.Contains('\0'))
-                throw ApiException.BadRequest($"Invalid '{at}.content': NUL characters are not allowed.", $"{at}.content", "invalid_value");
-            list.Add(new ChatMessage(role, content));
-        }
-        return list;
-    }
-
-    private static string ParseContent(JsonElement? content, string role, string param)
-    {
-        switch (content)
-        {
-            case null when role == "assistant":
-                return "";
-            case null:
-                throw ApiException.BadRequest($"Missing required parameter: '{param}'.", param, "missing_required_parameter");
-            case { ValueKind: JsonValueKind.String } s:
-                return JsonFieldReader.Text(s, param);
-            case { ValueKind: JsonValueKind.Array } parts:
-                var text = new StringBuilder();
-                int j = 0;
-                foreach (var part in parts.EnumerateArray())
-                {
-                    string at = $"{param}[{j++}]";
-                    if (part.ValueKind != JsonValueKind.Object)
-                        throw JsonFieldReader.WrongType(at, "an object", part);
-                    var pr = new JsonFieldReader(part);
-                    string? type = ReadNested(() => pr.String("type"), at, "type");
-                    if (type != "text")
-                        throw ApiException.BadRequest($"Unsupported content part type '{type}': only 'text' parts are supported.", $"{at}.type", "invalid_value");
-                    text.Append(ReadNested(() => pr.String("text"), at, "text")
-                        ?? throw ApiException.BadRequest($"Missing required parameter: '{at}.text'.", $"{at}.text", "missing_required_parameter"));
-                }
-                return text.ToString();
-            case { } other:
-                throw JsonFieldReader.WrongType(param, "a string or an array of content parts", other);
-        }
     }
 
     private static IReadOnlyDictionary<int, float> ParseLogitBias(JsonFieldReader r)
@@ -260,19 +211,6 @@ public static class GenerationRequestParser
                 return list;
             case { } other:
                 throw JsonFieldReader.WrongType("stop", "a string or an array of strings", other);
-        }
-    }
-
-    // Re-raises a field error with the full path of the nested field (e.g. messages[2].role).
-    private static T ReadNested<T>(Func<T> read, string at, string field)
-    {
-        try
-        {
-            return read();
-        }
-        catch (ApiException ex) when (ex.Error.Param == field)
-        {
-            throw ApiException.BadRequest(ex.Message.Replace($"'{field}'", $"'{at}.{field}'"), $"{at}.{field}", ex.Error.Code);
         }
     }
 }

@@ -22,6 +22,10 @@ internal static class RequestFields
         // Extra variables for the model's Jinja chat template (e.g. enable_thinking), as vLLM and llama.cpp accept.
         Implemented("chat_template_kwargs"),
         Implemented("response_format"), Implemented("grammar"),
+        // Parsed from the output in the format the model's template shows (README: Tools); "none" never parses calls.
+        Implemented("tools"), Implemented("tool_choice"), Implemented("parallel_tool_calls"),
+        // Passed to the template; "none" sets enable_thinking: false where the template reads it.
+        Implemented("reasoning_effort"),
 
         Ignored("user", ExpectString), Ignored("safety_identifier", SafetyIdentifier), Ignored("metadata", ExpectObject),
         Ignored("store", ExpectBool), Ignored("service_tier", ExpectString), Ignored("prompt_cache_key", ExpectString),
@@ -29,15 +33,10 @@ internal static class RequestFields
         // Predicted outputs only speed up generation; the output is the same without them.
         Ignored("prediction", ExpectObject),
 
-        new("tools", FieldSupport.Unsupported, null, "[]"),
-        new("tool_choice", FieldSupport.Unsupported, null, "\"none\""),
-        new("parallel_tool_calls", FieldSupport.Unsupported, ExpectBool, "true"),
         new("functions", FieldSupport.Unsupported),
         new("function_call", FieldSupport.Unsupported, null, "\"none\""),
         new("modalities", FieldSupport.Unsupported, null, """["text"]"""),
         new("audio", FieldSupport.Unsupported),
-        // "none" asks for no reasoning, which is what a model without a reasoning format does anyway.
-        new("reasoning_effort", FieldSupport.Unsupported, null, "\"none\""),
         new("verbosity", FieldSupport.Unsupported),
         new("web_search_options", FieldSupport.Unsupported),
         new("moderation", FieldSupport.Unsupported),
