@@ -64,14 +64,36 @@ public sealed class LlamaTokenizer
     /// <summary>A new streaming detokenizer over this vocabulary.</summary>
     public IncrementalDetokenizer CreateDetokenizer() => new(TokenBytes);
 
-    private byte[] ReadPiece(int tokenId)
+    /// <summary>
+    /// A new streaming detokenizer that shows the text of the control tokens spelling <paramref name="markers"/> (e.g.
+    /// <c>[TOOL_CALLS]</c>, <c>&lt;|python_tag|&gt;</c>), which otherwise render as nothing, so that an output parser
+    /// sees them. Markers that are not one control token of this vocabulary change nothing.
+    /// </summary>
+    public IncrementalDetokenizer CreateDetokenizer(IReadOnlyList<string> markers)
+    {
+        ArgumentNullException.ThrowIfNull(markers);
+        var shown = new Dictionary<int, byte[]>();
+        foreach (string marker in markers)
+            if (ControlToken(marker) is { } id)
+                shown[id] = ReadPiece(id, special: true);
+        return shown.Count == 0 ? CreateDetokenizer() : new(id => shown.TryGetValue(id, out var bytes) ? bytes : TokenBytes(id));
+    }
+
+    /// <summary>The id of the control token whose text is <paramref name="text"/>, or null when there is none.</summary>
+    public int? ControlToken(string text)
+    {
+        var tokens = _model.Tokenize(text, false, true, Encoding.UTF8);
+        return tokens.Length == 1 && TokenBytes((int)tokens[0]).Length == 0 ? (int)tokens[0] : null;
+    }
+
+    private byte[] ReadPiece(int tokenId, bool special = false)
     {
         Span<byte> buffer = stackalloc byte[256];
-        uint n = _model.TokenToSpan((LLamaToken)tokenId, buffer, 0, false);
+        uint n = _model.TokenToSpan((LLamaToken)tokenId, buffer, 0, special);
         if (n > buffer.Length)
         {
             var big = new byte[n];
-            _model.TokenToSpan((LLamaToken)tokenId, big, 0, false);
+            _model.TokenToSpan((LLamaToken)tokenId, big, 0, special);
             return big;
         }
         return buffer[..(int)n].ToArray();

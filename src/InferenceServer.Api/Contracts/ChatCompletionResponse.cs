@@ -17,13 +17,19 @@ public sealed record ChatChoice(int Index, AssistantMessage Message, string Fini
     public ChatLogprobs? Logprobs { get; init; }
 }
 
-/// <summary>The assistant's reply.</summary>
-public sealed record AssistantMessage(string Content)
+/// <summary>The assistant's reply; <see cref="Content"/> is null when the reply is only tool calls.</summary>
+public sealed record AssistantMessage(string? Content)
 {
     /// <summary>Always <c>assistant</c>.</summary>
     public string Role => "assistant";
     /// <summary>Refusals are not produced; always null.</summary>
     public string? Refusal => null;
+    /// <summary>The model's reasoning (text it wrote in its thinking block), when it wrote any.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ReasoningContent { get; init; }
+    /// <summary>Calls the model made, when it made any.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ToolCall>? ToolCalls { get; init; }
 }
 
 /// <summary>OpenAI <c>chat.completion.chunk</c> object (schema CreateChatCompletionStreamResponse).</summary>
@@ -52,4 +58,10 @@ public sealed record ChatDelta
     /// <summary>Text added by this chunk.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Content { get; init; }
+    /// <summary>Reasoning text added by this chunk.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ReasoningContent { get; init; }
+    /// <summary>Tool-call pieces added by this chunk.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ToolCallChunk>? ToolCalls { get; init; }
 }

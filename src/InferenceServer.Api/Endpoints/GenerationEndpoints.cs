@@ -5,6 +5,7 @@ using InferenceServer.Api.Contracts;
 using InferenceServer.Api.Generation;
 using InferenceServer.Api.Metrics;
 using InferenceServer.Api.Options;
+using InferenceServer.Api.Output;
 using InferenceServer.Api.Streaming;
 using InferenceServer.Engine;
 using InferenceServer.Engine.Sequences;
@@ -63,6 +64,7 @@ public static class GenerationEndpoints
         GenerationRun run;
         GenerationRequest request;
         IResponseShape shape;
+        OutputParsing parsing;
         try
         {
             ApiErrors.RequireJsonContentType(http);
@@ -75,7 +77,7 @@ public static class GenerationEndpoints
             if (request.Model != model.ModelId)
                 throw ApiException.ModelNotFound(request.Model);
             shape = newShape();
-            run = new GenerationRun(shape.Id, endpoint, model.ModelId, generator.Start(request), request.Stream, logger, metrics);
+            run = new GenerationRun(shape.Id, endpoint, model.ModelId, generator.Start(request, out parsing), request.Stream, logger, metrics);
         }
         catch (ApiException ex)
         {
@@ -86,25 +88,22 @@ public static class GenerationEndpoints
         metrics.HttpResponses.WithLabels(endpoint, "200").Inc();
 
         if (request.Stream)
-            return new SseStreamResult(StreamAsync(run, shape, request, generator, http.RequestAborted), heartbeat, time);
-        return await CollectAsync(http, run, shape, request, generator).ConfigureAwait(false);
+            return new SseStreamResult(StreamAsync(run, shape, request, parsing, generator, http.RequestAborted), heartbeat, time);
+        return await CollectAsync(http, run, shape, request, parsing, generator).ConfigureAwait(false);
     }
 
     private static async Task<IResult> CollectAsync(HttpContext http, GenerationRun run, IResponseShape shape,
-        GenerationRequest request, TextGenerator generator)
+        GenerationRequest request, OutputParsing parsing, TextGenerator generator)
     {
         var usage = new UsageTally(run.Stream.NumChoices);
-        var texts = Enumerable.Range(0, run.Stream.NumChoices).Select(_ => new StringBuilder()).ToArray();
-        var logprobs = Enumerable.Range(0, run.Stream.NumChoices)
-            .Select(_ => request.Sampling.Logprobs is null ? null : new List<OutputLogprob>()).ToArray();
+        var replies = Enumerable.Range(0, run.Stream.NumChoices).Select(_ => new ChoiceReply(request.Sampling.Logprobs is not null)).ToArray();
         try
         {
-            await foreach (var e in generator.ReadAsync(run.Stream, request.Stop, http.RequestAborted).ConfigureAwait(false))
+            await foreach (var e in generator.ReadAsync(run.Stream, request.Stop, parsing, http.RequestAborted).ConfigureAwait(false))
             {
                 run.Observe(e);
                 usage.Observe(e);
-                texts[e.ChoiceIndex].Append(e.Text);
-                logprobs[e.ChoiceIndex]?.AddRange(e.Logprobs ?? []);
+                replies[e.ChoiceIndex].Observe(e);
             }
         }
         catch (GenerationFailedException ex)
@@ -119,13 +118,11 @@ public static class GenerationEndpoints
         }
         if (!usage.AllCompleted)
             return ApiErrors.ToResult(http, Aborted());
-        var choices = texts.Select((t, i) => (t.ToString(), usage.FinishReasons[i]!.Value.ToWireName(), (IReadOnlyList<OutputLogprob>?)logprobs[i]))
-            .ToList();
-        return Results.Text(shape.Full(choices, usage.ToUsage()), "application/json", Encoding.UTF8);
+        return Results.Text(shape.Full(replies, usage.ToUsage()), "application/json", Encoding.UTF8);
     }
 
     private static async IAsyncEnumerable<string> StreamAsync(GenerationRun run, IResponseShape shape,
-        GenerationRequest request, TextGenerator generator, [EnumeratorCancellation] CancellationToken cancellationToken)
+        GenerationRequest request, OutputParsing parsing, TextGenerator generator, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var usage = new UsageTally(run.Stream.NumChoices);
         string? error = null;
@@ -135,7 +132,7 @@ public static class GenerationEndpoints
             for (int i = 0; i < run.Stream.NumChoices; i++)
                 if (shape.FirstChunk(i) is { } first)
                     yield return first;
-            await using var events = generator.ReadAsync(run.Stream, request.Stop, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            await using var events = generator.ReadAsync(run.Stream, request.Stop, parsing, cancellationToken).GetAsyncEnumerator(cancellationToken);
             while (true)
             {
                 try
@@ -152,14 +149,10 @@ public static class GenerationEndpoints
                 var e = events.Current;
                 run.Observe(e);
                 usage.Observe(e);
-                if (e.FinishReason is { } finish)
-                {
-                    if (finish is not (FinishReason.Stop or FinishReason.Length))
-                        break;
-                    yield return shape.FinishChunk(e.ChoiceIndex, e.Text, finish.ToWireName(), e.Logprobs);
-                }
-                else if (e.Text.Length > 0)
-                    yield return shape.ContentChunk(e.ChoiceIndex, e.Text, e.Logprobs);
+                if (e.FinishReason is not (null or FinishReason.Stop or FinishReason.Length))
+                    break;
+                if (e.FinishReason is not null || e.HasOutput)
+                    yield return shape.EventChunk(e);
             }
         }
         finally

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using InferenceServer.Api.Streaming;
+using InferenceServer.Api.Output;
 using InferenceServer.Engine;
 using InferenceServer.Engine.Sequences;
 using InferenceServer.LlamaSharp;
@@ -14,10 +14,17 @@ namespace InferenceServer.Api.Generation;
 public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Microsoft.Extensions.Options.IOptions<EngineOptions> options,
     Microsoft.Extensions.Options.IOptions<Options.ServerOptions> server)
 {
-    /// <summary>Tokenizes and submits <paramref name="request"/>.</summary>
-    /// <exception cref="ApiException">Context length exceeded (400), bad logit_bias, n or grammar (400), queue full (429), not ready (503).</exception>
-    public GenerationStream Start(GenerationRequest request)
+    /// <summary>
+    /// Tokenizes and submits <paramref name="request"/>; <paramref name="parsing"/> says how its output is split into
+    /// reasoning, content and tool calls (decided from the model's template and the rendered prompt).
+    /// </summary>
+    /// <exception cref="ApiException">
+    /// Context length exceeded (400), bad logit_bias, n or grammar (400), tools on a model without a tool-call format
+    /// (400), queue full (429), not ready (503).
+    /// </exception>
+    public GenerationStream Start(GenerationRequest request, out OutputParsing parsing)
     {
+        parsing = OutputParsing.Text;
         int maxN = Math.Min(options.Value.MaxN, options.Value.MaxSequences);
         if (request.N > maxN)
             throw ApiException.BadRequest($"n = {request.N} is more than this server allows ({maxN}).", "n", "invalid_value");
@@ -26,7 +33,7 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
         int maxModelLength = engine.Model?.MaxModelLength ?? throw ErrorMapping.NotReady();
         int[] prompt = request switch
         {
-            { Messages: { } messages } => TokenizeChat(messages, request.TemplateVariables, maxModelLength),
+            { Messages: { } messages } => TokenizeChat(request, messages, maxModelLength, out parsing),
             { PromptTokenIds: { } ids } => ids.All(id => id < tokenizer.VocabSize) ? [.. ids]
                 : throw ApiException.BadRequest($"'prompt' holds a token id outside the vocabulary of {tokenizer.VocabSize}.", "prompt", "invalid_value"),
             _ => TokenizeText(request.Prompt!, parseSpecial: false, maxModelLength, "prompt"),
@@ -63,16 +70,18 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
         }
     }
 
-    private int[] TokenizeChat(IReadOnlyList<ChatMessage> messages, IReadOnlyDictionary<string, object?>? variables, int maxModelLength)
+    private int[] TokenizeChat(GenerationRequest request, IReadOnlyList<ChatMessage> messages, int maxModelLength, out OutputParsing parsing)
     {
         // Every message costs at least one token, so more messages than the context cannot fit: refuse them before
         // spending time on the template.
         if (messages.Count > maxModelLength)
             throw TooLong(messages.Count, maxModelLength, "messages");
+        var chat = model.Chat;
+        var format = ChatOutputPlan.ToolCallFormat(request, chat);
         string prompt;
         try
         {
-            prompt = model.Chat.Format(messages, variables);
+            prompt = chat.Format(messages, ChatOutputPlan.TemplateVariables(request, chat), request.Tools);
         }
         catch (Templates.TemplateException e)
         {
@@ -80,6 +89,7 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
             throw ApiException.BadRequest(e.IsRaisedByTemplate ? e.Reason : $"The model's chat template failed on these messages: {e.Message}",
                 "messages", "chat_template_error");
         }
+        parsing = new OutputParsing(format, chat.ThinkTags, ChatOutputPlan.EndsInsideThink(prompt), request.ParallelToolCalls);
         return TokenizeText(prompt, parseSpecial: true, maxModelLength, "messages");
     }
 
@@ -96,51 +106,32 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
         $"This model's maximum context length is {maxModelLength} tokens; the {param} alone need at least {atLeast}.",
         param, "context_length_exceeded");
 
-    /// <summary>Reads the text of every choice of a started generation. Cancelling aborts the request.</summary>
+    /// <summary>
+    /// Reads the output of every choice of a started generation, split per <paramref name="parsing"/>. Cancelling
+    /// aborts the request.
+    /// </summary>
     /// <exception cref="GenerationFailedException">The engine failed the request.</exception>
-    public async IAsyncEnumerable<GenerationEvent> ReadAsync(GenerationStream stream, IReadOnlyList<string> stop,
+    public async IAsyncEnumerable<GenerationEvent> ReadAsync(GenerationStream stream, IReadOnlyList<string> stop, OutputParsing parsing,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var choices = Enumerable.Range(0, stream.NumChoices).Select(_ => (Detokenizer: model.Tokenizer.CreateDetokenizer(),
-            Stop: new StopStringMatcher(stop), Logprobs: new LogprobTracker(model.Tokenizer))).ToArray();
-        var ended = new bool[stream.NumChoices];
+        var tokenizer = model.Tokenizer;
+        var choices = Enumerable.Range(0, stream.NumChoices)
+            .Select(i => new ChoiceOutput(i, tokenizer.CreateDetokenizer(parsing.Markers), stop, tokenizer, parsing)).ToArray();
         await foreach (var result in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            int i = result.ChoiceIndex;
-            if (ended[i])
+            var choice = choices[result.ChoiceIndex];
+            if (choice.Ended)
                 continue; // the engine's answer to a stop-string abort
             if (result.FinishReason == FinishReason.Error)
                 throw new GenerationFailedException(result.Error ?? "The model failed.");
-            var (detokenizer, matcher, logprobs) = choices[i];
-            string safe = matcher.Add(Detokenize(result, detokenizer, logprobs));
-            FinishReason? finish = matcher.Stopped ? FinishReason.Stop : result.FinishReason;
-            if (matcher.Stopped)
-                stream.Abort(i);
-            else if (finish is not null)
-                safe += matcher.Flush();
-            if (finish is not null)
-                ended[i] = true;
-            var released = logprobs.Release(safe, finish is not null, matcher.Stopped);
-            if (safe.Length > 0 || finish is not null)
-                yield return new GenerationEvent(i, safe, finish, result.NumPromptTokens, result.NumOutputTokens, result.NumCachedTokens,
-                    result.QueueTime, released);
-            if (ended.All(e => e))
+            var e = choice.Add(result);
+            if (choice.Stopped)
+                stream.Abort(result.ChoiceIndex);
+            if (e is not null)
+                yield return e;
+            if (choices.All(c => c.Ended))
                 yield break;
         }
-    }
-
-    // The text completed by a result's token (all held bytes at the choice's end), recorded with its logprobs. An
-    // end-of-generation token shows no text and is not listed in logprobs either.
-    private static string Detokenize(Engine.Scheduling.StepResult result, IncrementalDetokenizer detokenizer, LogprobTracker logprobs)
-    {
-        bool shown = result.TokenId is not null && !result.IsEndOfGeneration;
-        string text = shown ? detokenizer.Add(result.TokenId!.Value) : "";
-        logprobs.Add(shown ? result.Logprobs : null, text);
-        if (result.FinishReason is null)
-            return text;
-        string rest = detokenizer.Flush();
-        logprobs.Add(null, rest);
-        return text + rest;
     }
 
     // llama.cpp refuses repetition counts past 2000 (a single {n,m}, or nested ones multiplied); its reason goes only to

@@ -10,6 +10,7 @@ namespace InferenceServer.Api.Generation;
 public sealed class UsageTally(int numChoices)
 {
     private readonly int[] _completionTokens = new int[numChoices];
+    private readonly int[] _reasoningTokens = new int[numChoices];
     private int _promptTokens;
     private int _cachedTokens;
 
@@ -25,11 +26,16 @@ public sealed class UsageTally(int numChoices)
         _promptTokens = e.NumPromptTokens;
         _cachedTokens = Math.Max(_cachedTokens, e.NumCachedTokens);
         _completionTokens[e.ChoiceIndex] = e.NumCompletionTokens;
+        _reasoningTokens[e.ChoiceIndex] = Math.Max(_reasoningTokens[e.ChoiceIndex], e.NumReasoningTokens);
         if (e.FinishReason is { } finish)
             FinishReasons[e.ChoiceIndex] = finish;
     }
 
     /// <summary>The OpenAI usage object.</summary>
     public Usage ToUsage() =>
-        new(_promptTokens, _completionTokens.Sum()) { PromptTokensDetails = new PromptTokensDetails(_cachedTokens) };
+        new(_promptTokens, _completionTokens.Sum())
+        {
+            PromptTokensDetails = new PromptTokensDetails(_cachedTokens),
+            CompletionTokensDetails = new CompletionTokensDetails(_reasoningTokens.Sum()),
+        };
 }

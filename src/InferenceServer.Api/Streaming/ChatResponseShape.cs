@@ -14,22 +14,40 @@ public sealed class ChatResponseShape(string model, long created) : IResponseSha
     public string? FirstChunk(int index) => Chunk([new ChatChunkChoice(index, new ChatDelta { Role = "assistant", Content = "" }, null)]);
 
     /// <inheritdoc />
-    public string ContentChunk(int index, string text, IReadOnlyList<OutputLogprob>? logprobs) =>
-        Chunk([new ChatChunkChoice(index, new ChatDelta { Content = text }, null) { Logprobs = ChatLogprobs.From(logprobs) }]);
-
-    /// <inheritdoc />
-    public string FinishChunk(int index, string text, string finishReason, IReadOnlyList<OutputLogprob>? logprobs) =>
-        Chunk([new ChatChunkChoice(index, new ChatDelta { Content = text.Length > 0 ? text : null }, finishReason)
-            { Logprobs = ChatLogprobs.From(logprobs) }]);
+    public string EventChunk(GenerationEvent e)
+    {
+        bool other = e.Reasoning.Length > 0 || e.ToolCalls.Count > 0;
+        var delta = new ChatDelta
+        {
+            // A chunk that carries only logprobs still has its (empty) content, as before tool calls existed.
+            Content = e.Text.Length > 0 || (!other && e.FinishReason is null) ? e.Text : null,
+            ReasoningContent = e.Reasoning.Length > 0 ? e.Reasoning : null,
+            ToolCalls = e.ToolCalls.Count == 0 ? null : e.ToolCalls.Select(c => new ToolCallChunk(c.Index,
+                new ToolCallFunctionChunk(c.Arguments) { Name = c.Name }) { Id = c.Id, Type = c.Id is null ? null : "function" }).ToList(),
+        };
+        return Chunk([new ChatChunkChoice(e.ChoiceIndex, delta, e.WireFinishReason) { Logprobs = ChatLogprobs.From(e.Logprobs) }]);
+    }
 
     /// <inheritdoc />
     public string UsageChunk(Usage usage) => Chunk([], usage);
 
     /// <inheritdoc />
-    public string Full(IReadOnlyList<(string Text, string FinishReason, IReadOnlyList<OutputLogprob>? Logprobs)> choices, Usage usage) =>
+    public string Full(IReadOnlyList<ChoiceReply> choices, Usage usage) =>
         JsonSerializer.Serialize(new ChatCompletionResponse(Id, created, model, choices.Select((c, i) =>
-            new ChatChoice(i, new AssistantMessage(c.Text), c.FinishReason) { Logprobs = ChatLogprobs.From(c.Logprobs) }).ToList(), usage),
+            new ChatChoice(i, Message(c), c.FinishReason!) { Logprobs = ChatLogprobs.From(c.Logprobs) }).ToList(), usage),
         ApiJsonContext.Wire.ChatCompletionResponse);
+
+    // Content is null when the reply is only tool calls, as OpenAI sends it.
+    private static AssistantMessage Message(ChoiceReply c)
+    {
+        var calls = c.ToolCalls;
+        string content = c.Content;
+        return new AssistantMessage(calls.Count > 0 && content.Length == 0 ? null : content)
+        {
+            ReasoningContent = c.Reasoning,
+            ToolCalls = calls.Count == 0 ? null : calls.Select(t => new ToolCall(t.Id, new ToolCallFunction(t.Name, t.Arguments))).ToList(),
+        };
+    }
 
     private string Chunk(IReadOnlyList<ChatChunkChoice> choices, Usage? usage = null) => JsonSerializer.Serialize(
         new ChatCompletionChunk(Id, created, model, choices) { Usage = usage }, ApiJsonContext.Wire.ChatCompletionChunk);

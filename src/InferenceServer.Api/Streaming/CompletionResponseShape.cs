@@ -14,19 +14,15 @@ public sealed class CompletionResponseShape(string model, long created) : IRespo
     public string? FirstChunk(int index) => null;
 
     /// <inheritdoc />
-    public string ContentChunk(int index, string text, IReadOnlyList<OutputLogprob>? logprobs) =>
-        Serialize([new CompletionChoice(index, text, null) { Logprobs = CompletionLogprobs.From(logprobs) }]);
-
-    /// <inheritdoc />
-    public string FinishChunk(int index, string text, string finishReason, IReadOnlyList<OutputLogprob>? logprobs) =>
-        Serialize([new CompletionChoice(index, text, finishReason) { Logprobs = CompletionLogprobs.From(logprobs) }]);
+    public string EventChunk(GenerationEvent e) =>
+        Serialize([new CompletionChoice(e.ChoiceIndex, e.Text, e.WireFinishReason) { Logprobs = CompletionLogprobs.From(e.Logprobs) }]);
 
     /// <inheritdoc />
     public string UsageChunk(Usage usage) => Serialize([], usage);
 
     /// <inheritdoc />
-    public string Full(IReadOnlyList<(string Text, string FinishReason, IReadOnlyList<OutputLogprob>? Logprobs)> choices, Usage usage) =>
-        Serialize(choices.Select((c, i) => new CompletionChoice(i, c.Text, c.FinishReason) { Logprobs = CompletionLogprobs.From(c.Logprobs) })
+    public string Full(IReadOnlyList<ChoiceReply> choices, Usage usage) =>
+        Serialize(choices.Select((c, i) => new CompletionChoice(i, c.Content, c.FinishReason!) { Logprobs = CompletionLogprobs.From(c.Logprobs) })
             .ToList(), usage);
 
     private string Serialize(IReadOnlyList<CompletionChoice> choices, Usage? usage = null) => JsonSerializer.Serialize(

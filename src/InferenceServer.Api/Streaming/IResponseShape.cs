@@ -13,12 +13,13 @@ public interface IResponseShape
     string Id { get; }
     /// <summary>The chunk sent for a choice before any content (chat: the role), or null.</summary>
     string? FirstChunk(int index);
-    /// <summary>A chunk with new text for choice <paramref name="index"/> and the logprobs of the tokens it completes (null: not asked).</summary>
-    string ContentChunk(int index, string text, IReadOnlyList<OutputLogprob>? logprobs);
-    /// <summary>The chunk that carries a choice's finish reason (and any last text and its tokens' logprobs).</summary>
-    string FinishChunk(int index, string text, string finishReason, IReadOnlyList<OutputLogprob>? logprobs);
+    /// <summary>
+    /// The chunk for one event of a choice: its new text (chat: reasoning, content and tool-call pieces), the logprobs
+    /// of the tokens it completes, and on the choice's last event its finish reason.
+    /// </summary>
+    string EventChunk(GenerationEvent e);
     /// <summary>The usage chunk (empty choices).</summary>
     string UsageChunk(Usage usage);
-    /// <summary>The whole non-streaming response; <paramref name="choices"/> are in index order, Logprobs null when not asked.</summary>
-    string Full(IReadOnlyList<(string Text, string FinishReason, IReadOnlyList<OutputLogprob>? Logprobs)> choices, Usage usage);
+    /// <summary>The whole non-streaming response; <paramref name="choices"/> are in index order.</summary>
+    string Full(IReadOnlyList<ChoiceReply> choices, Usage usage);
 }
