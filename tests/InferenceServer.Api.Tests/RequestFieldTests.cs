@@ -43,9 +43,6 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
     [InlineData("chat", """{"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]}""", "tools")]
     [InlineData("chat", """{"tools":[{"type":"function","function":{"name":"f"}}],"stream":true}""", "tools")]
     [InlineData("chat", """{"functions":[{"name":"f","parameters":{"type":"object"}}]}""", "functions")]
-    [InlineData("chat", """{"tool_choice":"required"}""", "tool_choice")]
-    [InlineData("chat", """{"parallel_tool_calls":false}""", "parallel_tool_calls")]
-    [InlineData("chat", """{"reasoning_effort":"high"}""", "reasoning_effort")]
     [InlineData("chat", """{"modalities":["text","audio"]}""", "modalities")]
     [InlineData("completions", """{"echo":true}""", "echo")]
     [InlineData("completions", """{"echo":true,"logprobs":2}""", "echo")]
@@ -70,6 +67,8 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
     [InlineData("chat", """{"user":42}""", "user", "invalid_type")]
     [InlineData("chat", """{"metadata":"tag"}""", "metadata", "invalid_type")]
     [InlineData("chat", """{"store":"no"}""", "store", "invalid_type")]
+    [InlineData("chat", """{"tool_choice":"required"}""", "tool_choice", "invalid_value")]
+    [InlineData("chat", """{"reasoning_effort":"extreme"}""", "reasoning_effort", "invalid_value")]
     [InlineData("completions", """{"logprobs":6}""", "logprobs", "invalid_value")]
     [InlineData("completions", """{"logprobs":-1}""", "logprobs", "invalid_value")]
     [InlineData("completions", """{"logprobs":true}""", "logprobs", "invalid_type")]
@@ -132,8 +131,10 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
         Assert.False((bool)template["content_parts"]!);
         Assert.False((bool)template["null_content"]!);
         Assert.False((bool)template["thinking"]!);
-        Assert.Equal(8, template.AsObject().Count);
-        Assert.False((bool)caps["tools"]!);
+        Assert.Equal("none", (string?)template["tool_call_format"]);
+        Assert.False((bool)template["think_tags"]!);
+        Assert.Equal(10, template.AsObject().Count);
+        Assert.True((bool)caps["tools"]!);
         Assert.True((bool)caps["structured_outputs"]!);
         Assert.True((bool)caps["logprobs"]!);
 
