@@ -1,0 +1,142 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using InferenceServer.Api.Tests.Infrastructure;
+using InferenceServer.Templates.Tests;
+
+namespace InferenceServer.Api.Tests.Tools;
+
+/// <summary>
+/// Tool and reasoning requests on a real server: bad tools, tool choices and tool messages are refused with 400s naming
+/// the field; tools, tool calls, tool results and reasoning history reach the template as Hugging Face renders them
+/// (prompt tokens equal the token count of Python jinja2's render, skipped without python3 + jinja2);
+/// <c>reasoning_effort: "none"</c> turns thinking off.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public sealed class ToolRequestTests(ToolTemplateServer fixture) : IClassFixture<ToolTemplateServer>
+{
+    private const string Tool = """{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}""";
+    private const string User = """[{"role":"user","content":"hi"}]""";
+
+    private TestServer Server => fixture.Server;
+
+    [Theory]
+    [InlineData($$$"""{"tools":[{{{Tool}}},{{{Tool}}}]}""", "tools", "invalid_value")]
+    [InlineData("""{"tools":{"type":"function"}}""", "tools", "invalid_type")]
+    [InlineData("""{"tools":[{"type":"custom","custom":{"name":"x"}}]}""", "tools[0].type", "invalid_value")]
+    [InlineData("""{"tools":[{"type":"function"}]}""", "tools[0].function", "missing_required_parameter")]
+    [InlineData("""{"tools":[{"type":"function","function":{"name":"get weather"}}]}""", "tools[0].function.name", "invalid_value")]
+    [InlineData("""{"tools":[{"type":"function","function":{"name":"f","parameters":"object"}}]}""", "tools[0].function.parameters", "invalid_type")]
+    [InlineData("""{"tools":[{"type":"function","function":{"name":"f","strict":"yes"}}]}""", "tools[0].function.strict", "invalid_type")]
+    [InlineData("""{"tool_choice":"auto"}""", "tool_choice", "invalid_value")]
+    [InlineData($$$"""{"tools":[{{{Tool}}}],"tool_choice":"sometimes"}""", "tool_choice", "invalid_value")]
+    [InlineData($$$$"""{"tools":[{{{{Tool}}}}],"tool_choice":{"type":"function","function":{"name":"other"}}}""", "tool_choice", "invalid_value")]
+    [InlineData($$$"""{"tools":[{{{Tool}}}],"tool_choice":{"type":"function"}}""", "tool_choice.function", "missing_required_parameter")]
+    [InlineData($$$"""{"tools":[{{{Tool}}}],"parallel_tool_calls":"no"}""", "parallel_tool_calls", "invalid_type")]
+    public async Task Bad_tool_fields_are_refused_by_name(string fields, string param, string code)
+    {
+        var error = await ErrorAsync(Body(User, fields));
+
+        Assert.Equal(param, (string?)error["param"]);
+        Assert.Equal(code, (string?)error["code"]);
+    }
+
+    [Theory]
+    [InlineData("""[{"role":"user","content":"hi"},{"role":"tool","content":"sunny"}]""", "messages[1].tool_call_id")]
+    [InlineData("""[{"role":"user","content":"hi"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f"}}]}]""",
+        "messages[1].tool_calls[0].function.arguments")]
+    [InlineData("""[{"role":"user","content":"hi"},{"role":"assistant","tool_calls":[{"type":"function","function":{"name":"f","arguments":"{}"}}]}]""",
+        "messages[1].tool_calls[0].id")]
+    [InlineData("""[{"role":"user","content":"hi"},{"role":"assistant","tool_calls":{"id":"c1"}}]""", "messages[1].tool_calls")]
+    public async Task Bad_tool_messages_are_refused_by_path(string messages, string param)
+    {
+        var error = await ErrorAsync(Body(messages, "{}"));
+
+        Assert.Equal(param, (string?)error["param"]);
+    }
+
+    [SkippableFact]
+    public async Task Tools_calls_results_and_reasoning_history_render_as_jinja2_renders_them()
+    {
+        Skip.IfNot(ReferenceRenderer.IsAvailable(), "python3 with jinja2 is not available");
+        Assert.Equal("object", Server.Model.Chat.Capabilities.ToolCallArguments);
+        var tools = JsonNode.Parse($"[{Tool}]")!;
+        var messages = JsonNode.Parse("""
+            [{"role":"system","content":"Be brief."},{"role":"user","content":"Weather in Paris?"},
+             {"role":"assistant","content":null,"reasoning_content":"Need the tool.","tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\": \"Paris\"}"}}]},
+             {"role":"tool","tool_call_id":"call_1","name":"get_weather","content":"sunny"}]
+            """)!;
+        var response = await Server.ChatAsync(new JsonObject
+        {
+            ["model"] = Server.Model.ModelId, ["messages"] = messages.DeepClone(), ["tools"] = tools.DeepClone(), ["max_tokens"] = 1,
+        });
+
+        // As the template sees them: null content as "", arguments as an object (the probe found the template wants one).
+        var rendered = messages.DeepClone().AsArray();
+        rendered[2]!["content"] = "";
+        rendered[2]!["tool_calls"]![0]!["function"]!["arguments"] = new JsonObject { ["city"] = "Paris" };
+        Assert.Equal(ReferenceTokens(rendered, tools, null), (int)response["usage"]!["prompt_tokens"]!);
+    }
+
+    [SkippableFact]
+    public async Task Reasoning_effort_none_turns_thinking_off_and_the_reply_starts_as_content()
+    {
+        Skip.IfNot(ReferenceRenderer.IsAvailable(), "python3 with jinja2 is not available");
+        var messages = JsonNode.Parse(User)!;
+        var response = await Server.ChatAsync(new JsonObject
+        {
+            ["model"] = Server.Model.ModelId, ["messages"] = messages.DeepClone(), ["max_tokens"] = 50, ["reasoning_effort"] = "none",
+            ["grammar"] = ToolCallingTests.Exactly("Hello there."),
+        });
+
+        Assert.Equal(ReferenceTokens(messages.AsArray(), null, false), (int)response["usage"]!["prompt_tokens"]!);
+        Assert.Equal("Hello there.", (string?)response["choices"]![0]!["message"]!["content"]);
+        Assert.Null(response["choices"]![0]!["message"]!["reasoning_content"]);
+        Assert.Equal(0, (int)response["usage"]!["completion_tokens_details"]!["reasoning_tokens"]!);
+    }
+
+    [Fact]
+    public async Task Capabilities_report_the_templates_tool_call_format()
+    {
+        var template = JsonNode.Parse(await Server.Http.GetStringAsync("v1/capabilities"))!["chat_template"]!;
+
+        Assert.Equal("hermes", (string?)template["tool_call_format"]);
+        Assert.True((bool)template["think_tags"]!);
+        Assert.True((bool)template["thinking"]!);
+    }
+
+    private string Body(string messages, string fields)
+    {
+        var body = JsonNode.Parse(fields)!.AsObject();
+        body["model"] = Server.Model.ModelId;
+        body["messages"] = JsonNode.Parse(messages);
+        body["max_tokens"] = 1;
+        return body.ToJsonString();
+    }
+
+    private async Task<JsonNode> ErrorAsync(string body)
+    {
+        using var response = await Server.PostJsonAsync("v1/chat/completions", body);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{body}: {(int)response.StatusCode} {text}");
+        var error = JsonNode.Parse(text)!["error"]!;
+        Assert.Equal("invalid_request_error", (string?)error["type"]);
+        return error;
+    }
+
+    // Tokens of jinja2's render, as the server tokenizes a prompt.
+    private int ReferenceTokens(JsonArray messages, JsonNode? tools, bool? enableThinking)
+    {
+        var variables = new JsonObject
+        {
+            ["messages"] = messages.DeepClone(), ["add_generation_prompt"] = true, ["bos_token"] = "<s>", ["eos_token"] = "</s>",
+        };
+        if (tools is not null)
+            variables["tools"] = tools.DeepClone();
+        if (enableThinking is { } thinking)
+            variables["enable_thinking"] = thinking;
+        var result = ReferenceRenderer.Render(new() { ["t"] = ToolTemplateServer.Template }, [("t", variables)], DateTime.UnixEpoch)[0];
+        Assert.True(result.Ok, result.Error);
+        return Server.Model.Tokenizer.Tokenize(result.Output!, parseSpecial: true).Length;
+    }
+}
