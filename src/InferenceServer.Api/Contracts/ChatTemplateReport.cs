@@ -20,7 +20,8 @@ namespace InferenceServer.Api.Contracts;
 /// <param name="Thinking">The template reads <c>enable_thinking</c> (pass it in <c>chat_template_kwargs</c>, or <c>reasoning_effort: "none"</c>).</param>
 /// <param name="ToolCallFormat">
 /// How tool calls in the output are parsed, from how the template renders one: <c>hermes</c>, <c>llama3_json</c>,
-/// <c>mistral_json</c>, <c>mistral_args</c>, or <c>none</c> (requests with <c>tools</c> are refused).
+/// <c>mistral_json</c>, <c>mistral_args</c>, or <c>generic</c> when it renders none (the server's own JSON format,
+/// described to the model in a system message).
 /// </param>
 /// <param name="ThinkTags">The template writes <c>&lt;think&gt;</c>: reasoning in those tags becomes <c>reasoning_content</c>.</param>
 public sealed record ChatTemplateReport(
@@ -48,7 +49,6 @@ public sealed record ChatTemplateReport(
         Engine.Tools.ToolCallFormat.Llama3Json => "llama3_json",
         Engine.Tools.ToolCallFormat.MistralJson => "mistral_json",
         Engine.Tools.ToolCallFormat.MistralArgs => "mistral_args",
-        Engine.Tools.ToolCallFormat.Generic => "generic",
-        _ => "none",
+        _ => "generic",
     };
 }

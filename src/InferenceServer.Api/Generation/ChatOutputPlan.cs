@@ -8,20 +8,24 @@ internal static class ChatOutputPlan
 {
     /// <summary>
     /// The format tool calls are parsed in: none without tools or with <c>tool_choice: "none"</c>, else the one the
-    /// template shows.
+    /// template shows, or the generic format when it shows none.
     /// </summary>
-    /// <exception cref="ApiException">400 on <c>tools</c> when the model's template has no tool-call format.</exception>
     public static ToolCallFormat ToolCallFormat(GenerationRequest request, ChatPromptFormatter chat)
     {
         if (request.Tools.Count == 0 || request.ToolChoice.Mode == ToolChoiceMode.None)
             return Engine.Tools.ToolCallFormat.None;
-        if (chat.ToolCallFormat == Engine.Tools.ToolCallFormat.None)
-            throw ApiException.BadRequest(
-                "This model's chat template shows no tool-call format the server can parse, so 'tools' cannot be honoured " +
-                "(GET /v1/capabilities: chat_template.tool_call_format). Omit 'tools' or set 'tool_choice' to 'none'.",
-                "tools", "unsupported_parameter");
-        return chat.ToolCallFormat;
+        return chat.ToolCallFormat == Engine.Tools.ToolCallFormat.None ? Engine.Tools.ToolCallFormat.Generic : chat.ToolCallFormat;
     }
+
+    /// <summary>
+    /// The messages and tools to render: with the generic format the tools are described in a system message
+    /// (<see cref="GenericToolPrompt"/>) instead of being given to a template that shows no calls.
+    /// </summary>
+    public static (IReadOnlyList<ChatMessage> Messages, IReadOnlyList<ToolDefinition> Tools) Conversation(
+        GenerationRequest request, IReadOnlyList<ChatMessage> messages, ToolCallFormat format) =>
+        format == Engine.Tools.ToolCallFormat.Generic
+            ? (GenericToolPrompt.Apply(messages, request.Tools, request.ToolChoice), [])
+            : (messages, request.Tools);
 
     /// <summary>
     /// The request's template variables, plus <c>enable_thinking: false</c> for <c>reasoning_effort: "none"</c> where

@@ -19,8 +19,7 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
     /// reasoning, content and tool calls (decided from the model's template and the rendered prompt).
     /// </summary>
     /// <exception cref="ApiException">
-    /// Context length exceeded (400), bad logit_bias, n or grammar (400), tools on a model without a tool-call format
-    /// (400), queue full (429), not ready (503).
+    /// Context length exceeded (400), bad logit_bias, n or grammar (400), queue full (429), not ready (503).
     /// </exception>
     public GenerationStream Start(GenerationRequest request, out OutputParsing parsing)
     {
@@ -81,7 +80,8 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
         string prompt;
         try
         {
-            prompt = chat.Format(messages, ChatOutputPlan.TemplateVariables(request, chat), request.Tools);
+            var (rendered, tools) = ChatOutputPlan.Conversation(request, messages, format);
+            prompt = chat.Format(rendered, ChatOutputPlan.TemplateVariables(request, chat), tools);
         }
         catch (Templates.TemplateException e)
         {

@@ -29,7 +29,8 @@ internal readonly record struct CallShape(int End, string? Name, int ArgumentsSt
             int keyEnd = JsonWalk.String(s, i);
             if (keyEnd < 0)
                 return new(keyEnd, name, argsStart, argsEnd);
-            string key = ToolCallBuilder.Decode(s[i..keyEnd]);
+            if (ToolCallBuilder.Decode(s[i..keyEnd]) is not { } key)
+                return new(JsonWalk.Malformed, name, argsStart, argsEnd);
             int colon = JsonWalk.SkipWhitespace(s, keyEnd);
             if (colon >= s.Length)
                 return new(JsonWalk.Incomplete, name, argsStart, argsEnd);

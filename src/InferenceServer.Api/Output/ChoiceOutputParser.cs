@@ -13,7 +13,7 @@ public sealed class ChoiceOutputParser
     private const string IdAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
     private readonly ReasoningParser? _reasoning;
-    private readonly ToolCallParser? _tools;
+    private readonly IToolCallParser? _tools;
 
     /// <summary>A parser for <paramref name="parsing"/>; <paramref name="newId"/> makes call ids (default: <see cref="NewCallId"/>).</summary>
     public ChoiceOutputParser(OutputParsing parsing, Func<string>? newId = null)
@@ -21,8 +21,13 @@ public sealed class ChoiceOutputParser
         ArgumentNullException.ThrowIfNull(parsing);
         if (parsing.ThinkTags || parsing.StartsInReasoning)
             _reasoning = new ReasoningParser(parsing.StartsInReasoning);
-        if (parsing.ToolCalls != ToolCallFormat.None)
-            _tools = new ToolCallParser(parsing.ToolCalls, parsing.ParallelToolCalls, newId ?? (() => NewCallId(parsing.ToolCalls)));
+        newId ??= () => NewCallId(parsing.ToolCalls);
+        _tools = parsing.ToolCalls switch
+        {
+            ToolCallFormat.None => null,
+            ToolCallFormat.Generic => new GenericReplyParser(parsing.ParallelToolCalls, newId),
+            var format => new ToolCallParser(format, parsing.ParallelToolCalls, newId),
+        };
     }
 
     /// <summary>True while the text so far ends inside reasoning.</summary>

@@ -55,7 +55,8 @@ internal sealed class ToolCallBuilder(int index, string id, string? name)
         {
             if (shape.ArgumentsEnd < 0)
                 return;
-            output.Add(new ToolCallDelta(index, null, null, Decode(s[start..shape.ArgumentsEnd])));
+            string literal = s[start..shape.ArgumentsEnd];
+            output.Add(new ToolCallDelta(index, null, null, Decode(literal) ?? literal));
             _argumentsDone = true;
             return;
         }
@@ -68,11 +69,18 @@ internal sealed class ToolCallBuilder(int index, string id, string? name)
         _argumentsDone = shape.ArgumentsEnd >= 0;
     }
 
-    /// <summary>The value of the JSON string literal <paramref name="literal"/>.</summary>
-    internal static string Decode(string literal)
+    /// <summary>The value of the JSON string literal <paramref name="literal"/>, or null when it is not a valid one (a bad escape).</summary>
+    internal static string? Decode(string literal)
     {
-        using var document = JsonDocument.Parse(literal);
-        return document.RootElement.GetString() ?? "";
+        try
+        {
+            using var document = JsonDocument.Parse(literal);
+            return document.RootElement.GetString();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 }
 

@@ -11,7 +11,7 @@ namespace InferenceServer.Api.Output;
 /// that starts with <c>{</c>, calls separated by <c>;</c> or whitespace; Mistral <c>[TOOL_CALLS][{…}, …]</c> and
 /// <c>[TOOL_CALLS]name[CALL_ID]id[ARGS]{…}</c> (either after <c>[TOOL_CALLS]</c>).
 /// </summary>
-internal sealed class ToolCallParser(ToolCallFormat format, bool parallel, Func<string> newId)
+internal sealed class ToolCallParser(ToolCallFormat format, bool parallel, Func<string> newId) : IToolCallParser
 {
     private enum State { Content, AfterOpener, ListItem, MistralName, MistralCallId, InCall, HermesClose }
 

@@ -136,4 +136,30 @@ public sealed class ChoiceOutputParserTests
         AssertReply(OutputParsing.Text, "<tool_call>{\"name\": \"a\"}</tool_call><think>x</think>", "",
             "<tool_call>{\"name\": \"a\"}</tool_call><think>x</think>");
     }
+
+    [Fact]
+    public void Generic_json_replies_become_calls_or_content()
+    {
+        AssertReply(Tools(ToolCallFormat.Generic),
+            " {\"tool_calls\": [{\"name\": \"a\", \"arguments\": {\"x\": [1, {}]}}, {\"name\": \"b\"}]}\n",
+            "", "", ("a", "{\"x\": [1, {}]}"), ("b", "{}"));
+        AssertReply(Tools(ToolCallFormat.Generic), "{\"content\": \"Hi \\\"there\\\"\"}", "", "Hi \"there\"");
+    }
+
+    [Theory]
+    [InlineData("Plain text {\"content\": 1}")]
+    [InlineData("{\"answer\": 42}")]
+    [InlineData("{\"tool_calls\": [{\"arguments\": {}}]}")]
+    [InlineData("{\"content\": \"cut")]
+    [InlineData("{\"bad\": \"\\q\"}")]
+    public void Generic_replies_of_another_shape_are_content_as_written(string text)
+    {
+        AssertReply(Tools(ToolCallFormat.Generic), text, "", text);
+    }
+
+    [Fact]
+    public void Bad_escapes_in_a_call_fall_back_to_content()
+    {
+        AssertReply(Tools(ToolCallFormat.Hermes), "<tool_call>{\"na\\qme\": \"f\"}</tool_call>", "", "<tool_call>{\"na\\qme\": \"f\"}</tool_call>");
+    }
 }

@@ -1,0 +1,97 @@
+using System.Text;
+using System.Text.Json;
+
+namespace InferenceServer.Api.Output;
+
+/// <summary>
+/// Reads replies in the server's generic tool format (<see cref="Engine.Tools.ToolCallFormat.Generic"/>): a reply that
+/// starts with <c>{</c> is held until its JSON object is complete, then <c>{"tool_calls": [{"name", "arguments"}, …]}</c>
+/// becomes calls and <c>{"content": "…"}</c> content (text after the object is content unless it is blank). Any other
+/// reply, or an object of neither shape, is content as written.
+/// </summary>
+internal sealed class GenericReplyParser(bool parallel, Func<string> newId) : IToolCallParser
+{
+    private enum State { Start, Object, Text, After }
+
+    private readonly StringBuilder _held = new();
+    private State _state;
+
+    /// <inheritdoc />
+    public int NumCalls { get; private set; }
+
+    /// <inheritdoc />
+    public void Add(string text, StringBuilder content, List<ToolCallDelta> calls)
+    {
+        if (_state is State.Text)
+        {
+            content.Append(text);
+            return;
+        }
+        _held.Append(text);
+        if (_state is State.After)
+            return;
+        string s = _held.ToString();
+        int start = JsonWalk.SkipWhitespace(s, 0);
+        if (start >= s.Length)
+            return;
+        _state = s[start] == '{' ? State.Object : State.Text;
+        int end = _state == State.Object ? JsonWalk.Value(s, start) : JsonWalk.Malformed;
+        if (end == JsonWalk.Incomplete)
+            return;
+        if (end > 0 && Read(s[start..end], content, calls))
+        {
+            _held.Clear().Append(s, end, s.Length - end);
+            _state = State.After;
+            return;
+        }
+        _state = State.Text;
+        content.Append(_held);
+        _held.Clear();
+    }
+
+    /// <inheritdoc />
+    public void Finish(StringBuilder content, List<ToolCallDelta> calls)
+    {
+        if (_state != State.After || !string.IsNullOrWhiteSpace(_held.ToString()))
+            content.Append(_held);
+        _held.Clear();
+    }
+
+    // A complete object: its calls or content; false when it has neither shape.
+    private bool Read(string json, StringBuilder content, List<ToolCallDelta> calls)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        using var _ = document;
+        var root = document.RootElement;
+        if (root.TryGetProperty("tool_calls", out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0
+            && list.EnumerateArray().All(IsCall))
+        {
+            foreach (var call in list.EnumerateArray().Take(parallel ? int.MaxValue : 1))
+            {
+                calls.Add(new ToolCallDelta(NumCalls, newId(), call.GetProperty("name").GetString(), ""));
+                calls.Add(new ToolCallDelta(NumCalls++, null, null, call.TryGetProperty("arguments", out var a) ? Arguments(a) : "{}"));
+            }
+            return true;
+        }
+        if (root.TryGetProperty("content", out var text) && text.ValueKind == JsonValueKind.String)
+        {
+            content.Append(text.GetString());
+            return true;
+        }
+        return false;
+    }
+
+    private static bool IsCall(JsonElement call) => call.ValueKind == JsonValueKind.Object
+        && call.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String;
+
+    private static string Arguments(JsonElement arguments) =>
+        arguments.ValueKind == JsonValueKind.String ? arguments.GetString()! : arguments.GetRawText();
+}
