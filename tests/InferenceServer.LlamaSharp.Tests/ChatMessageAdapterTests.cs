@@ -76,4 +76,17 @@ public sealed class ChatMessageAdapterTests
         Assert.Same(messages, ChatMessageAdapter.Adapt(messages, capabilities));
         Assert.Equal("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU1<|im_end|>\n<|im_start|>user\nU2<|im_end|>\n", Render(ChatMl, messages));
     }
+
+    [Fact]
+    public void Assistant_turns_with_tool_calls_are_not_merged_on_a_strict_template()
+    {
+        var strict = new ChatTemplateCapabilities(true, true, true, "object", false, false, false);
+        var call = new ChatToolCall("call_1", "f", "{}");
+        IReadOnlyList<ChatMessage> messages = [new("user", "Q"), new("assistant", "Thinking."), new("assistant", "") { ToolCalls = [call] }];
+
+        var adapted = ChatMessageAdapter.Adapt(messages, strict);
+
+        Assert.Equal(3, adapted.Count);
+        Assert.Same(call, Assert.Single(adapted[2].ToolCalls!));
+    }
 }
