@@ -11,49 +11,49 @@ internal readonly record struct CallShape(int End, string? Name, int ArgumentsSt
     public static CallShape OfObject(string s)
     {
         int i = JsonWalk.SkipWhitespace(s, 0);
-        if (i >= s.Length)
-            return new(JsonWalk.Incomplete, null, -1, -1);
-        if (s[i] != '{')
-            return new(JsonWalk.Malformed, null, -1, -1);
-        string? name = null;
-        int argsStart = -1, argsEnd = -1;
+        if (i >= s.Length || s[i] != '{')
+            return new(i >= s.Length ? JsonWalk.Incomplete : JsonWalk.Malformed, null, -1, -1);
+        var shape = new CallShape(JsonWalk.Incomplete, null, -1, -1);
         i = JsonWalk.SkipWhitespace(s, i + 1);
         while (true)
         {
             if (i >= s.Length)
-                return new(JsonWalk.Incomplete, name, argsStart, argsEnd);
+                return shape;
             if (s[i] == '}')
-                return new(i + 1, name, argsStart, argsEnd);
-            if (s[i] != '"')
-                return new(JsonWalk.Malformed, name, argsStart, argsEnd);
-            int keyEnd = JsonWalk.String(s, i);
-            if (keyEnd < 0)
-                return new(keyEnd, name, argsStart, argsEnd);
-            if (ToolCallBuilder.Decode(s[i..keyEnd]) is not { } key)
-                return new(JsonWalk.Malformed, name, argsStart, argsEnd);
-            int colon = JsonWalk.SkipWhitespace(s, keyEnd);
-            if (colon >= s.Length)
-                return new(JsonWalk.Incomplete, name, argsStart, argsEnd);
-            if (s[colon] != ':')
-                return new(JsonWalk.Malformed, name, argsStart, argsEnd);
-            int valueStart = JsonWalk.SkipWhitespace(s, colon + 1);
-            if (valueStart >= s.Length)
-                return new(JsonWalk.Incomplete, name, argsStart, argsEnd);
-            int valueEnd = JsonWalk.Value(s, valueStart);
+                return shape with { End = i + 1 };
+            var (key, valueStart, valueEnd) = Member(s, i);
             if (valueEnd == JsonWalk.Malformed)
-                return new(JsonWalk.Malformed, name, argsStart, argsEnd);
-            if (key is "arguments" or "parameters" && argsStart < 0)
-                (argsStart, argsEnd) = (valueStart, valueEnd);
+                return shape with { End = JsonWalk.Malformed };
+            if (key is "arguments" or "parameters" && shape.ArgumentsStart < 0)
+                shape = shape with { ArgumentsStart = valueStart, ArgumentsEnd = valueEnd };
             else if (key == "name" && valueEnd >= 0 && s[valueStart] == '"')
-                name = ToolCallBuilder.Decode(s[valueStart..valueEnd]);
+                shape = shape with { Name = ToolCallBuilder.Decode(s[valueStart..valueEnd]) };
             if (valueEnd < 0)
-                return new(JsonWalk.Incomplete, name, argsStart, argsEnd);
+                return shape;
             i = JsonWalk.SkipWhitespace(s, valueEnd);
             if (i < s.Length && s[i] == ',')
                 i = JsonWalk.SkipWhitespace(s, i + 1);
             else if (i < s.Length && s[i] != '}')
-                return new(JsonWalk.Malformed, name, argsStart, argsEnd);
+                return shape with { End = JsonWalk.Malformed };
         }
+    }
+
+    // One "key": value member starting at i: the key (null until complete), where the value starts (-1 until it does)
+    // and ends (Incomplete / Malformed as JsonWalk reports).
+    private static (string? Key, int ValueStart, int ValueEnd) Member(string s, int i)
+    {
+        if (s[i] != '"')
+            return (null, -1, JsonWalk.Malformed);
+        int keyEnd = JsonWalk.String(s, i);
+        if (keyEnd < 0)
+            return (null, -1, keyEnd);
+        if (ToolCallBuilder.Decode(s[i..keyEnd]) is not { } key)
+            return (null, -1, JsonWalk.Malformed);
+        int colon = JsonWalk.SkipWhitespace(s, keyEnd);
+        if (colon < s.Length && s[colon] != ':')
+            return (key, -1, JsonWalk.Malformed);
+        int valueStart = JsonWalk.SkipWhitespace(s, colon + 1);
+        return valueStart >= s.Length ? (key, -1, JsonWalk.Incomplete) : (key, valueStart, JsonWalk.Value(s, valueStart));
     }
 
     /// <summary>An arguments value alone at the start of <paramref name="s"/> (after whitespace).</summary>
