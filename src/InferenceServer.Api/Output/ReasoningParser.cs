@@ -5,8 +5,8 @@ namespace InferenceServer.Api.Output;
 /// <summary>
 /// Splits reply text into reasoning and the rest, incrementally: reasoning is the text inside a <c>&lt;think&gt;</c> …
 /// <c>&lt;/think&gt;</c> block at the start of the reply (Qwen3, QwQ, DeepSeek R1), or from the start up to
-/// <c>&lt;/think&gt;</c> when the prompt already opened the block. Whitespace right after the block is dropped; a reply
-/// that ends inside the block is all reasoning.
+/// <c>&lt;/think&gt;</c> when the prompt already opened the block. Whitespace at either end of the reasoning and right
+/// after the block is dropped; a reply that ends inside the block is all reasoning.
 /// </summary>
 internal sealed class ReasoningParser(bool startsInReasoning)
 {
@@ -18,6 +18,7 @@ internal sealed class ReasoningParser(bool startsInReasoning)
 
     private State _state = startsInReasoning ? State.Reasoning : State.Start;
     private string _pending = "";
+    private bool _reasoningStarted;
 
     /// <summary>The tags, as the markers the model's output must show as text.</summary>
     public static IReadOnlyList<string> Tags { get; } = [Open, Close];
@@ -37,7 +38,10 @@ internal sealed class ReasoningParser(bool startsInReasoning)
     /// <summary>Ends the reply: held text goes where its state says.</summary>
     public void Finish(StringBuilder reasoning, StringBuilder content)
     {
-        (_state == State.Reasoning ? reasoning : content).Append(_state == State.AfterReasoning ? "" : _pending);
+        if (_state == State.Reasoning)
+            AppendReasoning(_pending.TrimEnd(), reasoning);
+        else if (_state != State.AfterReasoning)
+            content.Append(_pending);
         _pending = "";
     }
 
@@ -61,12 +65,13 @@ internal sealed class ReasoningParser(bool startsInReasoning)
                 int close = _pending.IndexOf(Close, StringComparison.Ordinal);
                 if (close < 0)
                 {
-                    int safe = MarkerSearch.SafeLength(_pending, CloseOnly);
-                    reasoning.Append(_pending, 0, safe);
+                    // Trailing whitespace is held: it is dropped if the block closes next.
+                    int safe = _pending.AsSpan(0, MarkerSearch.SafeLength(_pending, CloseOnly)).TrimEnd().Length;
+                    AppendReasoning(_pending[..safe], reasoning);
                     _pending = _pending[safe..];
                     return false;
                 }
-                reasoning.Append(_pending, 0, close);
+                AppendReasoning(_pending[..close].TrimEnd(), reasoning);
                 _pending = _pending[(close + Close.Length)..];
                 _state = State.AfterReasoning;
                 return true;
@@ -80,5 +85,13 @@ internal sealed class ReasoningParser(bool startsInReasoning)
                 _pending = "";
                 return false;
         }
+    }
+
+    private void AppendReasoning(string text, StringBuilder reasoning)
+    {
+        if (!_reasoningStarted)
+            text = text.TrimStart();
+        _reasoningStarted |= text.Length > 0;
+        reasoning.Append(text);
     }
 }

@@ -114,7 +114,7 @@ public sealed class ChoiceOutputParserTests
     {
         AssertReply(new OutputParsing(ToolCallFormat.Hermes, true, false),
             "<think>\nThe user wants weather.\n</think>\n\n<tool_call>\n{\"name\": \"w\", \"arguments\": {}}\n</tool_call>",
-            "\nThe user wants weather.\n", "", ("w", "{}"));
+            "The user wants weather.", "", ("w", "{}"));
     }
 
     [Fact]
@@ -122,6 +122,7 @@ public sealed class ChoiceOutputParserTests
     {
         AssertReply(new OutputParsing(ToolCallFormat.None, true, true), "Hmm, 2+2.</think>\n\nIt is 4.", "Hmm, 2+2.", "It is 4.");
         AssertReply(new OutputParsing(ToolCallFormat.None, true, true), "Still thinking <", "Still thinking <", "");
+        AssertReply(new OutputParsing(ToolCallFormat.None, true, true), "\n  a \n b \n</think>c", "a \n b", "c");
     }
 
     [Fact]
