@@ -108,7 +108,7 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         var shape = new KvCacheShape(model.LayerCount, model.HeadCount, model.KVHeadCount, headSize, options.KvCacheType, kvTokens);
         var info = new ModelInfo(maxModelLength, _host.Tokenizer.VocabSize, eog, numBlocks, holders, shape);
         Log.Loaded(_logger, _host.ModelId, model.ParameterCount, model.LayerCount, numBlocks, options.BlockSize,
-            maxModelLength, threads, _host.Chat.Kind);
+            maxModelLength, threads, _host.Chat.Kind, _host.Chat.ToolCallFormat);
         if (_host.Chat.TemplateError is { } templateError)
             Log.TemplateFallback(_logger, _host.ModelId, _host.Chat.Kind, templateError);
         return new LlamaModelRunner(context, info, options.MaxSequences, options.BlockSize, perSequence, decodeAlone: options.Deterministic);
@@ -143,9 +143,9 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         [LoggerMessage(2000, LogLevel.Information, "Loading model {ModelId} from {Path}")]
         public static partial void Loading(ILogger logger, string modelId, string path);
 
-        [LoggerMessage(2001, LogLevel.Information, "Model {ModelId} ready: {NumParameters} parameters, {NumLayers} layers; KV cache {NumBlocks} blocks × {BlockSize} tokens; max model length {MaxModelLength}; {Threads} threads; chat template: {ChatTemplate}")]
+        [LoggerMessage(2001, LogLevel.Information, "Model {ModelId} ready: {NumParameters} parameters, {NumLayers} layers; KV cache {NumBlocks} blocks × {BlockSize} tokens; max model length {MaxModelLength}; {Threads} threads; chat template: {ChatTemplate}, tool calls: {ToolCallFormat}")]
         public static partial void Loaded(ILogger logger, string modelId, ulong numParameters, int numLayers, int numBlocks,
-            int blockSize, int maxModelLength, int threads, ChatTemplateKind chatTemplate);
+            int blockSize, int maxModelLength, int threads, ChatTemplateKind chatTemplate, Engine.Tools.ToolCallFormat toolCallFormat);
 
         [LoggerMessage(2004, LogLevel.Warning, "Model {ModelId}: the Jinja engine cannot parse the chat template ({Reason}); prompts use the {ChatTemplate} format instead")]
         public static partial void TemplateFallback(ILogger logger, string modelId, ChatTemplateKind chatTemplate, string reason);
