@@ -82,9 +82,10 @@ public sealed partial class GrammarSampler : IDisposable
         var token = Draw(logits, chain, masked: false);
         for (int redraw = 0; !Fits(token); redraw++)
         {
-            if (redraw == MaxRedraws)
-                // Nothing in the vocabulary continues the grammar (cannot happen with byte-fallback vocabularies):
-                // end the sequence rather than feed the grammar a token it rejects, which aborts llama.cpp.
+            // A masked draw of an awake grammar that still does not fit means nothing in the vocabulary continues the
+            // grammar (cannot happen with byte-fallback vocabularies); a dormant one refuses a few tokens at most.
+            // Either way, end the sequence rather than feed the grammar a token it rejects, which aborts llama.cpp.
+            if (redraw == MaxRedraws || (redraw > 0 && !IsDormant))
                 return Accepted(_fallbackEnd, chain, grammar: false);
             _refused.Add(token);
             token = Draw(logits, chain, masked: true);

@@ -39,6 +39,34 @@ public sealed class LazyGrammarTests(TinyModelFixture model) : IClassFixture<Tin
     }
 
     [Fact]
+    public void A_word_that_is_one_token_also_wakes_as_a_trigger_token()
+    {
+        var handle = model.Weights.NativeHandle;
+        Assert.Single(GrammarPrototypes.TriggerTokens(handle, GrammarTriggers.OfWords("@")));
+        Assert.Empty(GrammarPrototypes.TriggerTokens(handle, GrammarTriggers.OfWords("@call")));
+        using var g = Create("root ::= \"@\" [0-9]", GrammarTriggers.OfWords("@"));
+        Assert.True(Walk(g, "mail me"));
+        Assert.True(Walk(g, "@"));
+        Assert.False(g.IsDormant);
+        Assert.False(g.TryAccept(Byte('@')));
+        Assert.True(Walk(g, "5"));
+        Assert.True(g.IsComplete);
+    }
+
+    [Fact]
+    public void A_whole_text_pattern_wakes_only_when_all_the_text_matches()
+    {
+        using var g = Create("root ::= \"{\" [a-z]* \"}\"", new GrammarTriggers([], ["^\\s*(\\{)$"]));
+        Assert.True(Walk(g, "x {"));
+        Assert.True(g.IsDormant);
+        using var h = Create("root ::= \"{\" [a-z]* \"}\"", new GrammarTriggers([], ["^\\s*(\\{)$"]));
+        Assert.True(Walk(h, "  {"));
+        Assert.False(h.IsDormant);
+        Assert.True(Walk(h, "ab}"));
+        Assert.True(h.IsComplete);
+    }
+
+    [Fact]
     public void A_pattern_feeds_the_grammar_from_its_first_capture_group()
     {
         // The match starts at "call:" but the grammar is fed from the group, "[".
@@ -55,7 +83,8 @@ public sealed class LazyGrammarTests(TinyModelFixture model) : IClassFixture<Tin
     [Fact]
     public void A_wake_with_text_the_grammar_rejects_is_refused_not_fed()
     {
-        // Waking on "go" would feed "go!"'s... here the pattern captures a digit the grammar does not start with.
+        // "go5" would wake the grammar with "5" (the group), which it cannot start with: llama.cpp would throw inside
+        // the sampler, so the token is refused and the grammar sleeps on.
         using var g = Create("root ::= \"a\" [0-9]", new GrammarTriggers([], ["go([0-9])"]));
         Assert.True(Walk(g, "go"));
         Assert.False(g.TryAccept(Byte('5')));
