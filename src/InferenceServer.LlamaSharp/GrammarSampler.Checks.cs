@@ -64,6 +64,32 @@ public sealed partial class GrammarSampler
             {
                 return $"the trigger pattern '{pattern}' is not a valid ECMAScript regular expression: {ex.Message}";
             }
+            if (UnknownToStdRegex(pattern) is { } construct)
+                return $"the trigger pattern '{pattern}' uses '{construct}', which llama.cpp's std::regex (ECMAScript) does not know";
+        }
+        return null;
+    }
+
+    // Constructs .NET reads but libstdc++'s ECMAScript grammar lacks (lookbehind, named groups, inline options, atomic
+    // groups, .NET-only escapes such as \A or \p): std::regex would throw inside llama.cpp, which ends the process.
+    private static string? UnknownToStdRegex(string pattern)
+    {
+        bool inClass = false;
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                char e = pattern[++i];
+                if (char.IsAsciiLetter(e) && !"bBdDsSwWfnrtvcxu".Contains(e))
+                    return "\\" + e;
+            }
+            else if (inClass)
+                inClass = c != ']';
+            else if (c == '[')
+                inClass = true;
+            else if (c == '(' && i + 2 < pattern.Length && pattern[i + 1] == '?' && !":=!".Contains(pattern[i + 2]))
+                return pattern[i..(i + 3)];
         }
         return null;
     }

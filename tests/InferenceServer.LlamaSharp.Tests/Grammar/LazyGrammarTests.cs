@@ -99,6 +99,9 @@ public sealed class LazyGrammarTests(TinyModelFixture model) : IClassFixture<Tin
         Assert.Null(GrammarSampler.Check(handle, "root ::= \"<t>\" [0-9]", GrammarTriggers.OfWords("<t>")));
         Assert.Contains("cannot begin with the trigger", GrammarSampler.Check(handle, "root ::= \"x\" [0-9]", GrammarTriggers.OfWords("<t>")));
         Assert.Contains("not a valid ECMAScript", GrammarSampler.Check(handle, "root ::= \"x\"", new GrammarTriggers([], ["(unclosed"])));
+        Assert.Contains("does not know", GrammarSampler.Check(handle, "root ::= \"x\"", new GrammarTriggers([], ["(?<=a)x"])));
+        Assert.Contains("does not know", GrammarSampler.Check(handle, "root ::= \"x\"", new GrammarTriggers([], ["\\p{L}x"])));
+        Assert.Null(GrammarSampler.Check(handle, "root ::= \"x\"", new GrammarTriggers([], ["[(?<]?(?:y|z)(?!w)(x)"])));
         Assert.Contains("at least one trigger", GrammarSampler.Check(handle, "root ::= \"x\"", new GrammarTriggers([], [])));
         Assert.NotNull(GrammarSampler.Check(handle, "root ::= [z-a]", GrammarTriggers.OfWords("z")));
         Assert.NotNull(GrammarSampler.Check(handle, "root ::= undefined", GrammarTriggers.OfWords("z")));
