@@ -26,7 +26,7 @@ public sealed record SamplingParams
     public int MaxTokens { get; init; } = 16;
     /// <summary>
     /// GBNF grammar (start rule <c>root</c>) every output must match, or null for none; end-of-generation is allowed only
-    /// where the grammar is complete (from <c>response_format</c> or <c>grammar</c>).
+    /// where the grammar is complete (from <c>response_format</c>, <c>grammar</c> or tool calls; see <see cref="Grammar.GrammarConstraint"/>).
     /// </summary>
     public string? Grammar { get; init; }
     /// <summary>
