@@ -19,6 +19,8 @@ internal sealed class TriggerWatch
     private readonly HashSet<int> _tokens;
     private readonly StringBuilder _text = new();
     private readonly List<(int Token, int Start, int End)> _positions = [];
+    // The last prediction: the sampler asks before accepting, then accepts the same token.
+    private (int Token, int TextLength, IReadOnlyList<(int, byte[])>? Replay)? _last;
 
     public TriggerWatch(IReadOnlyList<string> patterns, IReadOnlyList<int> tokens)
     {
@@ -43,11 +45,18 @@ internal sealed class TriggerWatch
             return null;
         if (_tokens.Contains(token))
             return [(token, piece)];
+        if (_last is { } last && last.Token == token && last.TextLength == _text.Length)
+            return last.Replay;
         string text = _text.ToString() + Encoding.Latin1.GetString(piece);
+        IReadOnlyList<(int, byte[])>? replay = null;
         foreach (var (search, whole) in _patterns)
             if (Find(search, whole, text) is { } start)
-                return Replay(token, text, start);
-        return null;
+            {
+                replay = Replay(token, text, start);
+                break;
+            }
+        _last = (token, _text.Length, replay);
+        return replay;
     }
 
     /// <summary>Records that the grammar accepted <paramref name="token"/>; true when this woke it.</summary>
