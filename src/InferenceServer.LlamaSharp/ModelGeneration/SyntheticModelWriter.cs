@@ -41,7 +41,7 @@ public static class SyntheticModelWriter
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
 
-        var vocab = SyntheticVocabulary.Build(spec.VocabSize);
+        var vocab = SyntheticVocabulary.Build(spec.VocabSize, spec.SpecialTokens);
         var tensors = SyntheticTensor.Plan(spec);
         var temp = $"{fullPath}.{Guid.NewGuid():N}.tmp";
         try
