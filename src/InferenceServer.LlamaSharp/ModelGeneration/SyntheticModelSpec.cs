@@ -62,14 +62,16 @@ public sealed record SyntheticModelSpec(
     public SyntheticSpecialTokens SpecialTokens { get; init; } = SyntheticSpecialTokens.ChatMl;
 
     /// <summary>
-    /// <see cref="Tiny"/> carrying the chat template <paramref name="templateText"/> and the special tokens of the
-    /// model it belongs to (see <see cref="SyntheticTemplateCatalog"/>), named <c>synthetic-{templateName}</c>.
+    /// A model of <paramref name="shape"/> (default <see cref="Tiny"/>) carrying the chat template
+    /// <paramref name="templateText"/> and the special tokens of the model it belongs to (see
+    /// <see cref="SyntheticTemplateCatalog"/>), named <c>synthetic-{templateName}</c>.
     /// </summary>
     /// <param name="templateName">File name of the template without <c>.jinja</c>, e.g. <c>Qwen-Qwen3-0.6B</c>.</param>
     /// <param name="templateText">The Jinja source.</param>
+    /// <param name="shape">Hyper-parameters to keep; its name, template and special tokens are replaced.</param>
     /// <exception cref="ArgumentException">The template is not catalogued.</exception>
-    public static SyntheticModelSpec ForTemplate(string templateName, string templateText) =>
-        Tiny with
+    public static SyntheticModelSpec ForTemplate(string templateName, string templateText, SyntheticModelSpec? shape = null) =>
+        (shape ?? Tiny) with
         {
             Name = "synthetic-" + templateName,
             ChatTemplate = templateText,

@@ -9,7 +9,8 @@ namespace InferenceServer.LlamaSharp.ModelGeneration;
 /// </summary>
 /// <remarks>
 /// The files load in llama.cpp like a real model: llama architecture, SentencePiece ("llama") tokenizer with
-/// byte fallback, ChatML special tokens and chat template. The weights are untrained noise, so output text is
+/// byte fallback, special tokens and chat template (ChatML by default, or a real model's template with that
+/// model's special tokens, see <see cref="SyntheticModelSpec.ForTemplate"/>). The weights are untrained noise, so output text is
 /// gibberish, but shapes, memory use and speed are those of a real model of the same size.
 /// </remarks>
 public static class SyntheticModelWriter
