@@ -7,13 +7,23 @@ namespace InferenceServer.Api.Tests;
 /// <summary>
 /// Servers on generated models that carry real chat templates and their models' special tokens: the prompt the
 /// server builds is jinja2's render of the template, and each of the model's end tokens ends a reply.
-/// One sealed class per family, each with its own server.
+/// Each family has its own server fixture.
 /// </summary>
-public abstract class TemplateModelServerTests<TFixture>(TFixture fixture) where TFixture : TemplateModelServerFixture
+[Collection(ServerCollection.Name)]
+public sealed class TemplateModelServerTests(
+    Qwen25ServerFixture qwen25, Qwen3ServerFixture qwen3, Hermes2ProServerFixture hermes2Pro, Llama31ServerFixture llama31,
+    MistralNemoServerFixture mistralNemo, MistralSmallServerFixture mistralSmall, DeepSeekR1ServerFixture deepSeekR1)
+    : IClassFixture<Qwen25ServerFixture>, IClassFixture<Qwen3ServerFixture>, IClassFixture<Hermes2ProServerFixture>,
+      IClassFixture<Llama31ServerFixture>, IClassFixture<MistralNemoServerFixture>, IClassFixture<MistralSmallServerFixture>,
+      IClassFixture<DeepSeekR1ServerFixture>
 {
-    [SkippableFact]
-    public async Task The_prompt_is_the_jinja2_render_of_the_real_template()
+    public static TheoryData<string> Families => new("Qwen2.5", "Qwen3", "Hermes2Pro", "Llama3.1", "MistralNemo", "MistralSmall", "DeepSeekR1");
+
+    [SkippableTheory]
+    [MemberData(nameof(Families))]
+    public async Task The_prompt_is_the_jinja2_render_of_the_real_template(string family)
     {
+        var fixture = Fixture(family);
         fixture.SkipIfAbsent();
         Skip.IfNot(ReferenceRenderer.IsAvailable(), "python3 with jinja2 is not available");
         var server = fixture.Server!;
@@ -24,12 +34,14 @@ public abstract class TemplateModelServerTests<TFixture>(TFixture fixture) where
             messages = new object[] { new { role = "system", content = "Be brief." }, new { role = "user", content = "Name a colour." } },
         });
 
-        Assert.Equal(ReferencePromptTokens(), (int)response["usage"]!["prompt_tokens"]!);
+        Assert.Equal(ReferencePromptTokens(fixture), (int)response["usage"]!["prompt_tokens"]!);
     }
 
-    [SkippableFact]
-    public async Task Each_end_of_generation_token_ends_the_reply()
+    [SkippableTheory]
+    [MemberData(nameof(Families))]
+    public async Task Each_end_of_generation_token_ends_the_reply(string family)
     {
+        var fixture = Fixture(family);
         fixture.SkipIfAbsent();
         foreach (string end in fixture.Spec!.SpecialTokens.EndOfGeneration)
         {
@@ -47,7 +59,14 @@ public abstract class TemplateModelServerTests<TFixture>(TFixture fixture) where
         }
     }
 
-    private int ReferencePromptTokens()
+    private TemplateModelServerFixture Fixture(string family) => family switch
+    {
+        "Qwen2.5" => qwen25, "Qwen3" => qwen3, "Hermes2Pro" => hermes2Pro, "Llama3.1" => llama31,
+        "MistralNemo" => mistralNemo, "MistralSmall" => mistralSmall, "DeepSeekR1" => deepSeekR1,
+        _ => throw new ArgumentOutOfRangeException(nameof(family), family, null),
+    };
+
+    private static int ReferencePromptTokens(TemplateModelServerFixture fixture)
     {
         var spec = fixture.Spec!;
         var variables = new JsonObject
@@ -68,24 +87,3 @@ public abstract class TemplateModelServerTests<TFixture>(TFixture fixture) where
         return fixture.Server!.Model.Tokenizer.Tokenize(prompt, parseSpecial: true).Length;
     }
 }
-
-[Collection(ServerCollection.Name)]
-public sealed class Qwen25TemplateServerTests(Qwen25ServerFixture f) : TemplateModelServerTests<Qwen25ServerFixture>(f), IClassFixture<Qwen25ServerFixture>;
-
-[Collection(ServerCollection.Name)]
-public sealed class Qwen3TemplateServerTests(Qwen3ServerFixture f) : TemplateModelServerTests<Qwen3ServerFixture>(f), IClassFixture<Qwen3ServerFixture>;
-
-[Collection(ServerCollection.Name)]
-public sealed class Hermes2ProTemplateServerTests(Hermes2ProServerFixture f) : TemplateModelServerTests<Hermes2ProServerFixture>(f), IClassFixture<Hermes2ProServerFixture>;
-
-[Collection(ServerCollection.Name)]
-public sealed class Llama31TemplateServerTests(Llama31ServerFixture f) : TemplateModelServerTests<Llama31ServerFixture>(f), IClassFixture<Llama31ServerFixture>;
-
-[Collection(ServerCollection.Name)]
-public sealed class MistralNemoTemplateServerTests(MistralNemoServerFixture f) : TemplateModelServerTests<MistralNemoServerFixture>(f), IClassFixture<MistralNemoServerFixture>;
-
-[Collection(ServerCollection.Name)]
-public sealed class MistralSmallTemplateServerTests(MistralSmallServerFixture f) : TemplateModelServerTests<MistralSmallServerFixture>(f), IClassFixture<MistralSmallServerFixture>;
-
-[Collection(ServerCollection.Name)]
-public sealed class DeepSeekR1TemplateServerTests(DeepSeekR1ServerFixture f) : TemplateModelServerTests<DeepSeekR1ServerFixture>(f), IClassFixture<DeepSeekR1ServerFixture>;

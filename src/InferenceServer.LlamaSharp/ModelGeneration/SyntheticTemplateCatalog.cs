@@ -50,8 +50,9 @@ public static class SyntheticTemplateCatalog
         "<|endoftext|>", "<|im_end|>", "<|im_end|>", null, AddBos: false);
 
     /// <summary>
-    /// Hermes 2 Pro on Llama 3: ChatML control tokens in Llama 3's reserved slots, and its six tool tags as
-    /// single non-special tokens; <c>&lt;|im_end|&gt;</c> is EOS.
+    /// Hermes 2 Pro on Llama 3: ChatML control tokens in Llama 3's reserved slots, and its six tool tags, which the
+    /// model card says are single tokens, typed like Qwen's tool tags (non-special, so they show in output text);
+    /// <c>&lt;|im_end|&gt;</c> is EOS.
     /// </summary>
     private static SyntheticSpecialTokens HermesLlama3() => new(
         [
