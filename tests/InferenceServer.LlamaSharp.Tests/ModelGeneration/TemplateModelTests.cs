@@ -53,6 +53,9 @@ public sealed class TemplateModelTests : IDisposable
         Assert.Equal(tokens.AddBos, host.Tokenizer.AddBos);
         Assert.Equal(tokens.IdOf(tokens.Bos), (int?)model.Vocab.BOS);
         Assert.Equal(tokens.IdOf(tokens.Eos), (int?)model.Vocab.EOS);
+        // EOT and EOM are written only when the model defines them (llama.cpp otherwise finds some by their text).
+        Assert.Equal(Key(tokens, tokens.EndOfTurn), host.Weights.Metadata.GetValueOrDefault("tokenizer.ggml.eot_token_id"));
+        Assert.Equal(Key(tokens, tokens.EndOfMessage), host.Weights.Metadata.GetValueOrDefault("tokenizer.ggml.eom_token_id"));
         foreach (var token in tokens.Tokens)
         {
             int id = tokens.IdOf(token.Text)!.Value;
@@ -161,6 +164,9 @@ public sealed class TemplateModelTests : IDisposable
             count++;
         return count;
     }
+
+    private static string? Key(SyntheticSpecialTokens tokens, string? text) =>
+        text is null ? null : tokens.IdOf(text)!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static int[] Ids(LLamaToken[] tokens) => tokens.Select(t => (int)t).ToArray();
 }
