@@ -69,6 +69,16 @@ public sealed class ToolCallGrammarBuildTests
     }
 
     [Fact]
+    public void The_gate_wraps_an_eager_grammar_under_a_new_root_with_leading_blanks()
+    {
+        var gated = ReasoningGate.AfterReasoning(new GrammarConstraint(
+            "root ::= \"root\" root-x [root] # root\nroot-x ::= \"a\"{1,2} | root\n"));
+        Assert.Equal("root ::= [ \\t\\n]{0,4} answer-root\nanswer-root ::= \"root\" root-x [root] # root\nroot-x ::= \"a\"{1,2} | answer-root\n",
+            gated.Gbnf);
+        Assert.Equal(gated, ReasoningGate.AfterReasoning(gated));
+    }
+
+    [Fact]
     public void Trigger_words_are_escaped_for_ecmascript() =>
         Assert.Equal(["\\[TOOL_CALLS\\]", "<\\|python_tag\\|>", "a\\.b\\*"],
             new GrammarTriggers(["[TOOL_CALLS]", "<|python_tag|>", "a.b*"], []).AllPatterns());
