@@ -14,7 +14,8 @@ namespace InferenceServer.LlamaSharp.Tests.Grammar;
 
 /// <summary>
 /// Lazy tool grammars on generated models that carry a real template and its tokens, where the markers are single
-/// tokens as in the real models: Qwen 2.5's <c>&lt;tool_call&gt;</c> wakes the grammar as a trigger token, and Qwen3's
+/// tokens as in the real models: <c>&lt;tool_call&gt;</c>, <c>&lt;|python_tag|&gt;</c> and <c>[TOOL_CALLS]</c> wake the
+/// grammar as trigger tokens, and Qwen3's
 /// <c>&lt;/think&gt;</c> opens the reasoning gate. A logit bias makes the random-weights model write the marker.
 /// </summary>
 [Collection("llama")]
@@ -66,15 +67,28 @@ public sealed class TemplateModelToolGrammarTests : IDisposable
         Assert.True(JsonSchema.FromText(Schema).Evaluate(call["arguments"]).IsValid, text);
     }
 
-    [SkippableFact]
-    public async Task Qwen25_tool_call_token_wakes_the_auto_grammar()
+    // Text as llama.cpp's grammar sees it: control tokens such as [TOOL_CALLS] as their text.
+    private static string GrammarText(LlamaModelHost host, IEnumerable<int> tokens)
     {
-        var (host, runner) = await LoadAsync("Qwen-Qwen2.5-7B-Instruct");
+        var pieces = TokenBytes.WithSpecial(host.Weights.NativeHandle);
+        return System.Text.Encoding.UTF8.GetString([.. tokens.SelectMany(t => pieces[t])]);
+    }
+
+    [SkippableTheory]
+    // The bias makes the marker come after some free text and early enough for the call to fit the 128-token context.
+    [InlineData("Qwen-Qwen2.5-7B-Instruct", ToolCallFormat.Hermes, 5f)]
+    [InlineData("NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use", ToolCallFormat.Hermes, 5f)]
+    [InlineData("meta-llama-Llama-3.1-8B-Instruct", ToolCallFormat.Llama3Json, 6f)]
+    [InlineData("mistralai-Mistral-Nemo-Instruct-2407", ToolCallFormat.MistralJson, 5f)]
+    [InlineData("Mistral-Small-3.2-24B-Instruct-2506", ToolCallFormat.MistralArgs, 5f)]
+    public async Task The_marker_token_wakes_the_auto_grammar(string template, ToolCallFormat format, float bias)
+    {
+        var (host, runner) = await LoadAsync(template);
         var model = host.Weights.NativeHandle;
-        var constraint = ToolCallGrammar.Build(ToolCallFormat.Hermes, Tools, ToolChoice.Auto, parallelToolCalls: false)!;
+        var constraint = ToolCallGrammar.Build(format, Tools, ToolChoice.Auto, parallelToolCalls: false)!;
         int open = Assert.Single(GrammarPrototypes.TriggerTokens(model, constraint.Triggers!));
         Assert.Null(GrammarSampler.Check(model, constraint.Gbnf, constraint.Triggers));
-        var free = new SamplingParams { MaxTokens = 100, Temperature = 1f, Seed = 3, LogitBias = new Dictionary<int, float> { [open] = 5f } };
+        var free = new SamplingParams { MaxTokens = 100, Temperature = 1f, Seed = 3, LogitBias = new Dictionary<int, float> { [open] = bias } };
 
         var unconstrained = Run(host, runner, free);
         var lazy = Run(host, runner, constraint.ApplyTo(free));
@@ -83,7 +97,9 @@ public sealed class TemplateModelToolGrammarTests : IDisposable
         Assert.True(trigger > 0, "the marker came first or never");
         Assert.Equal(unconstrained[..(trigger + 1)], lazy[..(trigger + 1)]);
         Assert.Contains(lazy[^1], runner.Info.EndOfGenerationTokenIds);
-        AssertCall(host.Tokenizer.Detokenize(lazy[trigger..^1]));
+        var (name, arguments) = Assert.Single(ToolCallText.Calls(format, GrammarText(host, lazy[trigger..^1])));
+        Assert.Equal("get_weather", name);
+        Assert.True(JsonSchema.FromText(Schema).Evaluate(arguments).IsValid, arguments?.ToJsonString());
     }
 
     [SkippableFact]

@@ -73,32 +73,6 @@ public sealed class ToolCallSamplingTests(RealRunnerFixture fixture) : IClassFix
         AssertValidHermesCall(Text(output[..^1]));
     }
 
-    // The (name, arguments) of each call in a format's output.
-    private static List<(string Name, JsonNode? Arguments)> Calls(ToolCallFormat format, string text)
-    {
-        static (string, JsonNode?) Of(JsonNode call, string key) => (call["name"]!.GetValue<string>(), call[key]);
-        switch (format)
-        {
-            case ToolCallFormat.Hermes:
-                return [.. text.Split("\n</tool_call>", StringSplitOptions.RemoveEmptyEntries)
-                    .Select(b => Of(JsonNode.Parse(b.TrimStart('\n')["<tool_call>\n".Length..])!, "arguments"))];
-            case ToolCallFormat.Llama3Json:
-                return [Of(JsonNode.Parse(text.StartsWith("<|python_tag|>") ? text["<|python_tag|>".Length..] : text)!, "parameters")];
-            case ToolCallFormat.MistralJson:
-                Assert.StartsWith("[TOOL_CALLS]", text);
-                return [.. JsonNode.Parse(text["[TOOL_CALLS]".Length..])!.AsArray().Select(c => Of(c!, "arguments"))];
-            case ToolCallFormat.MistralArgs:
-                return [.. text.Split("[TOOL_CALLS]", StringSplitOptions.RemoveEmptyEntries).Select(c =>
-                {
-                    int args = c.IndexOf("[ARGS]", StringComparison.Ordinal);
-                    string name = c[..args].Split("[CALL_ID]")[0];
-                    return (name, JsonNode.Parse(c[(args + "[ARGS]".Length)..]));
-                })];
-            default:
-                return [.. JsonNode.Parse(text)!["tool_calls"]!.AsArray().Select(c => Of(c!, "arguments"))];
-        }
-    }
-
     private static void AssertValid(string name, JsonNode? arguments)
     {
         string schema = name switch
@@ -129,7 +103,7 @@ public sealed class ToolCallSamplingTests(RealRunnerFixture fixture) : IClassFix
         var output = Run("Plan the trip", constraint.ApplyTo(new SamplingParams { MaxTokens = 400, Temperature = temperature, Seed = 21 }));
 
         Assert.Contains(output[^1], fixture.Runner.Info.EndOfGenerationTokenIds);
-        var calls = Calls(format, Text(output[..^1]));
+        var calls = ToolCallText.Calls(format, Text(output[..^1]));
         Assert.NotEmpty(calls);
         foreach (var (name, arguments) in calls)
             AssertValid(name, arguments);
