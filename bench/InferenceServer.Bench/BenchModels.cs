@@ -18,9 +18,11 @@ internal static class BenchModels
     };
 
     /// <summary>Path of <paramref name="preset"/> stored as <paramref name="type"/> (f16, q8_0 or q4_k_m), generating it if needed.</summary>
-    public static string Ensure(string preset, string type = "f16", int seed = 1)
+    public static string Ensure(string preset, string type = "f16", int seed = 1) => Ensure(Preset(preset), type, seed);
+
+    /// <summary>Path of <paramref name="spec"/> stored as <paramref name="type"/> (f16, q8_0 or q4_k_m), generating it if needed.</summary>
+    public static string Ensure(SyntheticModelSpec spec, string type, int seed)
     {
-        var spec = Preset(preset);
         Directory.CreateDirectory(DataDirectory);
         string f16 = Path.Combine(DataDirectory, spec.GetCacheFileName(seed));
         if (!File.Exists(f16))

@@ -45,6 +45,7 @@ try
             Console.WriteLine("""
                 usage: InferenceServer.Bench <command> [--option value]...
                   generate-model  --preset tiny|small|base [--type f16|q8_0|q4_k_m] [--seed N] [--out PATH]
+                                  [--template FILE.jinja]   (a catalogued real template and its special tokens; preset default tiny)
                   kv-layout       [--preset small] [--sequences 16] [--tokens 256,1024] [--threads 2] [--steps 16] [--flash-attention]
                   chunked-prefill [--preset small] [--streams 4] [--batch-tokens 512,256,128] [--threads 2]
                   kv-memory       [--preset small] [--tokens 4096]

@@ -1,3 +1,4 @@
+using InferenceServer.Engine.Grammar;
 using LLama.Native;
 
 namespace InferenceServer.LlamaSharp;
@@ -9,76 +10,63 @@ namespace InferenceServer.LlamaSharp;
 /// what the grammar allows (the order llama.cpp's server uses). End-of-generation tokens pass only where the grammar
 /// is complete, so a finished grammar leaves nothing else to sample.
 /// </summary>
-public sealed class GrammarSampler : IDisposable
+/// <remarks>
+/// A grammar may start late. With a start marker (<see cref="GrammarConstraint.StartAfter"/>) no grammar state exists
+/// until the output contains the marker; a token that would end the marker and carry more text is refused, so the
+/// grammar starts exactly after it. A lazy grammar (<see cref="GrammarTriggers"/>) sleeps until a trigger: llama.cpp
+/// then allows every token, so the drawn token passes at once (the first draw stays the only draw) unless it would
+/// wake the grammar with text the grammar rejects (see <see cref="TriggerWatch"/>); such a token is masked and the
+/// chain draws again. Output stays free, UTF-8 checks included, until the grammar wakes.
+/// </remarks>
+public sealed partial class GrammarSampler : IDisposable
 {
-    private readonly SafeLLamaSamplerChainHandle _grammar;
+    private const int MaxRedraws = 8;
+    private readonly SafeLlamaModelHandle _model;
+    private readonly string _gbnf;
+    private readonly GrammarTriggers? _triggers;
+    private readonly StartMarker? _start;
+    private SafeLLamaSamplerChainHandle? _grammar;
+    private TriggerWatch? _watch;
     private readonly LLamaToken _fallbackEnd;
     private LLamaTokenData[] _candidates = [];
     private readonly LLamaTokenData[] _single = new LLamaTokenData[1];
-    private readonly Utf8Guard _utf8 = new();
+    private Utf8Guard _utf8 = new();
+    private Utf8Guard? _wokenUtf8;
     private readonly byte[][] _tokenBytes;
+    private readonly byte[][] _pieces;
+    private readonly List<LLamaToken> _refused = [];
 
-    private GrammarSampler(SafeLLamaSamplerChainHandle grammar, LLamaToken fallbackEnd, byte[][] tokenBytes)
+    private GrammarSampler(SafeLlamaModelHandle model, string gbnf, GrammarTriggers? triggers, string? startAfter)
     {
-        _grammar = grammar;
-        _fallbackEnd = fallbackEnd;
-        _tokenBytes = tokenBytes;
+        _model = model;
+        _gbnf = gbnf;
+        _triggers = triggers;
+        _fallbackEnd = model.Vocab.EOS ?? model.Vocab.EOT ?? default;
+        _tokenBytes = TokenBytes.For(model);
+        _pieces = TokenBytes.WithSpecial(model);
+        if (startAfter is null)
+            Start();
+        else
+            _start = new StartMarker(startAfter);
     }
-
-    /// <summary>Compiles <paramref name="gbnf"/> (start rule <c>root</c>) for <paramref name="model"/>'s vocabulary.</summary>
-    /// <exception cref="GrammarException">llama.cpp could not parse it; the message is llama.cpp's.</exception>
-    public static GrammarSampler Create(SafeLlamaModelHandle model, string gbnf) =>
-        new(GrammarPrototypes.NewState(model, gbnf), model.Vocab.EOS ?? model.Vocab.EOT ?? default, TokenBytes.For(model));
 
     /// <summary>
-    /// Null when llama.cpp accepts <paramref name="gbnf"/> and some output can satisfy it, else why not: llama.cpp's
-    /// explanation, or that no token of the vocabulary can begin it while it does not match empty text either (e.g.
-    /// <c>[z-a]</c>, or a code point past U+10FFFF that no UTF-8 text holds).
+    /// Compiles <paramref name="gbnf"/> (start rule <c>root</c>) for <paramref name="model"/>'s vocabulary, lazy when
+    /// <paramref name="triggers"/> is set and starting after <paramref name="startAfter"/> when that is set.
     /// </summary>
-    public static string? Check(SafeLlamaModelHandle model, string gbnf)
-    {
-        if (NonCharacterEscape(gbnf) is { } escape)
-            return $"{escape} is not a Unicode scalar value (surrogates and code points past U+10FFFF never occur in UTF-8 text)";
-        GrammarSampler grammar;
-        try
-        {
-            // Compiles into the shared cache, so the engine thread later only clones it.
-            grammar = Create(model, gbnf);
-        }
-        catch (GrammarException ex)
-        {
-            return ex.Message;
-        }
-        using var _ = grammar;
-        return grammar.IsComplete || grammar.CanBegin(model.Vocab.Count) ? null
-            : "it matches no text: no token can begin it and it does not match empty text";
-    }
+    /// <exception cref="GrammarException">llama.cpp could not parse it; the message is llama.cpp's.</exception>
+    public static GrammarSampler Create(SafeLlamaModelHandle model, string gbnf, GrammarTriggers? triggers = null, string? startAfter = null) =>
+        new(model, gbnf, triggers, startAfter);
 
-    // The first \uHHHH or \UHHHHHHHH escape naming a surrogate or a code point past U+10FFFF.
-    private static string? NonCharacterEscape(string gbnf)
-    {
-        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(gbnf, @"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))"))
-        {
-            long value = Convert.ToInt64(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value, 16);
-            if (value is >= 0xD800 and <= 0xDFFF or > 0x10FFFF)
-                return m.Value;
-        }
-        return null;
-    }
+    /// <summary>True while the grammar does not constrain the output (before its start marker, or asleep).</summary>
+    internal bool IsDormant => _grammar is null || _watch is { Awake: false };
 
-    // Whether any token of the vocabulary is allowed here: one grammar pass over the whole vocabulary.
-    private bool CanBegin(int vocabSize)
+    private void Start()
     {
-        var candidates = new LLamaTokenData[vocabSize];
-        for (int t = 0; t < vocabSize; t++)
-            candidates[t] = new LLamaTokenData((LLamaToken)t, 0f, 0f);
-        using var pin = LLamaTokenDataArrayNative.Create(new LLamaTokenDataArray(candidates, false), out var native);
-        _grammar.Apply(ref native);
-        var data = native.Data;
-        for (int i = 0; i < data.Length; i++)
-            if (!float.IsNegativeInfinity(data[i].Logit) && _utf8.Admits(_tokenBytes[(int)data[i].ID]))
-                return true;
-        return false;
+        // Compiled (or cloned) before the watch: a grammar that does not parse throws here.
+        _grammar = GrammarPrototypes.NewState(_model, _gbnf, _triggers);
+        if (_triggers is not null)
+            _watch = new TriggerWatch(_triggers.AllPatterns(), GrammarPrototypes.TriggerTokens(_model, _triggers));
     }
 
     /// <summary>
@@ -90,14 +78,17 @@ public sealed class GrammarSampler : IDisposable
         var logits = context.GetLogitsIth(row);
         if (_candidates.Length < logits.Length)
             _candidates = new LLamaTokenData[logits.Length];
+        _refused.Clear();
         var token = Draw(logits, chain, masked: false);
-        if (!Fits(token))
+        for (int redraw = 0; !Fits(token); redraw++)
         {
-            token = Draw(logits, chain, masked: true);
-            if (!Fits(token))
-                // Nothing in the vocabulary continues the grammar (cannot happen with byte-fallback vocabularies):
-                // end the sequence rather than feed the grammar a token it rejects, which aborts llama.cpp.
+            // A masked draw of an awake grammar that still does not fit means nothing in the vocabulary continues the
+            // grammar (cannot happen with byte-fallback vocabularies); a dormant one refuses a few tokens at most.
+            // Either way, end the sequence rather than feed the grammar a token it rejects, which aborts llama.cpp.
+            if (redraw == MaxRedraws || (redraw > 0 && !IsDormant))
                 return Accepted(_fallbackEnd, chain, grammar: false);
+            _refused.Add(token);
+            token = Draw(logits, chain, masked: true);
         }
         return Accepted(token, chain, grammar: true);
     }
@@ -107,13 +98,12 @@ public sealed class GrammarSampler : IDisposable
     {
         if (!Fits(token))
             return false;
-        _grammar.Accept(token);
-        _utf8.Accept(_tokenBytes[(int)token]);
+        Advance(token);
         return true;
     }
 
     /// <summary>True when the grammar is complete here: end-of-generation is allowed.</summary>
-    internal bool IsComplete => Allows(_fallbackEnd);
+    internal bool IsComplete => _grammar is null || Allows(_fallbackEnd);
 
     private LLamaToken Draw(ReadOnlySpan<float> logits, SafeLLamaSamplerChainHandle chain, bool masked)
     {
@@ -121,39 +111,67 @@ public sealed class GrammarSampler : IDisposable
         using var pin = LLamaTokenDataArrayNative.Create(array, out var native);
         if (masked)
         {
-            _grammar.Apply(ref native);
-            // The grammar sees code points; tokens whose bytes would break UTF-8 go too.
             var data = native.Data;
-            for (int i = 0; i < data.Length; i++)
-                if (!float.IsNegativeInfinity(data[i].Logit) && !_utf8.Admits(_tokenBytes[(int)data[i].ID]))
-                    data[i].Logit = float.NegativeInfinity;
+            if (!IsDormant)
+            {
+                _grammar!.Apply(ref native);
+                // The grammar sees code points; tokens whose bytes would break UTF-8 go too.
+                for (int i = 0; i < data.Length; i++)
+                    if (!float.IsNegativeInfinity(data[i].Logit) && !_utf8.Admits(_tokenBytes[(int)data[i].ID]))
+                        data[i].Logit = float.NegativeInfinity;
+            }
+            // Tokens already refused here (by the start marker or a wake the grammar rejects); the candidate array is
+            // in token order until the chain sorts it.
+            foreach (var refused in _refused)
+                data[(int)refused].Logit = float.NegativeInfinity;
         }
         chain.Apply(ref native);
         return native.Data[checked((int)native.Selected)].ID;
     }
 
-    // Allowed by the grammar, and its bytes keep the output well-formed UTF-8.
-    private bool Fits(LLamaToken token) => _utf8.Admits(_tokenBytes[(int)token]) && Allows(token);
+    // Allowed by the grammar, and its bytes keep the output well-formed UTF-8; while dormant, allowed unless it would
+    // end the start marker mid-piece or wake the grammar with text the grammar rejects.
+    private bool Fits(LLamaToken token)
+    {
+        if (_grammar is null)
+            return _start!.Admits(_pieces[(int)token]);
+        if (_watch is { Awake: false })
+            return _watch.Predict((int)token, _pieces[(int)token]) is not { } replay || WakeFits(replay);
+        return _utf8.Admits(_tokenBytes[(int)token]) && Allows(token);
+    }
 
     private bool Allows(LLamaToken token)
     {
         _single[0] = new LLamaTokenData(token, 0f, 0f);
         using var pin = LLamaTokenDataArrayNative.Create(new LLamaTokenDataArray(_single, true), out var native);
-        _grammar.Apply(ref native);
+        _grammar!.Apply(ref native);
         return !float.IsNegativeInfinity(native.Data[0].Logit);
     }
 
     private LLamaToken Accepted(LLamaToken token, SafeLLamaSamplerChainHandle chain, bool grammar)
     {
         if (grammar)
-        {
-            _grammar.Accept(token);
-            _utf8.Accept(_tokenBytes[(int)token]);
-        }
+            Advance(token);
         chain.Accept(token);
         return token;
     }
 
+    private void Advance(LLamaToken token)
+    {
+        if (_grammar is null)
+        {
+            if (_start!.Accept(_pieces[(int)token]))
+                Start();
+            return;
+        }
+        bool wasDormant = _watch is { Awake: false };
+        _grammar.Accept(token);
+        if (!wasDormant)
+            _utf8.Accept(_tokenBytes[(int)token]);
+        else if (_watch!.Accept((int)token, _pieces[(int)token]))
+            _utf8 = _wokenUtf8 ?? new Utf8Guard();
+    }
+
     /// <inheritdoc />
-    public void Dispose() => _grammar.Dispose();
+    public void Dispose() => _grammar?.Dispose();
 }

@@ -7,11 +7,17 @@ namespace InferenceServer.LlamaSharp;
 /// <summary>
 /// The llama.cpp grammar entry points LLamaSharp wraps without a failure check (its <c>AddGrammar</c> adds a null
 /// sampler when the grammar does not parse), bound through function pointers to the <c>libllama</c> LLamaSharp loaded.
+/// LLamaSharp's <c>AddLazyGrammar</c> also declares <c>llama_sampler_init_grammar_lazy_patterns</c> without its
+/// <c>num_trigger_patterns</c> argument (every later argument lands one slot off), so the lazy entry point is bound here
+/// with the signature of <c>llama.h</c> at the llama.cpp commit LLamaSharp 0.30 ships (c0c7e147).
 /// </summary>
 internal static unsafe class LlamaGrammarNative
 {
     private static readonly delegate* unmanaged[Cdecl]<nint, nint> GetVocab;
     private static readonly delegate* unmanaged[Cdecl]<nint, byte*, byte*, nint> InitGrammar;
+    // (vocab, grammar_str, grammar_root, const char** trigger_patterns, size_t num_trigger_patterns,
+    //  const llama_token* trigger_tokens, size_t num_trigger_tokens) -> llama_sampler*
+    private static readonly delegate* unmanaged[Cdecl]<nint, byte*, byte*, byte**, nuint, int*, nuint, nint> InitLazy;
     private static readonly delegate* unmanaged[Cdecl]<nint, nint, void> ChainAdd;
     private static readonly delegate* unmanaged[Cdecl]<nint, void> Free;
 
@@ -23,6 +29,7 @@ internal static unsafe class LlamaGrammarNative
             throw new DllNotFoundException("LLamaSharp's libllama is not loaded.");
         GetVocab = (delegate* unmanaged[Cdecl]<nint, nint>)NativeLibrary.GetExport(llama, "llama_model_get_vocab");
         InitGrammar = (delegate* unmanaged[Cdecl]<nint, byte*, byte*, nint>)NativeLibrary.GetExport(llama, "llama_sampler_init_grammar");
+        InitLazy = (delegate* unmanaged[Cdecl]<nint, byte*, byte*, byte**, nuint, int*, nuint, nint>)NativeLibrary.GetExport(llama, "llama_sampler_init_grammar_lazy_patterns");
         ChainAdd = (delegate* unmanaged[Cdecl]<nint, nint, void>)NativeLibrary.GetExport(llama, "llama_sampler_chain_add");
         Free = (delegate* unmanaged[Cdecl]<nint, void>)NativeLibrary.GetExport(llama, "llama_sampler_free");
     }
@@ -40,6 +47,38 @@ internal static unsafe class LlamaGrammarNative
                 return InitGrammar(GetVocab(model.DangerousGetHandle()), t, r);
         });
         return sampler != 0 ? (sampler, null) : (0, Explain(lines, gbnf));
+    }
+
+    /// <summary>
+    /// Creates llama.cpp's lazy grammar sampler: inactive until one of <paramref name="patterns"/> (ECMAScript, searched
+    /// in the text generated so far) matches or one of <paramref name="tokens"/> is sampled. On failure returns 0 and
+    /// llama.cpp's explanation. The patterns must be valid for <c>std::regex</c>: llama.cpp compiles them without a
+    /// catch, and an exception crossing into .NET ends the process.
+    /// </summary>
+    public static (nint Sampler, string? Error) CreateLazy(SafeLlamaModelHandle model, string gbnf,
+        IReadOnlyList<string> patterns, IReadOnlyList<int> tokens)
+    {
+        byte[] text = NulTerminated(gbnf), root = NulTerminated("root");
+        var patternBytes = patterns.Select(NulTerminated).ToArray();
+        var handles = patternBytes.Select(p => GCHandle.Alloc(p, GCHandleType.Pinned)).ToArray();
+        try
+        {
+            var pointers = handles.Select(h => h.AddrOfPinnedObject()).ToArray();
+            int[] tokenIds = [.. tokens];
+            var (sampler, lines) = LlamaNativeSetup.CaptureOnThisThread(() =>
+            {
+                fixed (byte* t = text, r = root)
+                fixed (nint* p = pointers)
+                fixed (int* k = tokenIds)
+                    return InitLazy(GetVocab(model.DangerousGetHandle()), t, r, (byte**)p, (nuint)pointers.Length, k, (nuint)tokenIds.Length);
+            });
+            return sampler != 0 ? (sampler, null) : (0, Explain(lines, gbnf));
+        }
+        finally
+        {
+            foreach (var h in handles)
+                h.Free();
+        }
     }
 
     /// <summary>Hands <paramref name="sampler"/> to <paramref name="chain"/>, which frees it with itself.</summary>

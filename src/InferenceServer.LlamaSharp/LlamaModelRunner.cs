@@ -279,7 +279,7 @@ public sealed class LlamaModelRunner : IModelRunner
             return (int)chain.Sample(_context, row);
         if (!_grammars.TryGetValue(sequenceId, out var grammar))
         {
-            grammar = GrammarSampler.Create(_context.ModelHandle, sampling.Grammar);
+            grammar = GrammarSampler.Create(_context.ModelHandle, sampling.Grammar, sampling.GrammarTriggers, sampling.GrammarStartAfter);
             _grammars.Add(sequenceId, grammar);
         }
         return (int)grammar.Sample(_context, row, chain);

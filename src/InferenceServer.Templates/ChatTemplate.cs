@@ -54,6 +54,7 @@ public sealed class ChatTemplate
         var scope = new Scope(Globals.Create(time ?? TimeProvider.System));
         foreach (var (name, value) in variables) scope.Set(name, ValueConverter.From(value));
         var output = new StringBuilder();
+        RenderBudget.Begin();
         try
         {
             Stmt.RenderAll(_body, scope, output);

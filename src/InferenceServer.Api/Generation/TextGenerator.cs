@@ -43,7 +43,7 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
             if (token >= tokenizer.VocabSize)
                 throw ApiException.BadRequest($"Invalid key in 'logit_bias': token id {token} is outside the vocabulary of {tokenizer.VocabSize}.", "logit_bias", "invalid_value");
 
-        if (request.Sampling.Grammar is { } grammar && GrammarSampler.Check(model.Weights.NativeHandle, grammar) is { } grammarError)
+        if (request.Sampling.Grammar is { } grammar && GrammarSampler.Check(model.Weights.NativeHandle, grammar, request.Sampling.GrammarTriggers, request.Sampling.GrammarStartAfter) is { } grammarError)
             throw ApiException.BadRequest((request.GrammarParam == "grammar"
                     ? $"Invalid 'grammar': llama.cpp could not parse it: {grammarError}"
                     : $"The schema in '{request.GrammarParam}' gave a grammar llama.cpp refused: {grammarError}") + RepetitionHint(grammar),

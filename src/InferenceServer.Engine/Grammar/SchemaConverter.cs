@@ -6,13 +6,19 @@ namespace InferenceServer.Engine.Grammar;
 /// Walks one schema and emits its rules: <c>$ref</c> targets become named rules (recursion allowed), combinators
 /// alternatives, typed schemas the rules of their type (objects and arrays in SchemaConverter.Containers.cs).
 /// </summary>
-internal sealed partial class SchemaConverter(JsonElement root, bool strict)
+internal sealed partial class SchemaConverter(JsonElement root, bool strict, GbnfRules? rules = null)
 {
     private static readonly string[] Types = ["string", "number", "integer", "boolean", "null", "object", "array"];
-    private readonly GbnfRules _rules = new();
+    private readonly GbnfRules _rules = rules ?? new();
     private readonly Dictionary<string, string> _refs = [];
 
     public string Convert() => _rules.Render(Visit(root, "", "root"));
+
+    /// <summary>
+    /// Adds the schema's rules to the shared rule set (names made unique there, so several schemas live in one
+    /// grammar) and returns the expression of its root; <paramref name="nameHint"/> must start with <c>root-</c>.
+    /// </summary>
+    public string ConvertInto(string nameHint) => Visit(root, "", nameHint);
 
     private string Visit(JsonElement s, string path, string name)
     {

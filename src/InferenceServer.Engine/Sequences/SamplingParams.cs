@@ -26,9 +26,16 @@ public sealed record SamplingParams
     public int MaxTokens { get; init; } = 16;
     /// <summary>
     /// GBNF grammar (start rule <c>root</c>) every output must match, or null for none; end-of-generation is allowed only
-    /// where the grammar is complete (from <c>response_format</c> or <c>grammar</c>).
+    /// where the grammar is complete (from <c>response_format</c>, <c>grammar</c> or tool calls; see <see cref="Grammar.GrammarConstraint"/>).
     /// </summary>
     public string? Grammar { get; init; }
+    /// <summary>
+    /// Null: <see cref="Grammar"/> applies from the first token; else it sleeps until one of these triggers occurs in
+    /// the output (see <see cref="Grammar.GrammarTriggers"/> for what the grammar is then fed).
+    /// </summary>
+    public Grammar.GrammarTriggers? GrammarTriggers { get; init; }
+    /// <summary>Null, or a literal text (e.g. <c>&lt;/think&gt;</c>) the output must contain before <see cref="Grammar"/> starts; the grammar sees only what follows it.</summary>
+    public string? GrammarStartAfter { get; init; }
     /// <summary>Keep generating past end-of-generation tokens (vLLM/llama.cpp <c>ignore_eos</c>), for benchmarks.</summary>
     public bool IgnoreEos { get; init; }
     /// <summary>

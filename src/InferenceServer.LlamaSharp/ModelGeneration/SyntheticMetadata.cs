@@ -36,20 +36,23 @@ internal static class SyntheticMetadata
         gguf.SetUInt32($"{Arch}.rope.dimension_count", (uint)spec.HeadDimension);
         gguf.SetUInt32($"{Arch}.vocab_size", (uint)spec.VocabSize);
 
-        ApplyTokenizer(gguf, vocab, spec.ChatTemplate ?? ChatMlTemplate);
+        ApplyTokenizer(gguf, vocab, spec.SpecialTokens, spec.ChatTemplate ?? ChatMlTemplate);
     }
 
-    private static void ApplyTokenizer(GgufFileBuilder gguf, SyntheticVocabulary vocab, string chatTemplate)
+    private static void ApplyTokenizer(GgufFileBuilder gguf, SyntheticVocabulary vocab, SyntheticSpecialTokens specials, string chatTemplate)
     {
         gguf.SetString("tokenizer.ggml.model", "llama");
         gguf.SetStringArray("tokenizer.ggml.tokens", vocab.Tokens);
         gguf.SetFloat32Array("tokenizer.ggml.scores", vocab.Scores);
         gguf.SetInt32Array("tokenizer.ggml.token_type", vocab.TokenTypes);
-        gguf.SetUInt32("tokenizer.ggml.bos_token_id", SyntheticVocabulary.BosId);
-        gguf.SetUInt32("tokenizer.ggml.eos_token_id", SyntheticVocabulary.EosId);
+        gguf.SetUInt32("tokenizer.ggml.bos_token_id", (uint)specials.IdOf(specials.Bos)!.Value);
+        gguf.SetUInt32("tokenizer.ggml.eos_token_id", (uint)specials.IdOf(specials.Eos)!.Value);
         gguf.SetUInt32("tokenizer.ggml.unknown_token_id", SyntheticVocabulary.UnknownId);
-        gguf.SetUInt32("tokenizer.ggml.eot_token_id", SyntheticVocabulary.ImEndId);
-        gguf.SetBool("tokenizer.ggml.add_bos_token", true);
+        if (specials.EndOfTurn is { } eot)
+            gguf.SetUInt32("tokenizer.ggml.eot_token_id", (uint)specials.IdOf(eot)!.Value);
+        if (specials.EndOfMessage is { } eom)
+            gguf.SetUInt32("tokenizer.ggml.eom_token_id", (uint)specials.IdOf(eom)!.Value);
+        gguf.SetBool("tokenizer.ggml.add_bos_token", specials.AddBos);
         gguf.SetBool("tokenizer.ggml.add_eos_token", false);
         // No implicit leading "▁": tokenize -> detokenize is then the identity on any UTF-8 text.
         gguf.SetBool("tokenizer.ggml.add_space_prefix", false);

@@ -9,7 +9,7 @@ namespace InferenceServer.LlamaSharp.ModelGeneration;
 /// <see cref="SyntheticModelWriter"/>. Hyper-parameters map 1:1 onto llama.cpp's <c>llama.*</c> GGUF keys.
 /// </summary>
 /// <param name="Name">Model name (<c>general.name</c>); also used in cache file names, so keep it file-name safe.</param>
-/// <param name="VocabSize">Number of tokens, at least 512 (5 special + 256 byte tokens + text pieces).</param>
+/// <param name="VocabSize">Number of tokens, at least 512 (special + 256 byte tokens + text pieces).</param>
 /// <param name="EmbeddingLength">Hidden size n_embd; must be divisible by <paramref name="HeadCount"/>.</param>
 /// <param name="LayerCount">Number of transformer blocks.</param>
 /// <param name="HeadCount">Query heads; the head size is n_embd / HeadCount and must be even (RoPE).</param>
@@ -54,6 +54,30 @@ public sealed record SyntheticModelSpec(
     /// </summary>
     public string? ChatTemplate { get; init; }
 
+    /// <summary>
+    /// Special tokens of the vocabulary, with BOS and the end-of-generation tokens; by default
+    /// <see cref="SyntheticSpecialTokens.ChatMl"/>. <see cref="SyntheticTemplateCatalog"/> gives the set a real
+    /// chat template needs.
+    /// </summary>
+    public SyntheticSpecialTokens SpecialTokens { get; init; } = SyntheticSpecialTokens.ChatMl;
+
+    /// <summary>
+    /// A model of <paramref name="shape"/> (default <see cref="Tiny"/>) carrying the chat template
+    /// <paramref name="templateText"/> and the special tokens of the model it belongs to (see
+    /// <see cref="SyntheticTemplateCatalog"/>), named <c>synthetic-{templateName}</c>.
+    /// </summary>
+    /// <param name="templateName">File name of the template without <c>.jinja</c>, e.g. <c>Qwen-Qwen3-0.6B</c>.</param>
+    /// <param name="templateText">The Jinja source.</param>
+    /// <param name="shape">Hyper-parameters to keep; its name, template and special tokens are replaced.</param>
+    /// <exception cref="ArgumentException">The template is not catalogued.</exception>
+    public static SyntheticModelSpec ForTemplate(string templateName, string templateText, SyntheticModelSpec? shape = null) =>
+        (shape ?? Tiny) with
+        {
+            Name = "synthetic-" + templateName,
+            ChatTemplate = templateText,
+            SpecialTokens = SyntheticTemplateCatalog.SpecialTokensFor(templateName),
+        };
+
     /// <summary>Per-head size (also <c>llama.rope.dimension_count</c>).</summary>
     public int HeadDimension => EmbeddingLength / HeadCount;
 
@@ -83,11 +107,15 @@ public sealed record SyntheticModelSpec(
         Require(Enum.IsDefined(WeightType), "Unknown WeightType.");
         Require(float.IsFinite(RopeFreqBase) && RopeFreqBase > 0, "RopeFreqBase must be positive.");
         Require(float.IsFinite(RmsNormEpsilon) && RmsNormEpsilon > 0, "RmsNormEpsilon must be positive.");
+        ArgumentNullException.ThrowIfNull(SpecialTokens);
+        SpecialTokens.Validate();
+        Require(VocabSize >= SyntheticVocabulary.MinimumSize + SpecialTokens.Tokens.Count + 1 - SyntheticVocabulary.FirstByteId,
+            "VocabSize is too small for the special tokens.");
     }
 
     /// <summary>
-    /// Cache file name that changes whenever the spec, the seed or <see cref="SyntheticModelWriter.GeneratorVersion"/>
-    /// changes, e.g. <c>synthetic-tiny-g1-3fa94c1b2e07.gguf</c>.
+    /// Cache file name that changes whenever the spec (template and special tokens included), the seed or
+    /// <see cref="SyntheticModelWriter.GeneratorVersion"/> changes, e.g. <c>synthetic-tiny-g1-3fa94c1b2e07.gguf</c>.
     /// </summary>
     public string GetCacheFileName(int seed)
     {
@@ -96,6 +124,9 @@ public sealed record SyntheticModelSpec(
             $"{KvHeadCount}|{FeedForwardLength}|{ContextLength}|{WeightType}|{RopeFreqBase:R}|{RmsNormEpsilon:R}");
         if (ChatTemplate is not null)
             canonical += "|" + ChatTemplate;
+        // The default set adds nothing, so files written before special tokens were configurable keep their names.
+        if (!SpecialTokens.IsChatMl())
+            canonical += "|tokens|" + SpecialTokens.Canonical();
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..12];
         return $"{Name}-g{SyntheticModelWriter.GeneratorVersion}-{hash}.gguf";
     }

@@ -9,7 +9,8 @@ namespace InferenceServer.LlamaSharp.ModelGeneration;
 /// </summary>
 /// <remarks>
 /// The files load in llama.cpp like a real model: llama architecture, SentencePiece ("llama") tokenizer with
-/// byte fallback, ChatML special tokens and chat template. The weights are untrained noise, so output text is
+/// byte fallback, special tokens and chat template (ChatML by default, or a real model's template with that
+/// model's special tokens, see <see cref="SyntheticModelSpec.ForTemplate"/>). The weights are untrained noise, so output text is
 /// gibberish, but shapes, memory use and speed are those of a real model of the same size.
 /// </remarks>
 public static class SyntheticModelWriter
@@ -41,7 +42,7 @@ public static class SyntheticModelWriter
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
 
-        var vocab = SyntheticVocabulary.Build(spec.VocabSize);
+        var vocab = SyntheticVocabulary.Build(spec.VocabSize, spec.SpecialTokens);
         var tensors = SyntheticTensor.Plan(spec);
         var temp = $"{fullPath}.{Guid.NewGuid():N}.tmp";
         try

@@ -10,7 +10,9 @@ namespace InferenceServer.LlamaSharp.ModelGeneration;
 /// <param name="Ne1">Number of rows (output features), or 0 for a 1-D tensor.</param>
 /// <param name="Std">Standard deviation of the random values; <c>null</c> fills with ones (RMSNorm weights).</param>
 /// <param name="DampedRows">Rows [0, DampedRows) are scaled by <see cref="DampingFactor"/> (see <see cref="Plan"/>).</param>
-internal sealed record SyntheticTensor(string Name, int GgmlType, long Ne0, long Ne1, double? Std, int DampedRows = 0)
+/// <param name="UndampedRows">Rows below <paramref name="DampedRows"/> that keep full scale (the end-of-generation tokens).</param>
+internal sealed record SyntheticTensor(string Name, int GgmlType, long Ne0, long Ne1, double? Std, int DampedRows = 0,
+    IReadOnlyList<int>? UndampedRows = null)
 {
     /// <summary>Scale applied to damped output rows.</summary>
     internal const double DampingFactor = 0.25;
@@ -25,6 +27,8 @@ internal sealed record SyntheticTensor(string Name, int GgmlType, long Ne0, long
     /// </summary>
     public static IReadOnlyList<SyntheticTensor> Plan(SyntheticModelSpec spec)
     {
+        var specials = spec.SpecialTokens;
+        int[] endOfGeneration = specials.EndOfGeneration.Select(t => specials.IdOf(t)!.Value).ToArray();
         var matrixType = (int)spec.WeightType;
         long embd = spec.EmbeddingLength, ff = spec.FeedForwardLength, kv = spec.KvDimension;
         var inv = 1.0 / Math.Sqrt(embd);
@@ -46,11 +50,11 @@ internal sealed record SyntheticTensor(string Name, int GgmlType, long Ne0, long
             tensors.Add(new(p + "ffn_down.weight", matrixType, ff, embd, 1.0 / Math.Sqrt(ff)));
         }
         tensors.Add(new("output_norm.weight", GgufNative.GgmlTypeF32, embd, 0, null));
-        tensors.Add(new("output.weight", matrixType, embd, spec.VocabSize, 2.0 * inv, SyntheticVocabulary.ReservedCount));
+        tensors.Add(new("output.weight", matrixType, embd, spec.VocabSize, 2.0 * inv, specials.Tokens.Count + 1 + 256, endOfGeneration));
         return tensors;
     }
 
-    /// <summary>Whether row <paramref name="row"/> is damped (EOS and &lt;|im_end|&gt; never are).</summary>
+    /// <summary>Whether row <paramref name="row"/> is damped (end-of-generation tokens never are).</summary>
     public bool IsDamped(long row) =>
-        row < DampedRows && row != SyntheticVocabulary.EosId && row != SyntheticVocabulary.ImEndId;
+        row < DampedRows && (UndampedRows is null || !UndampedRows.Contains((int)row));
 }

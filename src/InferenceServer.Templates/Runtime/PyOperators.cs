@@ -80,6 +80,7 @@ internal static partial class Py
     private static string Repeat(string s, long n)
     {
         if (n <= 0) return "";
+        RenderBudget.CheckRepeat(s.Length, n);
         var sb = new StringBuilder(s.Length * (int)n);
         for (long i = 0; i < n; i++) sb.Append(s);
         return sb.ToString();
@@ -87,6 +88,7 @@ internal static partial class Py
 
     private static List<object?> RepeatList(List<object?> l, long n)
     {
+        RenderBudget.CheckRepeat(l.Count, n);
         var result = new List<object?>();
         for (long i = 0; i < n; i++) result.AddRange(l);
         return result;

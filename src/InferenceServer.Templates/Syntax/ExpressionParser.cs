@@ -66,8 +66,17 @@ internal sealed partial class Parser
 
     private Expr ParseNot()
     {
-        if (Peek.IsName("not")) { int line = Next().Line; return new NotExpr(ParseNot()) { Line = line }; }
-        return ParseCompare();
+        if (!Peek.IsName("not")) return ParseCompare();
+        int line = Next().Line;
+        Enter();
+        try
+        {
+            return new NotExpr(ParseNot()) { Line = line };
+        }
+        finally
+        {
+            Leave();
+        }
     }
 
     private Expr ParseCompare()
@@ -130,6 +139,19 @@ internal sealed partial class Parser
     }
 
     private Expr ParseUnary(bool withFilter = true)
+    {
+        Enter();
+        try
+        {
+            return ParseUnaryNested(withFilter);
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    private Expr ParseUnaryNested(bool withFilter)
     {
         Expr node;
         var t = Peek;

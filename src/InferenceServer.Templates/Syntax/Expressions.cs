@@ -72,7 +72,7 @@ internal sealed class SliceExpr(Expr target, Expr? start, Expr? stop, Expr? step
 
 internal sealed class CallExpr(Expr function, List<Expr> args, List<(string Name, Expr Value)> kwargs) : Expr
 {
-    public override object? Eval(Scope scope) => Invoke(scope, caller: null);
+    public override object? Eval(Scope scope) => RenderBudget.Check(Invoke(scope, caller: null));
 
     public object? Invoke(Scope scope, Callable? caller)
     {
@@ -112,7 +112,7 @@ internal sealed record FilterCall(string Name, List<Expr> Args, List<(string Nam
 
 internal sealed class FilterExpr(Expr input, FilterCall filter) : Expr
 {
-    public override object? Eval(Scope scope) => filter.Apply(input.Eval(scope), scope);
+    public override object? Eval(Scope scope) => RenderBudget.Check(filter.Apply(input.Eval(scope), scope));
 }
 
 internal sealed class TestExpr(Expr input, string name, List<Expr> args, bool negated) : Expr
@@ -154,12 +154,12 @@ internal sealed class OrExpr(Expr left, Expr right) : Expr
 
 internal sealed class BinaryExpr(string op, Expr left, Expr right) : Expr
 {
-    public override object? Eval(Scope scope) => Py.Binary(op, left.Eval(scope), right.Eval(scope));
+    public override object? Eval(Scope scope) => RenderBudget.Check(Py.Binary(op, left.Eval(scope), right.Eval(scope)));
 }
 
 internal sealed class ConcatExpr(List<Expr> parts) : Expr
 {
-    public override object? Eval(Scope scope) => string.Concat(parts.Select(p => Py.Str(p.Eval(scope))));
+    public override object? Eval(Scope scope) => RenderBudget.Check(string.Concat(parts.Select(p => Py.Str(p.Eval(scope)))));
 }
 
 internal sealed class CondExpr(Expr test, Expr then, Expr? otherwise) : Expr

@@ -54,6 +54,7 @@ internal sealed class ForStmt(AssignTarget target, Expr iterable, Expr? filter, 
         for (int i = 0; i < items.Count; i++)
         {
             // Each iteration starts from the enclosing scope: assignments do not carry over (as in jinja2).
+            RenderBudget.Step(output.Length);
             var iterationScope = new Scope(scope);
             iterationScope.Set("loop", loop);
             loop.Index0 = i;

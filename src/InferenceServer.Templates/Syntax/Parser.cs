@@ -13,6 +13,19 @@ internal sealed partial class Parser(List<Token> tokens)
     private readonly List<UnknownName> _unknownNames = [];
     private bool _soft;
 
+    // Nesting of blocks and expressions is bounded so that a hostile template fails to parse instead of overflowing
+    // the stack (which would end the process); real chat templates nest a few dozen levels at most.
+    private const int MaxNesting = 256;
+    private int _nesting;
+
+    private void Enter()
+    {
+        if (++_nesting > MaxNesting)
+            throw Error($"the template nests blocks or expressions more than {MaxNesting} levels deep");
+    }
+
+    private void Leave() => _nesting--;
+
     private sealed class UnknownName(string message, int line, bool soft)
     {
         public string Message => message;
@@ -63,6 +76,19 @@ internal sealed partial class Parser(List<Token> tokens)
 
     /// <summary>Parses statements up to a block tag named in <paramref name="ends"/>, consuming its name.</summary>
     private List<Stmt> ParseBody(string[] ends, out string end)
+    {
+        Enter();
+        try
+        {
+            return ParseBodyNested(ends, out end);
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    private List<Stmt> ParseBodyNested(string[] ends, out string end)
     {
         var body = new List<Stmt>();
         while (true)

@@ -19,6 +19,7 @@ internal abstract class Stmt
             Flow flow;
             try
             {
+                RenderBudget.Step(output.Length);
                 flow = stmt.Render(scope, output);
             }
             catch (TemplateException e) when (e.Line == 0 && stmt.Line > 0)
