@@ -2,13 +2,13 @@ using InferenceServer.Engine.Tools;
 
 namespace InferenceServer.Api.Output;
 
-/// <summary>The markup strings of each tool-call format (as the shared templates render them).</summary>
+/// <summary>The markup strings of each tool-call format (as the shared templates render them; the same words the tool-call grammar writes).</summary>
 internal static class ToolCallMarkers
 {
-    public const string HermesOpen = "<tool_call>";
-    public const string HermesClose = "</tool_call>";
-    public const string PythonTag = "<|python_tag|>";
-    public const string MistralCalls = "[TOOL_CALLS]";
+    public const string HermesOpen = ToolCallGrammar.HermesOpen;
+    public const string HermesClose = ToolCallGrammar.HermesClose;
+    public const string PythonTag = ToolCallGrammar.PythonTag;
+    public const string MistralCalls = ToolCallGrammar.MistralToolCalls;
     public const string MistralArgs = "[ARGS]";
     public const string MistralCallId = "[CALL_ID]";
 
