@@ -72,6 +72,9 @@ internal sealed class ToolCallBuilder(int index, string id, string? name)
     /// <summary>The value of the JSON string literal <paramref name="literal"/>, or null when it is not a valid one (a bad escape).</summary>
     internal static string? Decode(string literal)
     {
+        // Without escapes the value is the text between the quotes (JsonWalk.String has refused control characters).
+        if (!literal.Contains('\\'))
+            return literal[1..^1];
         try
         {
             using var document = JsonDocument.Parse(literal);
