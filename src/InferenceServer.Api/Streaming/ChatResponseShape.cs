@@ -37,12 +37,12 @@ public sealed class ChatResponseShape(string model, long created) : IResponseSha
             new ChatChoice(i, Message(c), c.FinishReason!) { Logprobs = ChatLogprobs.From(c.Logprobs) }).ToList(), usage),
         ApiJsonContext.Wire.ChatCompletionResponse);
 
-    // Content is null when the reply is only tool calls, as OpenAI sends it.
+    // Content is null when the reply is only tool calls (blanks around them aside), as OpenAI sends it.
     private static AssistantMessage Message(ChoiceReply c)
     {
         var calls = c.ToolCalls;
         string content = c.Content;
-        return new AssistantMessage(calls.Count > 0 && content.Length == 0 ? null : content)
+        return new AssistantMessage(calls.Count > 0 && string.IsNullOrWhiteSpace(content) ? null : content)
         {
             ReasoningContent = c.Reasoning,
             ToolCalls = calls.Count == 0 ? null : calls.Select(t => new ToolCall(t.Id, new ToolCallFunction(t.Name, t.Arguments))).ToList(),
