@@ -43,11 +43,9 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
             if (token >= tokenizer.VocabSize)
                 throw ApiException.BadRequest($"Invalid key in 'logit_bias': token id {token} is outside the vocabulary of {tokenizer.VocabSize}.", "logit_bias", "invalid_value");
 
-        if (request.Sampling.Grammar is { } grammar && GrammarSampler.Check(model.Weights.NativeHandle, grammar, request.Sampling.GrammarTriggers, request.Sampling.GrammarStartAfter) is { } grammarError)
-            throw ApiException.BadRequest((request.GrammarParam == "grammar"
-                    ? $"Invalid 'grammar': llama.cpp could not parse it: {grammarError}"
-                    : $"The schema in '{request.GrammarParam}' gave a grammar llama.cpp refused: {grammarError}") + RepetitionHint(grammar),
-                request.GrammarParam, "invalid_value");
+        var sampling = request.Messages is null ? request.Sampling : ChatConstraints.Apply(request, parsing);
+        if (sampling.Grammar is { } grammar && GrammarSampler.Check(model.Weights.NativeHandle, grammar, sampling.GrammarTriggers, sampling.GrammarStartAfter) is { } grammarError)
+            throw GrammarRefused(request, sampling != request.Sampling && request.Sampling.Grammar is null, grammar, grammarError);
 
         var limits = server.Value;
         if (limits.MaxPromptTokens > 0 && prompt.Length > limits.MaxPromptTokens)
@@ -61,7 +59,7 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
             maxTokens = Math.Min(maxTokens, limits.MaxTokensCeiling);
         try
         {
-            return engine.Submit(prompt, request.Sampling with { MaxTokens = maxTokens }, request.N);
+            return engine.Submit(prompt, sampling with { MaxTokens = maxTokens }, request.N);
         }
         catch (EngineRejectedException ex)
         {
@@ -133,6 +131,14 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
                 yield break;
         }
     }
+
+    private static ApiException GrammarRefused(GenerationRequest request, bool fromTools, string grammar, string why) =>
+        ApiException.BadRequest((fromTools
+                ? $"The tools' parameter schemas gave a grammar llama.cpp refused: {why}"
+                : request.GrammarParam == "grammar"
+                    ? $"Invalid 'grammar': llama.cpp could not parse it: {why}"
+                    : $"The schema in '{request.GrammarParam}' gave a grammar llama.cpp refused: {why}") + RepetitionHint(grammar),
+            fromTools ? "tools" : request.GrammarParam, "invalid_value");
 
     // llama.cpp refuses repetition counts past 2000 (a single {n,m}, or nested ones multiplied); its reason goes only to
     // its log, so name the likely cause when the grammar has large counts (from minLength, maxLength, minItems,
