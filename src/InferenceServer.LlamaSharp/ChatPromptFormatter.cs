@@ -46,7 +46,7 @@ public sealed class ChatPromptFormatter
             return;
         try
         {
-            _jinja = ChatTemplate.Parse(source);
+            _jinja = ChatTemplate.Parse(source, generationTags: true);
             Capabilities = ChatTemplateProber.Probe(_jinja, _bosToken, _eosToken);
             ToolCallFormat = ToolCallFormatDetector.Detect(_jinja, Capabilities, _bosToken, _eosToken);
             ThinkTags = source.Contains("<think>", StringComparison.Ordinal);

@@ -25,14 +25,20 @@ public sealed class ChatTemplate
     public string Source { get; }
 
     /// <summary>Parses <paramref name="source"/>.</summary>
+    /// <param name="source">The template text.</param>
+    /// <param name="generationTags">
+    /// Accept Hugging Face <c>transformers</c>' <c>{% generation %}…{% endgeneration %}</c> block (it marks the
+    /// assistant's text for training masks; rendering, it is its body). Plain jinja2 rejects the tag, so by default
+    /// the engine does too.
+    /// </param>
     /// <exception cref="TemplateException">The template is not valid Jinja (the message names the line).</exception>
-    public static ChatTemplate Parse(string source)
+    public static ChatTemplate Parse(string source, bool generationTags = false)
     {
         ArgumentNullException.ThrowIfNull(source);
         try
         {
             var tokens = new Lexer(source).Tokenize();
-            return new ChatTemplate(source, new Parser(tokens).ParseTemplate());
+            return new ChatTemplate(source, new Parser(tokens, generationTags).ParseTemplate());
         }
         catch (Exception e) when (IsUnexpected(e))
         {

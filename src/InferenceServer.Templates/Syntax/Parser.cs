@@ -4,7 +4,7 @@ using InferenceServer.Templates.Runtime;
 namespace InferenceServer.Templates.Syntax;
 
 /// <summary>Recursive-descent parser from tokens to the statement tree, following jinja2's grammar.</summary>
-internal sealed partial class Parser(List<Token> tokens)
+internal sealed partial class Parser(List<Token> tokens, bool generationTags = false)
 {
     private int _pos;
 
@@ -150,6 +150,7 @@ internal sealed partial class Parser(List<Token> tokens)
             "macro" => ParseMacro(),
             "call" => ParseCallBlock(),
             "filter" => ParseFilterBlock(),
+            "generation" when generationTags => ParseGeneration(),
             "break" => EndTag(new BreakStmt()),
             "continue" => EndTag(new ContinueStmt()),
             _ => throw Error($"Encountered unknown tag '{t.Text}'", t),
@@ -274,6 +275,16 @@ internal sealed partial class Parser(List<Token> tokens)
         var body = ParseInnerBody(["endcall"], out _);
         Expect(TokenKind.BlockEnd);
         return new CallBlockStmt(callExpr, new MacroStmt("caller", parameters, defaults, body));
+    }
+
+    // Hugging Face's {% generation %} marks the assistant's text for training masks; rendering, it is its body in a
+    // frame of its own (transformers compiles it as a call block).
+    private Stmt ParseGeneration()
+    {
+        Expect(TokenKind.BlockEnd);
+        var body = ParseInnerBody(["endgeneration"], out _);
+        Expect(TokenKind.BlockEnd);
+        return new GenerationStmt(body);
     }
 
     private Stmt ParseFilterBlock()

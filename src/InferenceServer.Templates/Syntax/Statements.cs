@@ -156,6 +156,15 @@ internal sealed class CallBlockStmt(CallExpr call, MacroStmt caller) : Stmt
     }
 }
 
+internal sealed class GenerationStmt(List<Stmt> body) : Stmt
+{
+    public override Flow Render(Scope scope, StringBuilder output)
+    {
+        RenderAll(body, new Scope(scope), output);
+        return Flow.Normal;
+    }
+}
+
 internal sealed class BreakStmt : Stmt
 {
     public override Flow Render(Scope scope, StringBuilder output) => Flow.Break;
