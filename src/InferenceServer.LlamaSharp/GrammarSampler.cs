@@ -102,6 +102,9 @@ public sealed partial class GrammarSampler : IDisposable
         return true;
     }
 
+    /// <summary>True when <see cref="TryAccept"/> would take <paramref name="token"/> (nothing changes).</summary>
+    internal bool TryAcceptable(LLamaToken token) => Fits(token);
+
     /// <summary>True when the grammar is complete here: end-of-generation is allowed.</summary>
     internal bool IsComplete => _grammar is null || Allows(_fallbackEnd);
 
@@ -114,7 +117,7 @@ public sealed partial class GrammarSampler : IDisposable
             var data = native.Data;
             if (!IsDormant)
             {
-                _grammar!.Apply(ref native);
+                ApplyGrammar(ref native);
                 // The grammar sees code points; tokens whose bytes would break UTF-8 go too.
                 for (int i = 0; i < data.Length; i++)
                     if (!float.IsNegativeInfinity(data[i].Logit) && !_utf8.Admits(_tokenBytes[(int)data[i].ID]))
