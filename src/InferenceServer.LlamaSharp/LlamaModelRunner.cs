@@ -120,11 +120,11 @@ public sealed class LlamaModelRunner : IModelRunner
         }
 
         long sampleStart = System.Diagnostics.Stopwatch.GetTimestamp();
-        foreach (var (s, row) in sampleRows)
+        var draws = new List<(long SequenceId, Engine.Sequences.SamplingParams Sampling, int Row, int Parent)>();
+        for (int i = 0; i < sampleRows.Count; i++)
         {
-            // Raw logits, read before any sampler runs; forks draw from the same row and share the summary.
-            var logprobs = s.Sampling.Logprobs is { } numTop ? LogprobRow.Compute(_context.GetLogitsIth(row), numTop) : null;
-            sampled.Add(Sampled(s.SequenceId, SampleToken(s.SequenceId, s.Sampling, row), logprobs));
+            var (s, row) = sampleRows[i];
+            draws.Add((s.SequenceId, s.Sampling, row, i));
             int end = s.StartPosition + s.TokenIds.Count;
             foreach (var fork in s.Forks)
             {
@@ -135,10 +135,33 @@ public sealed class LlamaModelRunner : IModelRunner
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
                 else
                     _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)0, (LLamaPos)end);
-                sampled.Add(Sampled(fork.SequenceId, SampleToken(fork.SequenceId, fork.Sampling, row), logprobs));
+                draws.Add((fork.SequenceId, fork.Sampling, row, i));
             }
         }
+        sampled.AddRange(Draw(sampleRows, draws));
         SampleTime += System.Diagnostics.Stopwatch.GetElapsedTime(sampleStart);
+    }
+
+    // Each sequence draws from its own row with its own chain and grammar state, so the draws are independent: with
+    // several, they run on the thread pool while llama.cpp's threads rest (a grammar's mask over a large vocabulary is
+    // the costly part). Samplers are made first, and llama.cpp's output buffer settled, on this thread. Results keep
+    // the order of the draws.
+    private SampledToken[] Draw(List<(ScheduledSequence Seq, int Row)> rows,
+        List<(long SequenceId, Engine.Sequences.SamplingParams Sampling, int Row, int Parent)> draws)
+    {
+        if (rows.Count == 0)
+            return [];
+        _context.GetLogitsIth(rows[0].Row);
+        foreach (var d in draws)
+            Prepare(d.SequenceId, d.Sampling);
+        var logprobs = new LogprobRow?[rows.Count];
+        var tokens = new int[draws.Count];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = draws.Count >= 2 ? Environment.ProcessorCount : 1 };
+        // Raw logits, read before any sampler runs; forks draw from the same row and share the summary.
+        Parallel.For(0, rows.Count, parallel, i =>
+            logprobs[i] = rows[i].Seq.Sampling.Logprobs is { } numTop ? LogprobRow.Compute(_context.GetLogitsIth(rows[i].Row), numTop) : null);
+        Parallel.For(0, draws.Count, parallel, j => tokens[j] = SampleToken(draws[j].SequenceId, draws[j].Sampling, draws[j].Row));
+        return [.. draws.Select((d, j) => Sampled(d.SequenceId, tokens[j], logprobs[d.Parent]))];
     }
 
     private static SampledToken Sampled(long sequenceId, int tokenId, LogprobRow? logprobs) =>
@@ -272,17 +295,19 @@ public sealed class LlamaModelRunner : IModelRunner
     public (int Min, int Max) GetSlotPositions(int slot) =>
         ((int)_context.MemorySequenceMinPosition((LLamaSeqId)slot), (int)_context.MemorySequenceMaxPosition((LLamaSeqId)slot));
 
+    // Creates the sequence's chain and grammar state where missing (not thread-safe: before the draws).
+    private void Prepare(long sequenceId, Engine.Sequences.SamplingParams sampling)
+    {
+        SamplerFor(sequenceId, sampling);
+        if (sampling.Grammar is not null && !_grammars.ContainsKey(sequenceId))
+            _grammars.Add(sequenceId, GrammarSampler.Create(_context.ModelHandle, sampling.Grammar, sampling.GrammarTriggers, sampling.GrammarStartAfter));
+    }
+
+    // Reads only what Prepare made, so draws of different sequences may run at once.
     private int SampleToken(long sequenceId, Engine.Sequences.SamplingParams sampling, int row)
     {
-        var chain = SamplerFor(sequenceId, sampling);
-        if (sampling.Grammar is null)
-            return (int)chain.Sample(_context, row);
-        if (!_grammars.TryGetValue(sequenceId, out var grammar))
-        {
-            grammar = GrammarSampler.Create(_context.ModelHandle, sampling.Grammar, sampling.GrammarTriggers, sampling.GrammarStartAfter);
-            _grammars.Add(sequenceId, grammar);
-        }
-        return (int)grammar.Sample(_context, row, chain);
+        var chain = _samplers[sequenceId];
+        return sampling.Grammar is null ? (int)chain.Sample(_context, row) : (int)_grammars[sequenceId].Sample(_context, row, chain);
     }
 
     /// <summary>Live grammar states (one per constrained sequence that has sampled and not finished).</summary>

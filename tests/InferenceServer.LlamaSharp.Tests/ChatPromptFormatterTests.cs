@@ -35,10 +35,10 @@ public sealed class ChatPromptFormatterTests : IDisposable
     [Fact]
     public void A_template_the_engine_cannot_parse_falls_back_to_llama_cpp_when_it_recognises_it()
     {
-        var chat = Load("{% generation %}<|im_start|>{% endgeneration %}");
+        var chat = Load("{% include 'chatml.jinja' %}<|im_start|>");
 
         Assert.Equal(ChatTemplateKind.LlamaCpp, chat.Kind);
-        Assert.Contains("generation", chat.TemplateError);
+        Assert.Contains("include", chat.TemplateError);
         Assert.Equal("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n", chat.Format([new ChatMessage("user", "Hi")]));
     }
 
