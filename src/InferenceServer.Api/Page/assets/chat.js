@@ -106,7 +106,8 @@ function renderMessage(m) {
     e.className = 'error'; e.textContent = m.error;
     div.append(e);
   }
-  if (m.stats) {
+  // Stats show once the reply has ended, so their presence marks its end.
+  if (m.stats && running?.reply !== m) {
     const s = document.createElement('div');
     s.className = 'stats'; s.textContent = statsText(m.stats);
     div.append(s);
