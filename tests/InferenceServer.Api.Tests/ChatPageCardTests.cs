@@ -7,13 +7,15 @@ using Microsoft.Playwright;
 namespace InferenceServer.Api.Tests;
 
 /// <summary>
-/// Reasoning and tool-call cards of the chat page in a real browser, on a generated model carrying Qwen3's real
-/// template and special tokens. The page's extra request fields send tools and a grammar that makes the random-weights
-/// model write reasoning, text and a Hermes call; the cards must show what the API returns for the same request, as
-/// text, and the next turn must send the call back as tool_calls. Skipped when Chromium or ../shared is absent.
+/// Reasoning and tool-call cards of the chat page in a real browser, on generated models carrying Qwen3's and
+/// Qwen2.5's real templates and special tokens. The page's extra request fields send tools and a grammar that makes
+/// the random-weights model write reasoning, text and Hermes calls; the cards must show what the API returns for the
+/// same request, as text, and the next turn must send the calls back as tool_calls. Skipped when Chromium or
+/// ../shared is absent.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class ChatPageCardTests(Qwen3ServerFixture fixture) : IClassFixture<Qwen3ServerFixture>
+public sealed class ChatPageCardTests(Qwen3ServerFixture fixture, Qwen25ServerFixture qwen25)
+    : IClassFixture<Qwen3ServerFixture>, IClassFixture<Qwen25ServerFixture>
 {
     // Long enough to be seen streaming; markup that must stay text.
     private static readonly string Reasoning =
@@ -34,23 +36,16 @@ public sealed class ChatPageCardTests(Qwen3ServerFixture fixture) : IClassFixtur
         Skip.IfNot(Chromium.IsInstalled, "Chromium is not installed");
         fixture.SkipIfAbsent();
         var server = fixture.Server!;
-        var extra = ExtraFields();
-        var response = await server.ChatAsync(new JsonObject(extra.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())))
-        {
-            ["model"] = fixture.ModelId, ["max_tokens"] = 600,
-            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Weather in Paris?" }),
-        });
+        var extra = ExtraFields(fixture, Reply);
+        var response = await ReferenceAsync(fixture, extra);
         var expected = response["choices"]![0]!;
         var expectedMessage = expected["message"]!;
         var expectedCall = expectedMessage["tool_calls"]![0]!["function"]!;
         Assert.Equal("tool_calls", (string?)expected["finish_reason"]);
         Assert.Equal(Reasoning, (string?)expectedMessage["reasoning_content"]);
 
-        await using var session = await PageSession.OpenAsync(server.BaseAddress, 1100, 800);
+        await using var session = await OpenAsync(server);
         var page = session.Page;
-        await page.ClickAsync("#settings summary");
-        await page.WaitForFunctionAsync("() => document.querySelector('#model').options.length > 0", null, Patience);
-        await page.FillAsync("#max-tokens", "600");
 
         // Extra fields that are not a JSON object are refused before anything is sent.
         await page.FillAsync("#extra", "[1]");
@@ -129,20 +124,78 @@ public sealed class ChatPageCardTests(Qwen3ServerFixture fixture) : IClassFixtur
         Assert.Equal("finish_reason: tool_calls", await page.InnerTextAsync(".message.assistant .finish"));
     }
 
+    [SkippableFact]
+    public async Task Parallel_calls_fill_their_cards_while_the_arguments_stream()
+    {
+        Skip.IfNot(Chromium.IsInstalled, "Chromium is not installed");
+        qwen25.SkipIfAbsent();
+        // A long first argument keeps the stream inside the first call long enough to be seen.
+        string city = string.Join(' ', Enumerable.Repeat("Paris", 80));
+        string reply = $"<tool_call>\n{{\"name\": \"get_weather\", \"arguments\": {{\"city\": \"{city}\"}}}}\n</tool_call>\n" +
+                       "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\", \"days\": 3}}\n</tool_call>";
+        var extra = ExtraFields(qwen25, reply);
+        var response = await ReferenceAsync(qwen25, extra);
+        var calls = response["choices"]![0]!["message"]!["tool_calls"]!.AsArray();
+        Assert.Equal(2, calls.Count);
+        await using var session = await OpenAsync(qwen25.Server!);
+        var page = session.Page;
+
+        await page.FillAsync("#extra", extra.ToJsonString(Relaxed));
+        await page.FillAsync("#input", "Weather in Paris?");
+        await page.PressAsync("#input", "Enter");
+
+        // Mid-stream: the first card shows its name and the argument text so far.
+        await page.WaitForFunctionAsync(
+            """
+            () => { const args = document.querySelector('.message.assistant .tool-arguments');
+                    return !document.getElementById('stop').hidden && args && args.textContent.startsWith('{"city": "Paris Paris')
+                           && document.querySelector('.message.assistant .tool-name').textContent === 'get_weather'; }
+            """, null, Patience);
+        await page.WaitForSelectorAsync(".message.assistant .stats", new() { Timeout = 60_000 });
+
+        Assert.Equal(0, await page.Locator(".message.assistant .reasoning").CountAsync());
+        Assert.False(await page.IsVisibleAsync(".message.assistant .content"), "a reply of only calls has no text to show");
+        Assert.Equal(calls.Select(c => (string)c!["function"]!["name"]!), await page.Locator(".tool-name").AllInnerTextsAsync());
+        var ids = await page.Locator(".tool-id").AllInnerTextsAsync();
+        Assert.All(ids, id => Assert.StartsWith("call_", id));
+        Assert.Equal(2, ids.Distinct().Count());
+        Assert.Equal(
+            calls.Select(c => JsonSerializer.Serialize(JsonNode.Parse((string)c!["function"]!["arguments"]!), Indented)),
+            await page.Locator(".tool-arguments").AllTextContentsAsync());
+        Assert.Equal("finish_reason: tool_calls", await page.InnerTextAsync(".message.assistant .finish"));
+    }
+
+    private static async Task<PageSession> OpenAsync(TestServer server)
+    {
+        var session = await PageSession.OpenAsync(server.BaseAddress, 1100, 800);
+        await session.Page.ClickAsync("#settings summary");
+        await session.Page.WaitForFunctionAsync("() => document.querySelector('#model').options.length > 0", null, Patience);
+        await session.Page.FillAsync("#max-tokens", "600");
+        return session;
+    }
+
+    /// <summary>The API's whole (not streamed) answer to the first request the page makes with <paramref name="extra"/>.</summary>
+    private static Task<JsonNode> ReferenceAsync(TemplateModelServerFixture model, JsonObject extra) =>
+        model.Server!.ChatAsync(new JsonObject(extra.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())))
+        {
+            ["model"] = model.ModelId, ["max_tokens"] = 600,
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Weather in Paris?" }),
+        });
+
     /// <summary>
     /// What the page's Settings send besides its own fields: the tool, a grammar whose only sentence is
-    /// <see cref="Reply"/>, and a bias that makes the marker special tokens (not their spelling) sampled.
+    /// <paramref name="reply"/>, and a bias that makes the marker special tokens (not their spelling) sampled.
     /// </summary>
-    private JsonObject ExtraFields()
+    private static JsonObject ExtraFields(TemplateModelServerFixture model, string reply)
     {
-        var markers = new[] { "<think>", "</think>", "<tool_call>", "</tool_call>" }.Where(m => fixture.Spec!.SpecialTokens.IdOf(m) is not null);
+        var markers = new[] { "<think>", "</think>", "<tool_call>", "</tool_call>" }.Where(m => model.Spec!.SpecialTokens.IdOf(m) is not null);
         var bias = new JsonObject();
         foreach (string marker in markers)
-            bias[fixture.TokenId(marker).ToString()] = 100;
+            bias[model.TokenId(marker).ToString()] = 100;
         return new JsonObject
         {
             ["tools"] = JsonSerializer.SerializeToNode(ToolCallingTests.WeatherTools),
-            ["grammar"] = ToolCallingTests.Exactly(Reply),
+            ["grammar"] = ToolCallingTests.Exactly(reply),
             ["logit_bias"] = bias,
             ["temperature"] = 0,
         };
