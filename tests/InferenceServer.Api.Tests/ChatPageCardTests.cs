@@ -163,6 +163,11 @@ public sealed class ChatPageCardTests(Qwen3ServerFixture fixture, Qwen25ServerFi
             calls.Select(c => JsonSerializer.Serialize(JsonNode.Parse((string)c!["function"]!["arguments"]!), Indented)),
             await page.Locator(".tool-arguments").AllTextContentsAsync());
         Assert.Equal("finish_reason: tool_calls", await page.InnerTextAsync(".message.assistant .finish"));
+
+        // Cards fit a 375 px screen: long arguments and ids wrap.
+        await page.SetViewportSizeAsync(375, 740);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 375"), "the page scrolls sideways at 375 px");
+        await Chromium.ScreenshotAsync(page, "chat-tools-375px");
     }
 
     private static async Task<PageSession> OpenAsync(TestServer server)
