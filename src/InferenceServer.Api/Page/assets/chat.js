@@ -1,5 +1,5 @@
-// The chat page: conversations in localStorage, replies streamed from /v1/chat/completions, Markdown rendered by
-// the server (POST /v1/render/markdown) once a reply is complete.
+// The chat page: conversations in localStorage, replies streamed from /v1/chat/completions (reasoning and tool calls
+// as cards, cards.js), Markdown rendered by the server (POST /v1/render/markdown) once a reply is complete.
 'use strict';
 
 const store = { conversations: 'inference-server.conversations', current: 'inference-server.current', settings: 'inference-server.settings' };
@@ -8,7 +8,7 @@ const $ = id => document.getElementById(id);
 let conversations = load(store.conversations, []);
 let currentId = localStorage.getItem(store.current);
 let running = null; // { controller, reply } while a reply streams
-const elements = new WeakMap(); // message → its content element
+const elements = new WeakMap(); // message → its element
 
 function load(key, fallback) {
   try { return JSON.parse(localStorage.getItem(key)) ?? fallback; } catch (_) { return fallback; }
@@ -36,6 +36,7 @@ function settings() {
     maxTokens: Number($('max-tokens').value),
     ignoreEos: $('ignore-eos').checked,
     system: $('system').value,
+    extra: $('extra').value,
   };
 }
 function restoreSettings() {
@@ -43,6 +44,7 @@ function restoreSettings() {
   if (s.temperature !== undefined) $('temperature').value = s.temperature;
   if (s.maxTokens !== undefined) $('max-tokens').value = s.maxTokens;
   if (s.system !== undefined) $('system').value = s.system;
+  if (s.extra !== undefined) $('extra').value = s.extra;
   $('ignore-eos').checked = !!s.ignoreEos;
   $('api-key').value = apiKey();
   return s;
@@ -66,7 +68,9 @@ async function loadModels() {
   if (models.includes(wanted)) select.value = wanted;
 }
 
-function notice(text) { $('notice').textContent = text; $('notice').hidden = !text; }
+function notice(text, source = '') {
+  $('notice').textContent = text; $('notice').hidden = !text; $('notice').dataset.source = source;
+}
 
 // ---- rendering ----
 function render() {
@@ -91,23 +95,24 @@ function render() {
 function renderMessage(m) {
   const div = document.createElement('div');
   div.className = 'message ' + m.role;
+  if (m.reasoning) div.append(reasoningCard(m, running?.reply === m));
   const body = document.createElement('div');
   body.className = 'content';
   // Server-rendered HTML escapes raw HTML and unsafe links; anything else is shown as text.
   if (m.html) body.innerHTML = m.html; else body.textContent = m.content;
-  div.append(body);
-  // Hook for reasoning (folded) and tool calls (cards): they will be rendered here from m.reasoning and m.toolCalls.
+  div.append(body, ...toolCallCards(m));
   if (m.error) {
     const e = document.createElement('div');
     e.className = 'error'; e.textContent = m.error;
     div.append(e);
   }
-  if (m.stats) {
+  // Stats show once the reply has ended, so their presence marks its end.
+  if (m.stats && running?.reply !== m) {
     const s = document.createElement('div');
     s.className = 'stats'; s.textContent = statsText(m.stats);
     div.append(s);
   }
-  elements.set(m, body);
+  elements.set(m, div);
   return div;
 }
 
@@ -132,31 +137,40 @@ function deleteConversation(id) {
 }
 
 // ---- sending ----
-function requestBody(c, s) {
-  const history = c.messages.filter(m => !m.error || m.content).map(m => ({ role: m.role, content: m.content }));
+function requestBody(c, s, extra) {
+  const history = c.messages.filter(m => !m.error || m.content || toolCallsOf(m).length > 0).map(historyMessage);
   const messages = s.system.trim() ? [{ role: 'system', content: s.system }, ...history] : history;
   const body = { model: s.model, messages, stream: true, stream_options: { include_usage: true },
                  temperature: s.temperature, max_tokens: s.maxTokens };
   if (s.ignoreEos) body.ignore_eos = true;
-  return body;
+  return { ...body, ...extra };
 }
 
-// Applies one chunk's delta to the reply. Content is the only part streamed today; reasoning_content and tool_calls
-// get their own branches here when the server emits them.
-function applyDelta(reply, delta) {
-  if (typeof delta.content === 'string') reply.content += delta.content;
+// The Settings' extra request fields (e.g. tools, tool_choice, reasoning_effort): a JSON object merged into each
+// request over the page's own fields. Throws with a message for the user when it is not one.
+function extraFields(text) {
+  if (!text.trim()) return {};
+  let value;
+  try { value = JSON.parse(text); } catch (e) { throw new Error('Extra request fields are not valid JSON: ' + e.message); }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('Extra request fields must be a JSON object.');
+  for (const key of ['messages', 'stream'])
+    if (key in value) throw new Error(`Extra request fields cannot set '${key}': the page sets it.`);
+  return value;
 }
 
 async function send() {
   const text = $('input').value;
   if (!text.trim() || running) return;
-  if (!current()) newConversation();
-  const c = current();
   const s = settings();
   saveSettings();
+  let extra;
+  try { extra = extraFields(s.extra); } catch (e) { notice(e.message, 'extra'); $('settings').open = true; return; }
+  if ($('notice').dataset.source === 'extra') notice('');
+  if (!current()) newConversation();
+  const c = current();
   c.messages.push({ role: 'user', content: text });
   if (c.title === 'New chat') c.title = text.trim().split('\n')[0].slice(0, 40);
-  const body = requestBody(c, s);
+  const body = requestBody(c, s, extra);
   const reply = { role: 'assistant', content: '' };
   c.messages.push(reply);
   $('input').value = '';
@@ -190,24 +204,27 @@ async function streamReply(body, reply, signal) {
     const chunk = JSON.parse(data);
     if (chunk.error) { reply.error = 'Server error: ' + chunk.error.message; return true; }
     if (chunk.usage) usage = chunk.usage;
-    for (const choice of chunk.choices || []) {
-      if (choice.delta) applyDelta(reply, choice.delta);
-      if (first === undefined && reply.content) first = performance.now();
+    // Only the first choice is shown (extra fields could ask for n > 1).
+    for (const choice of (chunk.choices || []).filter(ch => (ch.index ?? 0) === 0)) {
+      applyChoice(reply, choice);
+      if (first === undefined && (answerStarted(reply) || reply.reasoning)) first = performance.now();
     }
-    reply.stats = timing(start, first, usage, reply.content);
+    reply.stats = timing(start, first, usage);
     if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; showProgress(reply); }); }
     return true;
   });
-  reply.stats = timing(start, first, usage, reply.content);
+  reply.stats = timing(start, first, usage);
 }
 
-function timing(start, first, usage, content) {
+function timing(start, first, usage) {
   const stats = {};
   if (first !== undefined) stats.ttftMs = first - start;
   if (usage) {
     stats.completionTokens = usage.completion_tokens;
     stats.promptTokens = usage.prompt_tokens;
     stats.cachedTokens = usage.prompt_tokens_details?.cached_tokens ?? 0;
+    const reasoningTokens = usage.completion_tokens_details?.reasoning_tokens;
+    if (reasoningTokens !== undefined) stats.reasoningTokens = reasoningTokens;
     const seconds = (performance.now() - (first ?? start)) / 1000;
     if (usage.completion_tokens > 1 && seconds > 0) stats.tokensPerSecond = (usage.completion_tokens - 1) / seconds;
   }
@@ -219,7 +236,7 @@ function showProgress(reply) {
   if (running?.reply !== reply) return;
   const element = elements.get(reply);
   if (!element || !element.isConnected) return;
-  element.textContent = reply.content;
+  element.replaceWith(renderMessage(reply));
   scrollDown();
 }
 
@@ -246,7 +263,7 @@ $('input').addEventListener('keydown', e => {
 $('stop').addEventListener('click', () => running?.controller.abort());
 $('new-chat').addEventListener('click', () => { if (!running) newConversation(); });
 $('toggle-sidebar').addEventListener('click', () => document.body.classList.toggle('sidebar-open'));
-for (const id of ['temperature', 'max-tokens', 'ignore-eos', 'system', 'model']) $(id).addEventListener('change', saveSettings);
+for (const id of ['temperature', 'max-tokens', 'ignore-eos', 'system', 'model', 'extra']) $(id).addEventListener('change', saveSettings);
 $('api-key').addEventListener('change', () => { setApiKey($('api-key').value.trim()); loadModels(); });
 
 restoreSettings();
