@@ -97,7 +97,7 @@ public sealed partial class GrammarSampler
     // The first \uHHHH or \UHHHHHHHH escape naming a surrogate or a code point past U+10FFFF.
     private static string? NonCharacterEscape(string gbnf)
     {
-        foreach (Match m in Regex.Matches(gbnf, @"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))"))
+        foreach (Match m in Regex.Matches(gbnf, @"(?<!\\)(?:\\\\)*\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))"))
         {
             long value = Convert.ToInt64(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value, 16);
             if (value is >= 0xD800 and <= 0xDFFF or > 0x10FFFF)

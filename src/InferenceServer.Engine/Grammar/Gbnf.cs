@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace InferenceServer.Engine.Grammar;
 
 /// <summary>GBNF text helpers: literals, character classes, repetition, and JSON text of constant values.</summary>
-internal static class Gbnf
+internal static partial class Gbnf
 {
     private static readonly JsonSerializerOptions CompactJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -40,10 +40,22 @@ internal static class Gbnf
     };
 
     /// <summary>The compact JSON text of a constant value (<c>enum</c>, <c>const</c>), as a literal.</summary>
-    public static string JsonLiteral(JsonElement value) => Literal(JsonSerializer.Serialize(value, CompactJson));
+    public static string JsonLiteral(JsonElement value) => Literal(RawSupplementary(JsonSerializer.Serialize(value, CompactJson)));
 
     /// <summary>The JSON text of a string (quotes included), as a literal.</summary>
-    public static string JsonStringLiteral(string value) => Literal(JsonSerializer.Serialize(value, CompactJson));
+    public static string JsonStringLiteral(string value) => Literal(RawSupplementary(JsonSerializer.Serialize(value, CompactJson)));
+
+    // System.Text.Json escapes characters past U+FFFF as surrogate pairs (\uD83D\uDE00) even with the relaxed encoder;
+    // a model writes them as themselves, so the literal holds the character (an escape preceded by an escaped
+    // backslash is left alone).
+    private static string RawSupplementary(string json) => SurrogateEscape().Replace(json, m =>
+        m.Groups[1].Value + char.ConvertFromUtf32(char.ConvertToUtf32(
+            (char)int.Parse(m.Groups[2].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+            (char)int.Parse(m.Groups[3].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture))));
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<!\\)((?:\\\\)*)\\u(D[89AB][0-9A-F]{2})\\u(D[C-F][0-9A-F]{2})",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex SurrogateEscape();
 
     /// <summary>
     /// <paramref name="item"/> repeated <paramref name="min"/> to <paramref name="max"/> times (null: unbounded), with

@@ -47,6 +47,17 @@ public sealed class SchemaGrammarMatchTests(TinyModelFixture model) : IClassFixt
         Assert.False(MatchesBytes(gbnf, Quoted(Convert.FromHexString(badHex))));
     }
 
+    [Fact]
+    public void Characters_past_the_bmp_in_constants_are_written_as_themselves()
+    {
+        Check("""{"enum":["😀","a𝄞b",{"k":"🎉"}]}""", ["\"😀\"", "\"a𝄞b\"", "{\"k\":\"🎉\"}"], ["\"\\uD83D\\uDE00\"", "\"😢\""]);
+        Check("""{"const":"\uD834\uDD1E"}""", ["\"𝄞\""], ["\"x\""]);
+        string gbnf = JsonSchemaGrammar.FromSchema(JsonDocument.Parse("""{"type":"object","properties":{"m":{"enum":["😀"]}}}""").RootElement);
+        Assert.Null(GrammarSampler.Check(model.Weights.NativeHandle, gbnf));
+        // A literal backslash before "u" is text, not an escape the check should judge.
+        Assert.Null(GrammarSampler.Check(model.Weights.NativeHandle, "root ::= \"\\\\uD83D\""));
+    }
+
     private void Check(string schema, string[] accepted, string[] rejected, bool strict = false)
     {
         string gbnf = JsonSchemaGrammar.FromSchema(JsonDocument.Parse(schema).RootElement, strict);
