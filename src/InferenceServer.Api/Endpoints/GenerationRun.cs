@@ -12,6 +12,7 @@ internal sealed class GenerationRun(string requestId, string endpoint, string mo
     private readonly long _start = Stopwatch.GetTimestamp();
     private readonly UsageTally _usage = new(stream.NumChoices);
     private readonly (double Ms, int Tokens)[] _last = new (double, int)[stream.NumChoices];
+    private readonly string?[] _finishReasons = new string?[stream.NumChoices];
     private double? _ttftMs;
     private bool _failed;
     private bool _queueObserved;
@@ -39,6 +40,7 @@ internal sealed class GenerationRun(string requestId, string endpoint, string mo
         if (newTokens > 0)
             _last[e.ChoiceIndex] = (now, e.NumCompletionTokens);
         _usage.Observe(e);
+        _finishReasons[e.ChoiceIndex] = e.WireFinishReason ?? _finishReasons[e.ChoiceIndex];
     }
 
     public void Failed() => _failed = true;
@@ -46,7 +48,7 @@ internal sealed class GenerationRun(string requestId, string endpoint, string mo
     public void Complete()
     {
         double durationMs = Stopwatch.GetElapsedTime(_start).TotalMilliseconds;
-        var reasons = _usage.FinishReasons.Select(f => _failed ? "error" : f?.ToString().ToLowerInvariant() ?? "abort").ToList();
+        var reasons = _finishReasons.Select(f => _failed ? "error" : f ?? "abort").ToList();
         foreach (string reason in reasons)
             metrics.RequestsFinished.WithLabels(reason).Inc();
         if (!_failed && _usage.AllCompleted)

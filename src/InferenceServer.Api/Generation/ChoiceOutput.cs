@@ -38,7 +38,7 @@ internal sealed class ChoiceOutput(int index, IncrementalDetokenizer detokenizer
         if (result.TokenId is not null && (delta.Reasoning.Length > 0 || _parser.InReasoning))
             _numReasoningTokens++;
         if (Ended)
-            delta = Merge(delta, _parser.Finish());
+            delta = Merge(delta, _parser.Finish(cut: _stop.Stopped || finish == FinishReason.Length));
         if (delta.IsEmpty && finish is null && released is null)
             return null;
         return new GenerationEvent(index, delta.Content, finish, result.NumPromptTokens, result.NumOutputTokens, result.NumCachedTokens,
@@ -48,6 +48,7 @@ internal sealed class ChoiceOutput(int index, IncrementalDetokenizer detokenizer
             ToolCalls = delta.ToolCalls,
             NumReasoningTokens = _numReasoningTokens,
             NumToolCalls = _parser.NumToolCalls,
+            EndedByStopString = _stop.Stopped,
         };
     }
 

@@ -28,10 +28,16 @@ public sealed record GenerationEvent(
     /// <summary>Tool calls this choice made so far.</summary>
     public int NumToolCalls { get; init; }
 
+    /// <summary>A stop string ended the choice (its finish reason is <c>stop</c>, never <c>tool_calls</c>).</summary>
+    public bool EndedByStopString { get; init; }
+
     /// <summary>True when the event carries anything for the client besides a finish reason.</summary>
     public bool HasOutput => Text.Length > 0 || Reasoning.Length > 0 || ToolCalls.Count > 0 || Logprobs is not null;
 
-    /// <summary>The OpenAI finish reason: <c>tool_calls</c> when the choice stopped after making calls; null before the end.</summary>
+    /// <summary>
+    /// The OpenAI finish reason: <c>tool_calls</c> when the model ended its reply after making calls (not when
+    /// <c>max_tokens</c> or a stop string cut it: <c>length</c>, <c>stop</c>); null before the end.
+    /// </summary>
     public string? WireFinishReason => FinishReason is not { } finish ? null
-        : finish == Engine.Sequences.FinishReason.Stop && NumToolCalls > 0 ? "tool_calls" : finish.ToWireName();
+        : finish == Engine.Sequences.FinishReason.Stop && NumToolCalls > 0 && !EndedByStopString ? "tool_calls" : finish.ToWireName();
 }

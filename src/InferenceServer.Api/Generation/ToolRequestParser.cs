@@ -72,6 +72,11 @@ internal static partial class ToolRequestParser
         string name = ParseName(Nested.Read(() => f.String("name"), fat, "name"), $"{fat}.name");
         string? description = Nested.Read(() => f.String("description"), fat, "description");
         var parameters = Nested.Read(() => f.Object("parameters"), fat, "parameters");
+        // Arguments are a JSON object (OpenAI requires an object schema): a schema of another type would give calls
+        // whose arguments are not an object.
+        if (parameters is { } p && p.TryGetProperty("type", out var schemaType) && !(schemaType.ValueKind == JsonValueKind.String && schemaType.GetString() == "object"))
+            throw ApiException.BadRequest($"Invalid '{fat}.parameters.type': a tool's parameters must be a schema of type \"object\".",
+                $"{fat}.parameters.type", "invalid_value");
         bool strict = Nested.Read(() => f.Bool("strict"), fat, "strict") ?? false;
         return new ToolDefinition(name, description, parameters?.Clone(), strict);
     }

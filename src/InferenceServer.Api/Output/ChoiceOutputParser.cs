@@ -40,7 +40,7 @@ public sealed class ChoiceOutputParser
     public OutputDelta Add(string text) => text.Length == 0 ? OutputDelta.Empty : Parse(text, finish: false);
 
     /// <summary>Ends the reply, releasing held text.</summary>
-    public OutputDelta Finish() => Parse("", finish: true);
+    public OutputDelta Finish(bool cut = false) => Parse("", finish: true, cut);
 
     /// <summary>
     /// A new call id: <c>call_</c> and 24 letters and digits; for Mistral formats 9 letters and digits, the only ids
@@ -50,7 +50,7 @@ public sealed class ChoiceOutputParser
         ? RandomNumberGenerator.GetString(IdAlphabet, 9)
         : "call_" + RandomNumberGenerator.GetString(IdAlphabet, 24);
 
-    private OutputDelta Parse(string text, bool finish)
+    private OutputDelta Parse(string text, bool finish, bool cut = false)
     {
         var reasoning = new StringBuilder();
         var content = new StringBuilder();
@@ -68,7 +68,7 @@ public sealed class ChoiceOutputParser
         var visible = new StringBuilder();
         _tools.Add(content.ToString(), visible, calls);
         if (finish)
-            _tools.Finish(visible, calls);
+            _tools.Finish(visible, calls, cut);
         return Delta(reasoning, visible.ToString(), calls);
     }
 

@@ -50,11 +50,43 @@ internal sealed class GenericReplyParser(bool parallel, Func<string> newId) : IT
     }
 
     /// <inheritdoc />
-    public void Finish(StringBuilder content, List<ToolCallDelta> calls)
+    public void Finish(StringBuilder content, List<ToolCallDelta> calls, bool cut)
     {
-        if (_state != State.After || !string.IsNullOrWhiteSpace(_held.ToString()))
+        if (cut && _state == State.Object)
+            content.Append(PartialContent(_held.ToString()));
+        else if (_state != State.After || !string.IsNullOrWhiteSpace(_held.ToString()))
             content.Append(_held);
         _held.Clear();
+    }
+
+    // The text of a cut {"content": "… reply (its escapes decoded up to the cut); "" for a cut call or other object.
+    private static string PartialContent(string held)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(held, "^\\s*\\{\\s*\"content\"\\s*:\\s*\"");
+        if (!m.Success)
+            return "";
+        var text = new StringBuilder();
+        for (int i = m.Length; i < held.Length && held[i] != '"'; i++)
+        {
+            if (held[i] != '\\')
+            {
+                text.Append(held[i]);
+                continue;
+            }
+            if (i + 1 >= held.Length)
+                break;
+            char e = held[++i];
+            if (e == 'u')
+            {
+                if (i + 4 >= held.Length || !int.TryParse(held.AsSpan(i + 1, 4), System.Globalization.NumberStyles.HexNumber, null, out int code))
+                    break;
+                text.Append((char)code);
+                i += 4;
+                continue;
+            }
+            text.Append(e switch { 'n' => '\n', 't' => '\t', 'r' => '\r', 'b' => '\b', 'f' => '\f', _ => e });
+        }
+        return text.ToString();
     }
 
     // A complete object: its calls or content; false when it has neither shape.

@@ -39,12 +39,17 @@ internal sealed class ToolCallParser(ToolCallFormat format, bool parallel, Func<
     }
 
     /// <summary>Ends the reply: held text becomes content, an unfinished call ends where the text did.</summary>
-    public void Finish(StringBuilder content, List<ToolCallDelta> calls)
+    public void Finish(StringBuilder content, List<ToolCallDelta> calls, bool cut)
     {
-        if (_state == State.Content)
+        // Held content is the start of a possible opening marker; a cut reply may have been opening a call with it.
+        if (_state == State.Content && !cut)
             EmitContent(_pending, content);
+        else if (_state == State.Content)
+            _pending = "";
         else if (_state == State.InCall && _call!.Started)
             EndCall(_call);
+        else if (cut)
+            _raw.Clear();
         else if (_state == State.InCall)
         {
             _raw.Append(_call!.Text);

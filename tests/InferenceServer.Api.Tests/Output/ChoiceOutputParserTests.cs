@@ -163,4 +163,52 @@ public sealed class ChoiceOutputParserTests
     {
         AssertReply(Tools(ToolCallFormat.Hermes), "<tool_call>{\"na\\qme\": \"f\"}</tool_call>", "", "<tool_call>{\"na\\qme\": \"f\"}</tool_call>");
     }
+
+    private static void AssertCut(OutputParsing parsing, string text, string content, params (string Name, string Arguments)[] calls)
+    {
+        foreach (var pieces in ParsedReply.Splits(text))
+        {
+            var reply = ParsedReply.Of(parsing, pieces, cut: true);
+            string at = $"split [{string.Join("|", pieces.Take(3))}…]";
+            Assert.True(content == reply.Content, $"{at}: content '{reply.Content}'");
+            Assert.Equal(calls.Select(c => (c.Name, c.Arguments)), reply.Calls.Select(c => (c.Name, c.Arguments)));
+        }
+    }
+
+    [Fact]
+    public void A_call_cut_before_its_name_is_dropped_not_left_in_content()
+    {
+        AssertCut(Tools(ToolCallFormat.Hermes),
+            "Hi.\n<tool_call>\n{\"name\": \"a\", \"arguments\": {}}\n</tool_call>\n<tool_call>\n{\"name\" :\"",
+            "Hi.\n", ("a", "{}"));
+        AssertCut(Tools(ToolCallFormat.MistralArgs), "[TOOL_CALLS]get_wea", "");
+        AssertCut(Tools(ToolCallFormat.Hermes), "Hi.<tool_ca", "Hi.");
+        AssertCut(Tools(ToolCallFormat.MistralJson), "[TOOL_CALLS][{\"name\": \"f\", \"arguments\": {\"x\": 1}}, {\"na", "", ("f", "{\"x\": 1}"));
+    }
+
+    [Fact]
+    public void A_call_cut_after_its_name_keeps_the_arguments_written_so_far()
+    {
+        AssertCut(Tools(ToolCallFormat.Hermes), "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"cit", "",
+            ("get_weather", "{\"cit"));
+    }
+
+    [Fact]
+    public void A_cut_generic_reply_keeps_the_content_written_so_far_and_drops_a_cut_call()
+    {
+        AssertCut(new OutputParsing(ToolCallFormat.Generic, false, false), "{\"content\": \"a fairly \\\"long\\\" line\\nand", "a fairly \"long\" line\nand");
+        AssertCut(new OutputParsing(ToolCallFormat.Generic, false, false), "{ \"tool_calls\": [{ \"name\" : \"get_", "");
+    }
+
+    [Fact]
+    public void Text_that_only_looks_like_a_cut_call_opening_at_a_natural_end_stays_content()
+    {
+        AssertReply(Tools(ToolCallFormat.Hermes), "Use <tool_call> tags", "", "Use <tool_call> tags");
+    }
+
+    [Fact]
+    public void A_hermes_call_whose_closing_tag_never_comes_is_still_a_call()
+    {
+        AssertReply(Tools(ToolCallFormat.Hermes), "Hi.<tool_call>\n{\"name\": \"a\", \"arguments\": {}}", "", "Hi.", ("a", "{}"));
+    }
 }

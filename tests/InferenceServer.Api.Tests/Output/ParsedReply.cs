@@ -7,14 +7,14 @@ namespace InferenceServer.Api.Tests.Output;
 internal sealed record ParsedReply(string Reasoning, string Content, IReadOnlyList<(string Id, string Name, string Arguments)> Calls)
 {
     /// <summary>Feeds <paramref name="pieces"/> through a new parser and assembles the reply.</summary>
-    public static ParsedReply Of(OutputParsing parsing, IEnumerable<string> pieces)
+    public static ParsedReply Of(OutputParsing parsing, IEnumerable<string> pieces, bool cut = false)
     {
         int ids = 0;
         var parser = new ChoiceOutputParser(parsing, () => $"call_{ids++}");
         var reasoning = new StringBuilder();
         var content = new StringBuilder();
         var calls = new List<(string Id, string Name, StringBuilder Arguments)>();
-        foreach (var delta in pieces.Select(parser.Add).Concat(new[] { 0 }.Select(_ => parser.Finish())))
+        foreach (var delta in pieces.Select(parser.Add).Concat(new[] { 0 }.Select(_ => parser.Finish(cut))))
         {
             reasoning.Append(delta.Reasoning);
             content.Append(delta.Content);

@@ -140,6 +140,41 @@ public sealed class ToolCallingTests(ToolTemplateServer fixture) : IClassFixture
         Assert.Equal("stop", (string?)choice["finish_reason"]);
     }
 
+    [SkippableFact]
+    public async Task A_stop_string_inside_a_call_ends_the_choice_as_stop_not_tool_calls()
+    {
+        var choice = (await Server.ChatAsync(Request(Reply, stop: ["Paris"])))["choices"]![0]!;
+
+        Assert.Equal("stop", (string?)choice["finish_reason"]);
+        Assert.Equal("Let me check.\n", (string?)choice["message"]!["content"]);
+        var call = choice["message"]!["tool_calls"]![0]!["function"]!;
+        Assert.Equal("get_weather", (string?)call["name"]);
+        Assert.Equal("{\"city\": \"", (string?)call["arguments"]);
+    }
+
+    [SkippableFact]
+    public async Task Max_tokens_cutting_a_call_before_its_name_leaves_no_markup_in_content()
+    {
+        var request = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Request("R.</think>Hi.<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {}}\n</tool_call>")))!;
+        // Greedy, so every run spells the reply with the same tokens; cut it after each of them.
+        request["temperature"] = 0;
+        var full = await Server.ChatAsync(request);
+        Assert.True((string?)full["choices"]![0]!["finish_reason"] == "tool_calls", full.ToJsonString());
+        int total = (int)full["usage"]!["completion_tokens"]!;
+        var reasons = new HashSet<string?>();
+        for (int maxTokens = 1; maxTokens < total; maxTokens++)
+        {
+            request["max_tokens"] = maxTokens;
+            var choice = (await Server.ChatAsync(request))["choices"]![0]!;
+            reasons.Add($"{maxTokens}/{total}:{choice["finish_reason"]}:{choice["message"]!["tool_calls"]?.ToJsonString()}");
+            string content = (string?)choice["message"]!["content"] ?? "";
+            Assert.DoesNotContain("<tool_call", content);
+            Assert.DoesNotContain("{", content);
+            Assert.True("Hi.".StartsWith(content, StringComparison.Ordinal) || content == "Hi.", content);
+        }
+        Assert.True(reasons.All(r => r!.Split(':')[1] == "length"), string.Join("\n", reasons));
+    }
+
     private static void AssertValid(string schema, string json)
     {
         var errors = OpenAiSchema.Validate(schema, json);
