@@ -31,13 +31,17 @@ public static class ApiErrors
             "invalid_request_error", null, "unsupported_media_type"));
     }
 
-    /// <summary>Parses the request body as JSON.</summary>
+    // Tool and response schemas nest (each level of a nested object is two JSON levels); the default limit of 64 refused
+    // realistic ones. Deeper bodies are refused with the parser's own message.
+    private static readonly JsonDocumentOptions BodyOptions = new() { MaxDepth = 128 };
+
+    /// <summary>Parses the request body as JSON (nested at most 128 levels).</summary>
     /// <exception cref="ApiException">400 when the body is not valid JSON.</exception>
     public static async Task<JsonDocument> ReadJsonAsync(HttpContext http)
     {
         try
         {
-            var document = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted).ConfigureAwait(false);
+            var document = await JsonDocument.ParseAsync(http.Request.Body, BodyOptions, http.RequestAborted).ConfigureAwait(false);
             try
             {
                 RequireValidUnicode(document.RootElement, null);

@@ -108,9 +108,25 @@ public sealed class ToolRequestTests(ToolTemplateServer fixture) : IClassFixture
         Assert.True((bool)template["thinking"]!);
     }
 
+    [SkippableFact]
+    public async Task A_tool_schema_nested_past_64_json_levels_is_served_and_a_body_past_128_is_refused()
+    {
+        string schema = """{"type":"object","properties":{"city":{"type":"string"}}}""";
+        for (int i = 0; i < 30; i++)
+            schema = "{\"type\":\"object\",\"properties\":{\"a\":" + schema + "},\"required\":[\"a\"]}";
+        string tool = "{\"type\":\"function\",\"function\":{\"name\":\"deep\",\"parameters\":" + schema + "}}";
+        using var ok = await Server.PostJsonAsync("v1/chat/completions", Body(User, "{\"tools\":[" + tool + "],\"tool_choice\":\"required\"}"));
+        Assert.True(ok.StatusCode == HttpStatusCode.OK, await ok.Content.ReadAsStringAsync());
+
+        string deep = string.Concat(Enumerable.Repeat("[", 130)) + string.Concat(Enumerable.Repeat("]", 130));
+        var error = await ErrorAsync(Body(User, "{\"metadata\":{\"x\":" + deep + "}}"));
+        Assert.Equal("invalid_json", (string?)error["code"]);
+        Assert.Contains("128", (string?)error["message"]);
+    }
+
     private string Body(string messages, string fields)
     {
-        var body = JsonNode.Parse(fields)!.AsObject();
+        var body = JsonNode.Parse(fields, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = 512 })!.AsObject();
         body["model"] = Server.Model.ModelId;
         body["messages"] = JsonNode.Parse(messages);
         body["max_tokens"] = 1;
