@@ -46,6 +46,11 @@ public sealed class RequestFieldTests(DemoServerFixture fixture)
     [InlineData("completions", """{"echo":true,"logprobs":2}""", "echo")]
     [InlineData("completions", """{"suffix":" the end."}""", "suffix")]
     [InlineData("completions", """{"best_of":3}""", "best_of")]
+    [InlineData("completions", """{"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"required"}""", "tools")]
+    [InlineData("completions", """{"tool_choice":"required"}""", "tool_choice")]
+    [InlineData("completions", """{"reasoning_effort":"high"}""", "reasoning_effort")]
+    [InlineData("completions", """{"chat_template_kwargs":{"enable_thinking":false}}""", "chat_template_kwargs")]
+    [InlineData("completions", """{"max_completion_tokens":5}""", "max_completion_tokens")]
     public async Task Unsupported_fields_are_refused_by_name(string endpoint, string fields, string param)
     {
         var error = await ErrorAsync(endpoint, fields);

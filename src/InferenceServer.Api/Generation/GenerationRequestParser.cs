@@ -99,6 +99,7 @@ public static class GenerationRequestParser
     {
         var root = RequireObject(body);
         RequestFields.Check(root, RequestFields.Completion);
+        RequestFields.RefuseChatOnly(root);
         var r = new JsonFieldReader(root);
         var (prompt, promptTokens) = r.Get("prompt") switch
         {

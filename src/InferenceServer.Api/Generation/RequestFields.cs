@@ -86,6 +86,22 @@ internal static class RequestFields
     public static bool IsImplemented(IReadOnlyList<RequestField> fields, string name) =>
         fields.Any(f => f.Name == name && f.Support == FieldSupport.Implemented);
 
+    /// <summary>
+    /// Refuses, on <c>/v1/completions</c>, fields that only chat completions take (<c>messages</c>, <c>tools</c>,
+    /// <c>tool_choice</c>, <c>reasoning_effort</c>, …): a caller sending them expects them to act, so ignoring them
+    /// would drop them silently.
+    /// </summary>
+    /// <exception cref="ApiException">400 <c>unsupported_parameter</c> naming the first such field.</exception>
+    public static void RefuseChatOnly(JsonElement request)
+    {
+        var r = new JsonFieldReader(request);
+        foreach (var field in Chat)
+            if (field.Support == FieldSupport.Implemented && Completion.All(c => c.Name != field.Name) && r.Get(field.Name) is { ValueKind: not JsonValueKind.Null })
+                throw ApiException.BadRequest(
+                    $"Unsupported parameter: '{field.Name}' is a chat completions field; /v1/completions does not take it (use /v1/chat/completions).",
+                    field.Name, "unsupported_parameter");
+    }
+
     private static ApiException Unsupported(RequestField field)
     {
         string accepted = field.AcceptedValues.Count == 0 ? "Omit it or set it to null"
