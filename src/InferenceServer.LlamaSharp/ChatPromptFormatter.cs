@@ -27,7 +27,7 @@ namespace InferenceServer.LlamaSharp;
 /// </summary>
 public sealed class ChatPromptFormatter
 {
-    private static readonly HashSet<string> ReservedNames = ["messages", "add_generation_prompt", "bos_token", "eos_token"];
+    private static readonly HashSet<string> ReservedNames = ["messages", "tools", "add_generation_prompt", "bos_token", "eos_token"];
 
     private readonly string? _llamaTemplate;
     private readonly ChatTemplate? _jinja;

@@ -103,7 +103,13 @@ internal sealed class GenericReplyParser(bool parallel, Func<string> newId) : IT
         }
         using var _ = document;
         var root = document.RootElement;
-        if (root.TryGetProperty("tool_calls", out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0
+        if (root.ValueKind != JsonValueKind.Object)
+            return false;
+        bool hasText = root.TryGetProperty("content", out var text) && text.ValueKind == JsonValueKind.String;
+        // Text beside the calls is the reply's content too; an empty list of calls is no call.
+        if (hasText)
+            content.Append(text.GetString());
+        if (root.TryGetProperty("tool_calls", out var list) && list.ValueKind == JsonValueKind.Array
             && list.EnumerateArray().All(IsCall))
         {
             foreach (var call in list.EnumerateArray().Take(parallel ? int.MaxValue : 1))
@@ -113,12 +119,7 @@ internal sealed class GenericReplyParser(bool parallel, Func<string> newId) : IT
             }
             return true;
         }
-        if (root.TryGetProperty("content", out var text) && text.ValueKind == JsonValueKind.String)
-        {
-            content.Append(text.GetString());
-            return true;
-        }
-        return false;
+        return hasText;
     }
 
     private static bool IsCall(JsonElement call) => call.ValueKind == JsonValueKind.Object

@@ -145,6 +145,8 @@ public sealed class ChoiceOutputParserTests
             " {\"tool_calls\": [{\"name\": \"a\", \"arguments\": {\"x\": [1, {}]}}, {\"name\": \"b\"}]}\n",
             "", "", ("a", "{\"x\": [1, {}]}"), ("b", "{}"));
         AssertReply(Tools(ToolCallFormat.Generic), "{\"content\": \"Hi \\\"there\\\"\"}", "", "Hi \"there\"");
+        AssertReply(Tools(ToolCallFormat.Generic), "{\"tool_calls\": [{\"name\": \"a\"}], \"content\": \"Checking.\"}", "", "Checking.", ("a", "{}"));
+        AssertReply(Tools(ToolCallFormat.Generic), "{\"tool_calls\": []}", "", "");
     }
 
     [Theory]

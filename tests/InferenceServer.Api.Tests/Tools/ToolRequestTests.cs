@@ -32,6 +32,7 @@ public sealed class ToolRequestTests(ToolTemplateServer fixture) : IClassFixture
     [InlineData("""{"tools":[{"type":"function","function":{"name":"f","parameters":{"type":["object","null"]}}}]}""", "tools[0].function.parameters.type", "invalid_value")]
     [InlineData("""{"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"u":{"type":"string"}}}}}],"response_format":{"type":"json_object"}}""", "response_format", "invalid_value")]
     [InlineData("""{"tool_choice":"auto"}""", "tool_choice", "invalid_value")]
+    [InlineData("""{"chat_template_kwargs":{"tools":[]}}""", "chat_template_kwargs", "invalid_value")]
     [InlineData($$$"""{"tools":[{{{Tool}}}],"tool_choice":"sometimes"}""", "tool_choice", "invalid_value")]
     [InlineData($$$$"""{"tools":[{{{{Tool}}}}],"tool_choice":{"type":"function","function":{"name":"other"}}}""", "tool_choice", "invalid_value")]
     [InlineData($$$"""{"tools":[{{{Tool}}}],"tool_choice":{"type":"function"}}""", "tool_choice.function", "missing_required_parameter")]
