@@ -1,0 +1,83 @@
+using System.Text.Json.Nodes;
+using InferenceServer.Api.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace InferenceServer.Api.Tests.Tools;
+
+/// <summary>
+/// Proof of forced tool calls on random-weights models carrying each family's real template and special tokens
+/// (skipped without ../shared): with <c>tool_choice</c> "required" or a named tool, and no <c>grammar</c> from the
+/// client, the server's own tool-call grammar alone must make every call parse, name a declared tool (the named one
+/// when named) and carry arguments that validate against the tool's <c>parameters</c>; whole and streamed, at
+/// temperature 0 and 1, with and without parallel calls. At temperature 0 the stream must equal the whole reply.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public sealed class ForcedToolCallProofTests(
+    Qwen25ServerFixture qwen25, Hermes2ProServerFixture hermes2Pro, Llama31ServerFixture llama31,
+    MistralNemoServerFixture mistralNemo, MistralSmallServerFixture mistralSmall, ITestOutputHelper output)
+    : IClassFixture<Qwen25ServerFixture>, IClassFixture<Hermes2ProServerFixture>, IClassFixture<Llama31ServerFixture>,
+      IClassFixture<MistralNemoServerFixture>, IClassFixture<MistralSmallServerFixture>
+{
+    // Enough for several calls with the schemas' bounded strings; a call the model has not closed by then fails the
+    // test with finish_reason "length".
+    private const int MaxTokens = 400;
+
+    // With parallel calls the grammar allows another call or end-of-generation after each call, and a random model
+    // rarely picks the end: left alone it writes calls until max_tokens. A bias on the end-of-generation tokens
+    // (which the grammar allows only after a complete call) bounds the number of calls without touching their content.
+    private const int EndBias = 2;
+
+    public static TheoryData<string, string?, double, bool> Cases()
+    {
+        var cases = new TheoryData<string, string?, double, bool>();
+        foreach (var family in new[] { "Qwen2.5", "Hermes2Pro", "Llama3.1", "MistralNemo", "MistralSmall" })
+            foreach (var named in new[] { null, "book_table" })
+                foreach (var temperature in new[] { 0.0, 1.0 })
+                    foreach (var parallel in new[] { true, false })
+                        cases.Add(family, named, temperature, parallel);
+        return cases;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    public async Task Every_forced_call_parses_names_a_declared_tool_and_validates(string family, string? named, double temperature, bool parallel)
+    {
+        var fixture = Fixture(family);
+        fixture.SkipIfAbsent();
+        bool single = named is not null || !parallel;
+
+        var whole = await fixture.Server!.ChatAsync(Request(fixture, named, temperature, parallel, stream: false));
+        var wholeCalls = ProofTools.AssertCallsOnly(whole["choices"]![0]!, named, single);
+
+        var events = await fixture.Server.StreamAsync("v1/chat/completions", Request(fixture, named, temperature, parallel, stream: true));
+        var streamedCalls = ProofTools.AssertCallsOnly(StreamedChoice.Assemble(events), named, single);
+        output.WriteLine($"{wholeCalls.Count} call(s): {string.Join("; ", wholeCalls)}");
+
+        if (temperature == 0)
+            Assert.Equal(wholeCalls, streamedCalls);
+    }
+
+    private static JsonObject Request(TemplateModelServerFixture fixture, string? named, double temperature, bool parallel, bool stream) => new()
+    {
+        ["model"] = fixture.ModelId,
+        ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Weather in Paris for 3 days, then a table for 2 at Luigi's." }),
+        ["tools"] = ProofTools.Tools(),
+        ["tool_choice"] = named is null ? "required" : new JsonObject { ["type"] = "function", ["function"] = new JsonObject { ["name"] = named } },
+        ["parallel_tool_calls"] = parallel,
+        ["temperature"] = temperature,
+        ["seed"] = 42,
+        ["max_tokens"] = MaxTokens,
+        ["stream"] = stream,
+        ["logit_bias"] = parallel ? EndOfGenerationBias(fixture) : null,
+    };
+
+    private static JsonObject EndOfGenerationBias(TemplateModelServerFixture fixture) =>
+        new([.. fixture.Spec!.SpecialTokens.EndOfGeneration.Select(t => KeyValuePair.Create<string, JsonNode?>(fixture.TokenId(t).ToString(), EndBias))]);
+
+    private TemplateModelServerFixture Fixture(string family) => family switch
+    {
+        "Qwen2.5" => qwen25, "Hermes2Pro" => hermes2Pro, "Llama3.1" => llama31,
+        "MistralNemo" => mistralNemo, "MistralSmall" => mistralSmall,
+        _ => throw new ArgumentOutOfRangeException(nameof(family), family, null),
+    };
+}
