@@ -57,6 +57,24 @@ public sealed class ForcedToolCallProofTests(
             Assert.Equal(wholeCalls, streamedCalls);
     }
 
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_stop_string_that_cuts_a_call_finishes_with_stop_not_tool_calls(bool stream)
+    {
+        qwen25.SkipIfAbsent();
+        var request = Request(qwen25, "get_weather", temperature: 0, parallel: false, stream);
+        // "unit" is a required property, so the stop string always ends the reply inside the call's arguments.
+        request["stop"] = new JsonArray("\"unit\"");
+
+        var choice = stream
+            ? StreamedChoice.Assemble(await qwen25.Server!.StreamAsync("v1/chat/completions", request))
+            : (await qwen25.Server!.ChatAsync(request))["choices"]![0]!;
+
+        Assert.True((string?)choice["finish_reason"] == "stop", choice.ToJsonString());
+        Assert.DoesNotContain("unit", (string?)choice["message"]!["tool_calls"]![0]!["function"]!["arguments"]);
+    }
+
     private static JsonObject Request(TemplateModelServerFixture fixture, string? named, double temperature, bool parallel, bool stream) => new()
     {
         ["model"] = fixture.ModelId,
