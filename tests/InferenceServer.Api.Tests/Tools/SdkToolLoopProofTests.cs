@@ -12,14 +12,17 @@ namespace InferenceServer.Api.Tests.Tools;
 /// Proof that the official OpenAI .NET SDK completes a tool loop against random-weights models with real templates
 /// (skipped without ../shared), the server's own tool-call grammar making the call: a forced call (streamed as
 /// <see cref="StreamingChatToolCallUpdate"/>s, or whole for a named tool), the tool's result sent back, and a final
-/// text answer. Mistral Nemo's template checks the history it is given (ids of 9 letters or digits, alternating
-/// roles), so the second turn also proves the server renders the SDK's call and result messages.
+/// text answer. The Llama 3.1 and Mistral templates raise on history they do not accept (more than one call, Mistral ids
+/// other than 9 letters or digits, roles out of turn), so the second turn also proves the server renders the SDK's call
+/// and result messages in each family's shape.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class SdkToolLoopProofTests(Qwen25ServerFixture qwen25, MistralNemoServerFixture mistralNemo)
-    : IClassFixture<Qwen25ServerFixture>, IClassFixture<MistralNemoServerFixture>
+public sealed class SdkToolLoopProofTests(
+    Qwen25ServerFixture qwen25, Llama31ServerFixture llama31, MistralNemoServerFixture mistralNemo, MistralSmallServerFixture mistralSmall)
+    : IClassFixture<Qwen25ServerFixture>, IClassFixture<Llama31ServerFixture>, IClassFixture<MistralNemoServerFixture>,
+      IClassFixture<MistralSmallServerFixture>
 {
-    public static TheoryData<string> Families => new("Qwen2.5", "MistralNemo");
+    public static TheoryData<string> Families => new("Qwen2.5", "Llama3.1", "MistralNemo", "MistralSmall");
 
     private static readonly ChatTool[] Tools =
     [
@@ -115,7 +118,7 @@ public sealed class SdkToolLoopProofTests(Qwen25ServerFixture qwen25, MistralNem
 
     private TemplateModelServerFixture Fixture(string family) => family switch
     {
-        "Qwen2.5" => qwen25, "MistralNemo" => mistralNemo,
+        "Qwen2.5" => qwen25, "Llama3.1" => llama31, "MistralNemo" => mistralNemo, "MistralSmall" => mistralSmall,
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, null),
     };
 }
