@@ -62,6 +62,22 @@ public sealed class ReasoningProofTests(DeepSeekR1ServerFixture deepSeekR1, Qwen
     }
 
     [SkippableFact]
+    public async Task A_reply_cut_inside_the_reasoning_is_all_reasoning()
+    {
+        deepSeekR1.SkipIfAbsent();
+        var request = DeepSeekRequest(thinkEndBias: 0, stream: false);
+        request["max_tokens"] = 8;
+
+        var response = await deepSeekR1.Server!.ChatAsync(request);
+
+        var choice = response["choices"]![0]!;
+        Assert.True((string?)choice["finish_reason"] == "length", choice.ToJsonString());
+        Assert.False(string.IsNullOrEmpty((string?)choice["message"]!["reasoning_content"]));
+        Assert.True(string.IsNullOrEmpty((string?)choice["message"]!["content"]), choice.ToJsonString());
+        Assert.Equal(8, (int)response["usage"]!["completion_tokens_details"]!["reasoning_tokens"]!);
+    }
+
+    [SkippableFact]
     public async Task Reasoning_effort_none_renders_the_template_without_thinking()
     {
         qwen3.SkipIfAbsent();
