@@ -14,15 +14,17 @@ namespace InferenceServer.Api.Tests.Tools;
 /// <see cref="StreamingChatToolCallUpdate"/>s, or whole for a named tool), the tool's result sent back, and a final
 /// text answer. The Llama 3.1 and Mistral templates raise on history they do not accept (more than one call, Mistral ids
 /// other than 9 letters or digits, roles out of turn), so the second turn also proves the server renders the SDK's call
-/// and result messages in each family's shape.
+/// and result messages in each family's shape; DeepSeek R1's template renders no tools, so there the server's own
+/// generic format carries the call and the history.
 /// </summary>
 [Collection(ServerCollection.Name)]
 public sealed class SdkToolLoopProofTests(
-    Qwen25ServerFixture qwen25, Llama31ServerFixture llama31, MistralNemoServerFixture mistralNemo, MistralSmallServerFixture mistralSmall)
-    : IClassFixture<Qwen25ServerFixture>, IClassFixture<Llama31ServerFixture>, IClassFixture<MistralNemoServerFixture>,
-      IClassFixture<MistralSmallServerFixture>
+    Qwen25ServerFixture qwen25, Hermes2ProServerFixture hermes2Pro, Llama31ServerFixture llama31, MistralNemoServerFixture mistralNemo,
+    MistralSmallServerFixture mistralSmall, DeepSeekR1ServerFixture deepSeekR1)
+    : IClassFixture<Qwen25ServerFixture>, IClassFixture<Hermes2ProServerFixture>, IClassFixture<Llama31ServerFixture>,
+      IClassFixture<MistralNemoServerFixture>, IClassFixture<MistralSmallServerFixture>, IClassFixture<DeepSeekR1ServerFixture>
 {
-    public static TheoryData<string> Families => new("Qwen2.5", "Llama3.1", "MistralNemo", "MistralSmall");
+    public static TheoryData<string> Families => new("Qwen2.5", "Hermes2Pro", "Llama3.1", "MistralNemo", "MistralSmall", "DeepSeekR1");
 
     private static readonly ChatTool[] Tools =
     [
@@ -118,7 +120,8 @@ public sealed class SdkToolLoopProofTests(
 
     private TemplateModelServerFixture Fixture(string family) => family switch
     {
-        "Qwen2.5" => qwen25, "Llama3.1" => llama31, "MistralNemo" => mistralNemo, "MistralSmall" => mistralSmall,
+        "Qwen2.5" => qwen25, "Hermes2Pro" => hermes2Pro, "Llama3.1" => llama31, "MistralNemo" => mistralNemo,
+        "MistralSmall" => mistralSmall, "DeepSeekR1" => deepSeekR1,
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, null),
     };
 }
