@@ -87,16 +87,18 @@ internal static class RequestFields
         fields.Any(f => f.Name == name && f.Support == FieldSupport.Implemented);
 
     /// <summary>
-    /// Refuses, on <c>/v1/completions</c>, fields that only chat completions take (<c>messages</c>, <c>tools</c>,
-    /// <c>tool_choice</c>, <c>reasoning_effort</c>, …): a caller sending them expects them to act, so ignoring them
-    /// would drop them silently.
+    /// Refuses, on <c>/v1/completions</c>, fields that only chat completions take (<c>tools</c>, <c>tool_choice</c>,
+    /// <c>reasoning_effort</c>, …): a caller sending them expects them to act, so ignoring them would drop them
+    /// silently. <c>messages</c> beside a <c>prompt</c> is left alone (the prompt is what completions read; without one
+    /// the request is refused for the missing prompt).
     /// </summary>
     /// <exception cref="ApiException">400 <c>unsupported_parameter</c> naming the first such field.</exception>
     public static void RefuseChatOnly(JsonElement request)
     {
         var r = new JsonFieldReader(request);
         foreach (var field in Chat)
-            if (field.Support == FieldSupport.Implemented && Completion.All(c => c.Name != field.Name) && r.Get(field.Name) is { ValueKind: not JsonValueKind.Null })
+            if (field.Support == FieldSupport.Implemented && field.Name != "messages" && Completion.All(c => c.Name != field.Name)
+                && r.Get(field.Name) is { ValueKind: not JsonValueKind.Null })
                 throw ApiException.BadRequest(
                     $"Unsupported parameter: '{field.Name}' is a chat completions field; /v1/completions does not take it (use /v1/chat/completions).",
                     field.Name, "unsupported_parameter");
