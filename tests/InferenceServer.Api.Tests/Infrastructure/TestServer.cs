@@ -53,24 +53,31 @@ public sealed class TestServer : WebApplicationFactory<Program>
             all[k] = v;
         // Without this the app's default listen address (127.0.0.1:8000) would be bound too, and taken by anything else.
         all["urls"] = "http://127.0.0.1:0";
-        var server = new TestServer(all, gate);
-        server.UseKestrel(0);
         // WebApplicationFactory finds the app's host through a process-wide diagnostic listener, so two test classes
-        // building servers at the same moment can each catch the other's host; one build at a time.
-        await StartLock.WaitAsync();
-        try
+        // building servers at the same moment can each catch the other's host; one build at a time. Even so a build
+        // now and then catches a host that already started (Kestrel refuses to change its addresses): build again.
+        TestServer server;
+        for (int attempt = 1; ; attempt++)
         {
-            server.StartServer();
-        }
-        catch
-        {
-            // A host that failed to start still owns a model and maybe an engine thread: stop them, don't leak them.
-            await server.DisposeAsync();
-            throw;
-        }
-        finally
-        {
-            StartLock.Release();
+            server = new TestServer(all, gate);
+            server.UseKestrel(0);
+            await StartLock.WaitAsync();
+            try
+            {
+                server.StartServer();
+                break;
+            }
+            catch (Exception e)
+            {
+                // A host that failed to start still owns a model and maybe an engine thread: stop them, don't leak them.
+                await server.DisposeAsync();
+                if (attempt == 3 || e is not InvalidOperationException || !e.Message.Contains("after the server has started", StringComparison.Ordinal))
+                    throw;
+            }
+            finally
+            {
+                StartLock.Release();
+            }
         }
         var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1") + "/");
