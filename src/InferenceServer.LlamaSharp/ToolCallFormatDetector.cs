@@ -58,8 +58,10 @@ public static partial class ToolCallFormatDetector
         var messages = new List<object?>
         {
             TemplateValues.Message(new ChatMessage("user", UserText), argumentsAsObject),
-            TemplateValues.Message(new ChatMessage("assistant", content) { ToolCalls = [call] }, argumentsAsObject),
+            TemplateValues.Message(new ChatMessage("assistant", content ?? "") { ToolCalls = [call] }, argumentsAsObject),
         };
+        if (content is null)
+            ((Dictionary<string, object?>)messages[1]!)["content"] = null;
         var tool = new ToolDefinition(ToolName, "Probe tool.", System.Text.Json.JsonDocument.Parse(
             """{"type":"object","properties":{"x":{"type":"string"}},"required":["x"]}""").RootElement.Clone());
         try
