@@ -14,9 +14,11 @@ namespace InferenceServer.Api.Tests.Tools;
 [Collection(ServerCollection.Name)]
 public sealed class ForcedToolCallProofTests(
     Qwen25ServerFixture qwen25, Hermes2ProServerFixture hermes2Pro, Llama31ServerFixture llama31,
-    MistralNemoServerFixture mistralNemo, MistralSmallServerFixture mistralSmall, ITestOutputHelper output)
+    MistralNemoServerFixture mistralNemo, MistralSmallServerFixture mistralSmall, DeepSeekR1ServerFixture deepSeekR1,
+    DeepSeekV31ServerFixture deepSeekV31, ITestOutputHelper output)
     : IClassFixture<Qwen25ServerFixture>, IClassFixture<Hermes2ProServerFixture>, IClassFixture<Llama31ServerFixture>,
-      IClassFixture<MistralNemoServerFixture>, IClassFixture<MistralSmallServerFixture>
+      IClassFixture<MistralNemoServerFixture>, IClassFixture<MistralSmallServerFixture>, IClassFixture<DeepSeekR1ServerFixture>,
+      IClassFixture<DeepSeekV31ServerFixture>
 {
     // Enough for several calls with the schemas' bounded strings; a call the model has not closed by then fails the
     // test with finish_reason "length".
@@ -30,7 +32,7 @@ public sealed class ForcedToolCallProofTests(
     public static TheoryData<string, string?, double, bool> Cases()
     {
         var cases = new TheoryData<string, string?, double, bool>();
-        foreach (var family in new[] { "Qwen2.5", "Hermes2Pro", "Llama3.1", "MistralNemo", "MistralSmall" })
+        foreach (var family in new[] { "Qwen2.5", "Hermes2Pro", "Llama3.1", "MistralNemo", "MistralSmall", "DeepSeekR1", "DeepSeekV3.1" })
             foreach (var named in new[] { null, "book_table" })
                 foreach (var temperature in new[] { 0.0, 1.0 })
                     foreach (var parallel in new[] { true, false })
@@ -116,13 +118,23 @@ public sealed class ForcedToolCallProofTests(
         ["logit_bias"] = parallel ? EndOfGenerationBias(fixture, EndBias) : null,
     };
 
-    private static JsonObject EndOfGenerationBias(TemplateModelServerFixture fixture, int bias) =>
-        new([.. fixture.Spec!.SpecialTokens.EndOfGeneration.Select(t => KeyValuePair.Create<string, JsonNode?>(fixture.TokenId(t).ToString(), bias))]);
+    private static JsonObject EndOfGenerationBias(TemplateModelServerFixture fixture, int bias)
+    {
+        var biases = new JsonObject([.. fixture.Spec!.SpecialTokens.EndOfGeneration.Select(t => KeyValuePair.Create<string, JsonNode?>(fixture.TokenId(t).ToString(), bias))]);
+        // DeepSeek R1's calls are separated by "\n" and end with <｜tool▁calls▁end｜>, plain text in R1-Distill's
+        // vocabulary: the end-of-generation tokens come only after that word, so the choice to stop writing calls is
+        // between "\n" and the word's first token. A bias against "\n" makes that choice; where the grammar allows
+        // only "\n" (in a call's header) it is still written.
+        if (fixture.TemplateName.Contains("DeepSeek-R1", StringComparison.Ordinal) && bias != 0)
+            foreach (int id in fixture.Server!.Model.Tokenizer.Tokenize("\n", parseSpecial: false))
+                biases[id.ToString()] = -4 * bias;
+        return biases;
+    }
 
     private TemplateModelServerFixture Fixture(string family) => family switch
     {
         "Qwen2.5" => qwen25, "Hermes2Pro" => hermes2Pro, "Llama3.1" => llama31,
-        "MistralNemo" => mistralNemo, "MistralSmall" => mistralSmall,
+        "MistralNemo" => mistralNemo, "MistralSmall" => mistralSmall, "DeepSeekR1" => deepSeekR1, "DeepSeekV3.1" => deepSeekV31,
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, null),
     };
 }
