@@ -14,11 +14,9 @@ namespace InferenceServer.Api.Tests.Tools;
 [Collection(ServerCollection.Name)]
 public sealed class ForcedToolCallProofTests(
     Qwen25ServerFixture qwen25, Hermes2ProServerFixture hermes2Pro, Llama31ServerFixture llama31,
-    MistralNemoServerFixture mistralNemo, MistralSmallServerFixture mistralSmall, DeepSeekR1ServerFixture deepSeekR1,
-    DeepSeekV31ServerFixture deepSeekV31, ITestOutputHelper output)
+    MistralNemoServerFixture mistralNemo, MistralSmallServerFixture mistralSmall, ITestOutputHelper output)
     : IClassFixture<Qwen25ServerFixture>, IClassFixture<Hermes2ProServerFixture>, IClassFixture<Llama31ServerFixture>,
-      IClassFixture<MistralNemoServerFixture>, IClassFixture<MistralSmallServerFixture>, IClassFixture<DeepSeekR1ServerFixture>,
-      IClassFixture<DeepSeekV31ServerFixture>
+      IClassFixture<MistralNemoServerFixture>, IClassFixture<MistralSmallServerFixture>
 {
     // Enough for several calls with the schemas' bounded strings; a call the model has not closed by then fails the
     // test with finish_reason "length".
@@ -27,12 +25,12 @@ public sealed class ForcedToolCallProofTests(
     // With parallel calls the grammar allows another call or end-of-generation after each call, and a random model
     // rarely picks the end: left alone it writes calls until max_tokens. A bias on the end-of-generation tokens
     // (which the grammar allows only after a complete call) bounds the number of calls without touching their content.
-    private const int EndBias = 2;
+    internal const int EndBias = 2;
 
     public static TheoryData<string, string?, double, bool> Cases()
     {
         var cases = new TheoryData<string, string?, double, bool>();
-        foreach (var family in new[] { "Qwen2.5", "Hermes2Pro", "Llama3.1", "MistralNemo", "MistralSmall", "DeepSeekR1", "DeepSeekV3.1" })
+        foreach (var family in new[] { "Qwen2.5", "Hermes2Pro", "Llama3.1", "MistralNemo", "MistralSmall" })
             foreach (var named in new[] { null, "book_table" })
                 foreach (var temperature in new[] { 0.0, 1.0 })
                     foreach (var parallel in new[] { true, false })
@@ -66,8 +64,6 @@ public sealed class ForcedToolCallProofTests(
     [InlineData("Hermes2Pro", EndBias)]
     [InlineData("MistralNemo", EndBias)]
     [InlineData("MistralSmall", 0)]
-    [InlineData("DeepSeekR1", EndBias)]
-    [InlineData("DeepSeekV3.1", EndBias)]
     public async Task Parallel_calls_come_back_as_separate_valid_calls(string family, int endBias)
     {
         var fixture = Fixture(family);
@@ -106,7 +102,7 @@ public sealed class ForcedToolCallProofTests(
         Assert.DoesNotContain("unit", (string?)choice["message"]!["tool_calls"]![0]!["function"]!["arguments"]);
     }
 
-    private static JsonObject Request(TemplateModelServerFixture fixture, string? named, double temperature, bool parallel, bool stream) => new()
+    internal static JsonObject Request(TemplateModelServerFixture fixture, string? named, double temperature, bool parallel, bool stream) => new()
     {
         ["model"] = fixture.ModelId,
         ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Weather in Paris for 3 days, then a table for 2 at Luigi's." }),
@@ -120,7 +116,7 @@ public sealed class ForcedToolCallProofTests(
         ["logit_bias"] = parallel ? EndOfGenerationBias(fixture, EndBias) : null,
     };
 
-    private static JsonObject EndOfGenerationBias(TemplateModelServerFixture fixture, int bias)
+    internal static JsonObject EndOfGenerationBias(TemplateModelServerFixture fixture, int bias)
     {
         var biases = new JsonObject([.. fixture.Spec!.SpecialTokens.EndOfGeneration.Select(t => KeyValuePair.Create<string, JsonNode?>(fixture.TokenId(t).ToString(), bias))]);
         // DeepSeek R1's calls are separated by "\n" and end with <｜tool▁calls▁end｜>, plain text in R1-Distill's
@@ -136,7 +132,7 @@ public sealed class ForcedToolCallProofTests(
     private TemplateModelServerFixture Fixture(string family) => family switch
     {
         "Qwen2.5" => qwen25, "Hermes2Pro" => hermes2Pro, "Llama3.1" => llama31,
-        "MistralNemo" => mistralNemo, "MistralSmall" => mistralSmall, "DeepSeekR1" => deepSeekR1, "DeepSeekV3.1" => deepSeekV31,
+        "MistralNemo" => mistralNemo, "MistralSmall" => mistralSmall,
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, null),
     };
 }
