@@ -10,7 +10,8 @@ namespace InferenceServer.LlamaSharp;
 /// turn calls a probe tool is rendered, and the markup around the call names the format:
 /// <c>&lt;tool_call&gt;</c> → Hermes; <c>[TOOL_CALLS][</c> → Mistral JSON list; <c>[TOOL_CALLS]name[ARGS]</c> or
 /// <c>[TOOL_CALLS]name[CALL_ID]</c> → Mistral per-call arguments; <c>&lt;|python_tag|&gt;</c> or a bare
-/// <c>{"name": …, "parameters": …}</c> → Llama 3.x JSON. Anything else, or a template that cannot render a call, is
+/// <c>{"name": …, "parameters": …}</c> → Llama 3.x JSON; <c>&lt;｜tool▁call▁begin｜&gt;function&lt;｜tool▁sep｜&gt;name\n```json</c>
+/// → DeepSeek R1; <c>&lt;｜tool▁call▁begin｜&gt;name&lt;｜tool▁sep｜&gt;</c> → DeepSeek V3.1. Anything else, or a template that cannot render a call, is
 /// <see cref="ToolCallFormat.None"/>.
 /// </summary>
 public static partial class ToolCallFormatDetector
@@ -26,7 +27,9 @@ public static partial class ToolCallFormatDetector
         ArgumentNullException.ThrowIfNull(capabilities);
         if (capabilities.ToolCallArguments is null)
             return ToolCallFormat.None;
-        string? output = Render(template, capabilities.ToolCallArguments == "object", bosToken, eosToken);
+        bool asObject = capabilities.ToolCallArguments == "object";
+        // Some templates (DeepSeek-R1-Distill-Llama) render calls only for an assistant message whose content is null.
+        string? output = Render(template, asObject, "", bosToken, eosToken) ?? Render(template, asObject, null, bosToken, eosToken);
         return output is null ? ToolCallFormat.None : Classify(output);
     }
 
@@ -42,17 +45,23 @@ public static partial class ToolCallFormatDetector
             return ToolCallFormat.MistralArgs;
         if (rendered.Contains("<|python_tag|>", StringComparison.Ordinal) || Llama3Call().IsMatch(rendered))
             return ToolCallFormat.Llama3Json;
+        if (rendered.Contains($"{ToolCallGrammar.DeepSeekCallBegin}function{ToolCallGrammar.DeepSeekSep}{ToolName}\n```json\n", StringComparison.Ordinal))
+            return ToolCallFormat.DeepSeekR1;
+        if (rendered.Contains($"{ToolCallGrammar.DeepSeekCallBegin}{ToolName}{ToolCallGrammar.DeepSeekSep}", StringComparison.Ordinal))
+            return ToolCallFormat.DeepSeekV31;
         return ToolCallFormat.None;
     }
 
-    private static string? Render(ChatTemplate template, bool argumentsAsObject, string bosToken, string eosToken)
+    private static string? Render(ChatTemplate template, bool argumentsAsObject, string? content, string bosToken, string eosToken)
     {
         var call = new ChatToolCall("call00001", ToolName, "{\"x\": \"" + ArgumentMarker + "\"}");
         var messages = new List<object?>
         {
             TemplateValues.Message(new ChatMessage("user", UserText), argumentsAsObject),
-            TemplateValues.Message(new ChatMessage("assistant", "") { ToolCalls = [call] }, argumentsAsObject),
+            TemplateValues.Message(new ChatMessage("assistant", content ?? "") { ToolCalls = [call] }, argumentsAsObject),
         };
+        if (content is null)
+            ((Dictionary<string, object?>)messages[1]!)["content"] = null;
         var tool = new ToolDefinition(ToolName, "Probe tool.", System.Text.Json.JsonDocument.Parse(
             """{"type":"object","properties":{"x":{"type":"string"}},"required":["x"]}""").RootElement.Clone());
         try

@@ -20,6 +20,11 @@ public sealed class ToolCallFormatDetectorTests
     [InlineData("mistralai-Mistral-Nemo-Instruct-2407.jinja", ToolCallFormat.MistralJson)]
     [InlineData("Mistral-Small-3.2-24B-Instruct-2506.jinja", ToolCallFormat.MistralArgs)]
     [InlineData("unsloth-mistral-Devstral-Small-2507.jinja", ToolCallFormat.MistralArgs)]
+    [InlineData("deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja", ToolCallFormat.DeepSeekR1)]
+    [InlineData("deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja", ToolCallFormat.DeepSeekR1)]
+    // Renders no tools in the reference either (tojson of a map() generator fails), so it cannot take tool calls.
+    [InlineData("llama-cpp-deepseek-r1.jinja", ToolCallFormat.None)]
+    [InlineData("deepseek-ai-DeepSeek-V3.1.jinja", ToolCallFormat.DeepSeekV31)]
     [InlineData("google-gemma-2-2b-it.jinja", ToolCallFormat.None)]
     public void Shared_templates_get_the_format_their_tool_call_markup_shows(string file, ToolCallFormat expected)
     {

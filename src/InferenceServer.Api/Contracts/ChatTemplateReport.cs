@@ -49,6 +49,8 @@ public sealed record ChatTemplateReport(
         Engine.Tools.ToolCallFormat.Llama3Json => "llama3_json",
         Engine.Tools.ToolCallFormat.MistralJson => "mistral_json",
         Engine.Tools.ToolCallFormat.MistralArgs => "mistral_args",
+        Engine.Tools.ToolCallFormat.DeepSeekR1 => "deepseek_r1",
+        Engine.Tools.ToolCallFormat.DeepSeekV31 => "deepseek_v3_1",
         _ => "generic",
     };
 }

@@ -19,13 +19,14 @@ internal static class ChatOutputPlan
 
     /// <summary>
     /// The messages and tools to render: with the generic format the tools are described in a system message
-    /// (<see cref="GenericToolPrompt"/>) instead of being given to a template that shows no calls.
+    /// (<see cref="GenericToolPrompt"/>) instead of being given to a template that shows no calls; a template that
+    /// shows calls but does not render the tools list gets them in a system message too (<see cref="ToolListPrompt"/>).
     /// </summary>
     public static (IReadOnlyList<ChatMessage> Messages, IReadOnlyList<ToolDefinition> Tools) Conversation(
-        GenerationRequest request, IReadOnlyList<ChatMessage> messages, ToolCallFormat format) =>
-        format == Engine.Tools.ToolCallFormat.Generic
-            ? (GenericToolPrompt.Apply(messages, request.Tools, request.ToolChoice), [])
-            : (messages, request.Tools);
+        GenerationRequest request, IReadOnlyList<ChatMessage> messages, ToolCallFormat format, bool templateListsTools) =>
+        format == Engine.Tools.ToolCallFormat.Generic ? (GenericToolPrompt.Apply(messages, request.Tools, request.ToolChoice), [])
+        : templateListsTools ? (messages, request.Tools)
+        : (ToolListPrompt.Apply(messages, request.Tools, format), request.Tools);
 
     /// <summary>
     /// The request's template variables, plus <c>enable_thinking: false</c> for <c>reasoning_effort: "none"</c> where

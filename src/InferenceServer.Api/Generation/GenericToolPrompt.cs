@@ -42,7 +42,8 @@ internal static class GenericToolPrompt
         return text.Append(". To answer without a tool: {\"content\": \"<your answer>\"}.").ToString();
     }
 
-    private static string ToolJson(ToolDefinition tool)
+    /// <summary>One tool as <c>{"name", "description", "parameters"}</c> JSON (non-ASCII kept).</summary>
+    internal static string ToolJson(ToolDefinition tool)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))

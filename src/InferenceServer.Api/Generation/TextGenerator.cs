@@ -78,7 +78,7 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
         string prompt;
         try
         {
-            var (rendered, tools) = ChatOutputPlan.Conversation(request, messages, format);
+            var (rendered, tools) = ChatOutputPlan.Conversation(request, messages, format, chat.Capabilities.Tools);
             prompt = chat.Format(rendered, ChatOutputPlan.TemplateVariables(request, chat), tools);
         }
         catch (Templates.TemplateException e)

@@ -11,6 +11,11 @@ internal static class ToolCallMarkers
     public const string MistralCalls = ToolCallGrammar.MistralToolCalls;
     public const string MistralArgs = "[ARGS]";
     public const string MistralCallId = "[CALL_ID]";
+    public const string DeepSeekCallsBegin = ToolCallGrammar.DeepSeekCallsBegin;
+    public const string DeepSeekCallsEnd = ToolCallGrammar.DeepSeekCallsEnd;
+    public const string DeepSeekCallBegin = ToolCallGrammar.DeepSeekCallBegin;
+    public const string DeepSeekCallEnd = ToolCallGrammar.DeepSeekCallEnd;
+    public const string DeepSeekSep = ToolCallGrammar.DeepSeekSep;
 
     /// <summary>Markers that open a call (or a list of calls) in content.</summary>
     public static IReadOnlyList<string> Openers(ToolCallFormat format) => format switch
@@ -18,6 +23,7 @@ internal static class ToolCallMarkers
         ToolCallFormat.Hermes => [HermesOpen],
         ToolCallFormat.Llama3Json => [PythonTag],
         ToolCallFormat.MistralJson or ToolCallFormat.MistralArgs => [MistralCalls],
+        ToolCallFormat.DeepSeekR1 or ToolCallFormat.DeepSeekV31 => [DeepSeekCallsBegin],
         _ => [],
     };
 
@@ -28,6 +34,8 @@ internal static class ToolCallMarkers
         ToolCallFormat.Llama3Json => [PythonTag],
         ToolCallFormat.MistralJson => [MistralCalls],
         ToolCallFormat.MistralArgs => [MistralCalls, MistralArgs, MistralCallId],
+        ToolCallFormat.DeepSeekR1 or ToolCallFormat.DeepSeekV31 =>
+            [DeepSeekCallsBegin, DeepSeekCallsEnd, DeepSeekCallBegin, DeepSeekCallEnd, DeepSeekSep],
         _ => [],
     };
 }

@@ -9,11 +9,13 @@ namespace InferenceServer.Api.Output;
 /// except that a call that turns out malformed before its name was sent goes to content whole, markup included.
 /// Formats: Hermes <c>&lt;tool_call&gt;{…}&lt;/tool_call&gt;</c>; Llama 3.x <c>&lt;|python_tag|&gt;{…}</c> or a reply
 /// that starts with <c>{</c>, calls separated by <c>;</c> or whitespace; Mistral <c>[TOOL_CALLS][{…}, …]</c> and
-/// <c>[TOOL_CALLS]name[CALL_ID]id[ARGS]{…}</c> (either after <c>[TOOL_CALLS]</c>).
+/// <c>[TOOL_CALLS]name[CALL_ID]id[ARGS]{…}</c> (either after <c>[TOOL_CALLS]</c>); DeepSeek R1 and V3.1 calls between
+/// <c>&lt;｜tool▁calls▁begin｜&gt;</c> and <c>&lt;｜tool▁calls▁end｜&gt;</c> (see <see cref="DeepSeekMarkup"/>), where text
+/// after a call without the closing word is content.
 /// </summary>
 internal sealed class ToolCallParser(ToolCallFormat format, bool parallel, Func<string> newId) : IToolCallParser
 {
-    private enum State { Content, AfterOpener, ListItem, MistralName, MistralCallId, InCall, HermesClose }
+    private enum State { Content, AfterOpener, ListItem, MistralName, MistralCallId, InCall, HermesClose, DeepSeekList, DeepSeekHeader, DeepSeekCallEnd }
 
     private readonly IReadOnlyList<string> _openers = ToolCallMarkers.Openers(format);
     private readonly StringBuilder _raw = new();
@@ -55,7 +57,7 @@ internal sealed class ToolCallParser(ToolCallFormat format, bool parallel, Func<
             _raw.Append(_call!.Text);
             Fallback(content);
         }
-        else if (_state is not (State.HermesClose or State.ListItem) || !_startedSinceOpener)
+        else if (_state is not (State.HermesClose or State.ListItem or State.DeepSeekList or State.DeepSeekCallEnd) || !_startedSinceOpener)
             Fallback(content);
         _pending = "";
         _state = State.Content;
@@ -70,6 +72,9 @@ internal sealed class ToolCallParser(ToolCallFormat format, bool parallel, Func<
         State.MistralName => MistralName(content),
         State.MistralCallId => MistralCallId(),
         State.InCall => FeedCall(content, calls),
+        State.DeepSeekList => DeepSeekList(content),
+        State.DeepSeekHeader => DeepSeekHeader(content),
+        State.DeepSeekCallEnd => DeepSeekCallEnd(),
         _ => HermesClose(),
     };
 
@@ -100,6 +105,8 @@ internal sealed class ToolCallParser(ToolCallFormat format, bool parallel, Func<
         _startedSinceOpener = false;
         if (format is ToolCallFormat.MistralJson or ToolCallFormat.MistralArgs)
             _state = State.AfterOpener;
+        else if (format is ToolCallFormat.DeepSeekR1 or ToolCallFormat.DeepSeekV31)
+            _state = State.DeepSeekList;
         else
             BeginCall(null, "");
         return true;
@@ -169,6 +176,49 @@ internal sealed class ToolCallParser(ToolCallFormat format, bool parallel, Func<
             return false;
         Consume(index + ToolCallMarkers.MistralArgs.Length);
         BeginCall(_mistralName, "");
+        return true;
+    }
+
+    private bool DeepSeekList(StringBuilder content)
+    {
+        var (end, nextCall) = DeepSeekMarkup.Between(_pending);
+        if (end == 0)
+            return false;
+        if (end > 0)
+        {
+            Consume(end);
+            _state = nextCall ? State.DeepSeekHeader : State.Content;
+        }
+        else if (_startedSinceOpener)
+            _state = State.Content;
+        else
+            Fallback(content);
+        return true;
+    }
+
+    private bool DeepSeekHeader(StringBuilder content)
+    {
+        var (end, name) = DeepSeekMarkup.Header(_pending, format == ToolCallFormat.DeepSeekR1);
+        if (end == 0)
+            return false;
+        if (end < 0)
+        {
+            Fallback(content);
+            return false;
+        }
+        Consume(end);
+        BeginCall(name, "", State.DeepSeekCallEnd);
+        return true;
+    }
+
+    // The call's closing word; without it the text after the call is content.
+    private bool DeepSeekCallEnd()
+    {
+        var (end, closed) = DeepSeekMarkup.CallEnd(_pending);
+        if (end < 0)
+            return false;
+        _pending = _pending[end..];
+        _state = closed ? State.DeepSeekList : State.Content;
         return true;
     }
 

@@ -22,6 +22,19 @@ public enum ToolCallFormat
     MistralArgs,
 
     /// <summary>
+    /// DeepSeek R1 (and its Distill models): <c>&lt;｜tool▁calls▁begin｜&gt;</c>, then per call
+    /// <c>&lt;｜tool▁call▁begin｜&gt;function&lt;｜tool▁sep｜&gt;name\n```json\n{…}\n```&lt;｜tool▁call▁end｜&gt;</c>
+    /// (calls separated by <c>\n</c>), then <c>&lt;｜tool▁calls▁end｜&gt;</c>.
+    /// </summary>
+    DeepSeekR1,
+
+    /// <summary>
+    /// DeepSeek V3.1: <c>&lt;｜tool▁calls▁begin｜&gt;</c>, then per call
+    /// <c>&lt;｜tool▁call▁begin｜&gt;name&lt;｜tool▁sep｜&gt;{…}&lt;｜tool▁call▁end｜&gt;</c>, then <c>&lt;｜tool▁calls▁end｜&gt;</c>.
+    /// </summary>
+    DeepSeekV31,
+
+    /// <summary>
     /// The server's own generic format for templates without tool support: the reply is one JSON object,
     /// <c>{"tool_calls": [{"name": …, "arguments": {…}}, …]}</c> or <c>{"content": "…"}</c>, described to the model
     /// in a system message.

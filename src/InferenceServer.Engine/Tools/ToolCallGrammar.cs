@@ -21,7 +21,10 @@ namespace InferenceServer.Engine.Tools;
 /// <c>&lt;|python_tag|&gt;</c> or on <c>{</c> as the first non-space character of the reply); MistralJson
 /// <c>[TOOL_CALLS][{"name": "f", "arguments": {…}}, …]</c>, each call optionally ending with <c>, "id": "…"</c> of 9
 /// letters or digits as Mistral Nemo's template writes it; MistralArgs <c>[TOOL_CALLS]f[ARGS]{…}</c> per call, with the
-/// optional <c>[CALL_ID]</c> of Mistral Small 3.2; Generic <c>{"tool_calls": [{"name": "f", "arguments": {…}}]}</c> or
+/// optional <c>[CALL_ID]</c> of Mistral Small 3.2; DeepSeekR1 <c>&lt;｜tool▁calls▁begin｜&gt;</c> then
+/// <c>&lt;｜tool▁call▁begin｜&gt;function&lt;｜tool▁sep｜&gt;f\n```json\n{…}\n```&lt;｜tool▁call▁end｜&gt;</c> per call (separated
+/// by <c>\n</c>) then <c>&lt;｜tool▁calls▁end｜&gt;</c> (DeepSeek R1 and its Distill models); DeepSeekV31 the same words
+/// around <c>f&lt;｜tool▁sep｜&gt;{…}</c>, calls not separated (DeepSeek V3.1); Generic <c>{"tool_calls": [{"name": "f", "arguments": {…}}]}</c> or
 /// <c>{"content": "…"}</c>.</para>
 /// <para>Use: <c>ToolCallGrammar.Build(...)?.ApplyTo(sampling)</c>; for a thinking model wrap it in
 /// <see cref="ReasoningGate.AfterReasoning"/> first.</para>
@@ -36,6 +39,16 @@ public static class ToolCallGrammar
     public const string PythonTag = "<|python_tag|>";
     /// <summary>Mistral's marker before tool calls.</summary>
     public const string MistralToolCalls = "[TOOL_CALLS]";
+    /// <summary>DeepSeek's word before its tool calls.</summary>
+    public const string DeepSeekCallsBegin = "<｜tool▁calls▁begin｜>";
+    /// <summary>DeepSeek's word after its tool calls.</summary>
+    public const string DeepSeekCallsEnd = "<｜tool▁calls▁end｜>";
+    /// <summary>DeepSeek's word before one tool call.</summary>
+    public const string DeepSeekCallBegin = "<｜tool▁call▁begin｜>";
+    /// <summary>DeepSeek's word after one tool call.</summary>
+    public const string DeepSeekCallEnd = "<｜tool▁call▁end｜>";
+    /// <summary>DeepSeek's word between a call's type (R1) or name (V3.1) and what follows.</summary>
+    public const string DeepSeekSep = "<｜tool▁sep｜>";
     /// <summary>Pattern that wakes a Llama 3.x grammar on a reply that starts (after up to 16 blanks) with a JSON object.</summary>
     public const string Llama3JsonStartPattern = "^\\s{0,16}(\\{)";
 
@@ -64,6 +77,8 @@ public static class ToolCallGrammar
             ToolCallFormat.Llama3Json => builder.Llama3Json(),
             ToolCallFormat.MistralJson => builder.MistralJson(many),
             ToolCallFormat.MistralArgs => builder.MistralArgs(many),
+            ToolCallFormat.DeepSeekR1 => builder.DeepSeek(many, r1: true),
+            ToolCallFormat.DeepSeekV31 => builder.DeepSeek(many, r1: false),
             _ => builder.Generic(many, allowContent: choice.Mode == ToolChoiceMode.Auto),
         };
         return new GrammarConstraint(rules.Render(root), choice.Mode == ToolChoiceMode.Auto ? Triggers(format) : null);
@@ -75,6 +90,7 @@ public static class ToolCallGrammar
         ToolCallFormat.Hermes => GrammarTriggers.OfWords(HermesOpen),
         ToolCallFormat.Llama3Json => new GrammarTriggers([PythonTag], [Llama3JsonStartPattern]),
         ToolCallFormat.MistralJson or ToolCallFormat.MistralArgs => GrammarTriggers.OfWords(MistralToolCalls),
+        ToolCallFormat.DeepSeekR1 or ToolCallFormat.DeepSeekV31 => GrammarTriggers.OfWords(DeepSeekCallsBegin),
         _ => null,
     };
 

@@ -43,6 +43,16 @@ internal sealed class ToolCallSyntax(GbnfRules rules, IReadOnlyList<(string Name
         return many ? $"{call}+" : call;
     }
 
+    public string DeepSeek(bool many, bool r1)
+    {
+        var calls = tools.Select(t => rules.Add($"root-{t.Name}-deepseek-call", r1
+            ? $"{Gbnf.Literal(ToolCallGrammar.DeepSeekCallBegin + "function" + ToolCallGrammar.DeepSeekSep + t.Name + "\n```json\n")} {t.Arguments} {Gbnf.Literal("\n```" + ToolCallGrammar.DeepSeekCallEnd)}"
+            : $"{Gbnf.Literal(ToolCallGrammar.DeepSeekCallBegin + t.Name + ToolCallGrammar.DeepSeekSep)} {t.Arguments} {Gbnf.Literal(ToolCallGrammar.DeepSeekCallEnd)}"));
+        string call = rules.Add("root-deepseek-call", string.Join(" | ", calls));
+        string more = !many ? "" : r1 ? $" (\"\\n\" {call})*" : $" {call}*";
+        return $"{Gbnf.Literal(ToolCallGrammar.DeepSeekCallsBegin)} {call}{more} {Gbnf.Literal(ToolCallGrammar.DeepSeekCallsEnd)}";
+    }
+
     public string Generic(bool many, bool allowContent)
     {
         string call = JsonCall("arguments");

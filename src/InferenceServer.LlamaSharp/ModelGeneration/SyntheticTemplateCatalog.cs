@@ -11,7 +11,8 @@ namespace InferenceServer.LlamaSharp.ModelGeneration;
 /// <c>eos_token</c>) as llama.cpp's converter writes them to GGUF, listed in the models' id order and limited to
 /// the tokens the template writes plus BOS and EOS. Text a template writes that is not a token of its model stays
 /// plain text: Qwen2.5's <c>&lt;tools&gt;</c> and <c>&lt;tool_response&gt;</c>, and the DeepSeek tool-call markers
-/// (<c>&lt;｜tool▁calls▁begin｜&gt;</c>...), which DeepSeek-R1-Distill-Qwen's vocabulary does not have.
+/// (<c>&lt;｜tool▁calls▁begin｜&gt;</c>...), which DeepSeek-R1-Distill-Qwen's vocabulary does not have (DeepSeek V3.1's
+/// does).
 /// </remarks>
 public static class SyntheticTemplateCatalog
 {
@@ -27,6 +28,7 @@ public static class SyntheticTemplateCatalog
         ["Mistral-Small-3.2-24B-Instruct-2506"] =
             Mistral(Control("[IMG]", "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]", "[TOOL_CONTENT]", "[ARGS]", "[CALL_ID]")),
         ["deepseek-ai-DeepSeek-R1-Distill-Qwen-32B"] = DeepSeekR1DistillQwen(),
+        ["deepseek-ai-DeepSeek-V3.1"] = DeepSeekV31(),
     };
 
     /// <summary>Names of the catalogued templates (file names without <c>.jinja</c>), sorted.</summary>
@@ -88,6 +90,18 @@ public static class SyntheticTemplateCatalog
             .. UserDefined("<｜User｜>", "<｜Assistant｜>"),
             SyntheticSpecialToken.Control("<｜begin▁of▁sentence｜>"),
             .. UserDefined("<think>", "</think>"),
+        ],
+        "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", null, null, AddBos: true);
+
+    /// <summary>
+    /// DeepSeek V3.1: BOS and EOS are control tokens (ids 0 and 1); <c>&lt;think&gt;</c>, <c>&lt;/think&gt;</c>, the turn
+    /// words and the tool-call and tool-output words are added non-special tokens, one token each.
+    /// </summary>
+    private static SyntheticSpecialTokens DeepSeekV31() => new(
+        [
+            .. Control("<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>"),
+            .. UserDefined("<think>", "</think>", "<｜User｜>", "<｜Assistant｜>", "<｜tool▁calls▁begin｜>", "<｜tool▁calls▁end｜>",
+                "<｜tool▁call▁begin｜>", "<｜tool▁call▁end｜>", "<｜tool▁output▁begin｜>", "<｜tool▁output▁end｜>", "<｜tool▁sep｜>"),
         ],
         "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", null, null, AddBos: true);
 

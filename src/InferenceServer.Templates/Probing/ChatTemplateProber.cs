@@ -68,24 +68,27 @@ public static class ChatTemplateProber
     }
 
     // An object printed as Python's repr ({'x': '…'}) is not a rendering of the arguments: the template expects a string.
-    private static string? ToolCallArguments(ProbeRenderer r)
+    // Some templates (DeepSeek-R1-Distill-Llama) render calls only when the assistant's content is null, not "".
+    private static string? ToolCallArguments(ProbeRenderer r) => ToolCallArguments(r, "") ?? ToolCallArguments(r, null);
+
+    private static string? ToolCallArguments(ProbeRenderer r, string? content)
     {
         var asObject = new Dictionary<string, object?> { ["x"] = ObjectArgMarker };
-        string? objectOutput = r.Render(ToolCallConversation(asObject));
+        string? objectOutput = r.Render(ToolCallConversation(asObject, content));
         if (objectOutput is not null && objectOutput.Contains(ObjectArgMarker) && !objectOutput.Contains("{'x': '" + ObjectArgMarker))
             return "object";
         string asString = "{\"x\": \"" + StringArgMarker + "\"}";
-        return r.Render(ToolCallConversation(asString))?.Contains(StringArgMarker) == true ? "string" : null;
+        return r.Render(ToolCallConversation(asString, content))?.Contains(StringArgMarker) == true ? "string" : null;
     }
 
     // A call id of nine letters and digits: some templates (Mistral's) refuse any other shape.
-    private static List<object?> ToolCallConversation(object arguments) =>
+    private static List<object?> ToolCallConversation(object arguments, string? content) =>
     [
         Message("user", UserMarker),
         new Dictionary<string, object?>
         {
             ["role"] = "assistant",
-            ["content"] = "",
+            ["content"] = content,
             ["tool_calls"] = new List<object?>
             {
                 new Dictionary<string, object?>

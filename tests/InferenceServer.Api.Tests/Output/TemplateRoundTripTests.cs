@@ -15,7 +15,7 @@ namespace InferenceServer.Api.Tests.Output;
 /// </summary>
 public sealed class TemplateRoundTripTests
 {
-    private static readonly string[] EndOfTurn = ["<|im_end|>", "<|eot_id|>", "<|eom_id|>", "</s>"];
+    private static readonly string[] EndOfTurn = ["<|im_end|>", "<|eot_id|>", "<|eom_id|>", "</s>", "<｜end▁of▁sentence｜>"];
 
     [SkippableTheory]
     [InlineData("Qwen-Qwen2.5-7B-Instruct.jinja", ToolCallFormat.Hermes)]
@@ -25,6 +25,7 @@ public sealed class TemplateRoundTripTests
     [InlineData("mistralai-Mistral-Nemo-Instruct-2407.jinja", ToolCallFormat.MistralJson)]
     [InlineData("Mistral-Small-3.2-24B-Instruct-2506.jinja", ToolCallFormat.MistralArgs)]
     [InlineData("unsloth-mistral-Devstral-Small-2507.jinja", ToolCallFormat.MistralArgs)]
+    [InlineData("deepseek-ai-DeepSeek-V3.1.jinja", ToolCallFormat.DeepSeekV31)]
     public void A_call_as_the_template_renders_it_parses_back(string file, ToolCallFormat format)
     {
         string? path = Infrastructure.SharedFiles.Find("templates/" + file);

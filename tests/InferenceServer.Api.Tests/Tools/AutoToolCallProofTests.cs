@@ -10,14 +10,17 @@ namespace InferenceServer.Api.Tests.Tools;
 /// be valid. Without the push the reply is text, or valid calls: never broken markup.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class AutoToolCallProofTests(Qwen25ServerFixture qwen25, Llama31ServerFixture llama31, MistralSmallServerFixture mistralSmall)
-    : IClassFixture<Qwen25ServerFixture>, IClassFixture<Llama31ServerFixture>, IClassFixture<MistralSmallServerFixture>
+public sealed class AutoToolCallProofTests(
+    Qwen25ServerFixture qwen25, Llama31ServerFixture llama31, MistralSmallServerFixture mistralSmall, DeepSeekV31ServerFixture deepSeekV31)
+    : IClassFixture<Qwen25ServerFixture>, IClassFixture<Llama31ServerFixture>, IClassFixture<MistralSmallServerFixture>,
+      IClassFixture<DeepSeekV31ServerFixture>
 {
     public static TheoryData<string, string> Markers => new()
     {
         { "Qwen2.5", "<tool_call>" },
         { "Llama3.1", "<|python_tag|>" },
         { "MistralSmall", "[TOOL_CALLS]" },
+        { "DeepSeekV3.1", "<｜tool▁calls▁begin｜>" },
     };
 
     [SkippableTheory]
@@ -76,7 +79,7 @@ public sealed class AutoToolCallProofTests(Qwen25ServerFixture qwen25, Llama31Se
 
     private TemplateModelServerFixture Fixture(string family) => family switch
     {
-        "Qwen2.5" => qwen25, "Llama3.1" => llama31, "MistralSmall" => mistralSmall,
+        "Qwen2.5" => qwen25, "Llama3.1" => llama31, "MistralSmall" => mistralSmall, "DeepSeekV3.1" => deepSeekV31,
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, null),
     };
 }

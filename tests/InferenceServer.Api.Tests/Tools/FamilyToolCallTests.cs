@@ -12,10 +12,11 @@ namespace InferenceServer.Api.Tests.Tools;
 [Collection(ServerCollection.Name)]
 public sealed class FamilyToolCallTests(
     Qwen25ServerFixture qwen25, Qwen3ServerFixture qwen3, Hermes2ProServerFixture hermes2Pro, Llama31ServerFixture llama31,
-    MistralNemoServerFixture mistralNemo, MistralSmallServerFixture mistralSmall, DeepSeekR1ServerFixture deepSeekR1)
+    MistralNemoServerFixture mistralNemo, MistralSmallServerFixture mistralSmall, DeepSeekR1ServerFixture deepSeekR1,
+    DeepSeekV31ServerFixture deepSeekV31)
     : IClassFixture<Qwen25ServerFixture>, IClassFixture<Qwen3ServerFixture>, IClassFixture<Hermes2ProServerFixture>,
       IClassFixture<Llama31ServerFixture>, IClassFixture<MistralNemoServerFixture>, IClassFixture<MistralSmallServerFixture>,
-      IClassFixture<DeepSeekR1ServerFixture>
+      IClassFixture<DeepSeekR1ServerFixture>, IClassFixture<DeepSeekV31ServerFixture>
 {
     private const string Json = "{\"city\": \"Paris\"}";
 
@@ -27,7 +28,8 @@ public sealed class FamilyToolCallTests(
         { "Llama3.1", "llama3_json", $"<|python_tag|>{{\"name\": \"get_weather\", \"parameters\": {Json}}}", "" },
         { "MistralNemo", "mistral_json", $"[TOOL_CALLS][{{\"name\": \"get_weather\", \"arguments\": {Json}}}]", "" },
         { "MistralSmall", "mistral_args", $"[TOOL_CALLS]get_weather[ARGS]{Json}", "" },
-        { "DeepSeekR1", "generic", $"Need the weather.</think>{{\"tool_calls\": [{{\"name\": \"get_weather\", \"arguments\": {Json}}}]}}", "Need the weather." },
+        { "DeepSeekR1", "deepseek_r1", $"Need the weather.</think>\n\n<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n```json\n{Json}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>", "Need the weather." },
+        { "DeepSeekV3.1", "deepseek_v3_1", $"Need the weather.</think><｜tool▁calls▁begin｜><｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>{Json}<｜tool▁call▁end｜><｜tool▁calls▁end｜>", "Need the weather." },
     };
 
     [SkippableTheory]
@@ -39,7 +41,11 @@ public sealed class FamilyToolCallTests(
         var server = fixture.Server!;
         var template = JsonNode.Parse(await server.Http.GetStringAsync("v1/capabilities"))!["chat_template"]!;
         Assert.Equal(format, (string?)template["tool_call_format"]);
-        var markers = new[] { "<tool_call>", "</tool_call>", "<|python_tag|>", "[TOOL_CALLS]", "[ARGS]", "<think>", "</think>" }
+        var markers = new[]
+            {
+                "<tool_call>", "</tool_call>", "<|python_tag|>", "[TOOL_CALLS]", "[ARGS]", "<think>", "</think>",
+                "<｜tool▁calls▁begin｜>", "<｜tool▁calls▁end｜>", "<｜tool▁call▁begin｜>", "<｜tool▁call▁end｜>", "<｜tool▁sep｜>",
+            }
             .Where(m => reply.Contains(m) && fixture.Spec!.SpecialTokens.IdOf(m) is not null).ToList();
 
         var response = await server.ChatAsync(new
@@ -49,7 +55,7 @@ public sealed class FamilyToolCallTests(
             tools = ToolCallingTests.WeatherTools,
             grammar = ToolCallingTests.Exactly(reply),
             logit_bias = markers.ToDictionary(m => fixture.TokenId(m).ToString(), _ => 100),
-            // DeepSeek R1's template closes <think> in the prompt unless asked to think; the others ignore it or think anyway.
+            // DeepSeek's templates close <think> in the prompt unless asked to think; the others ignore it or think anyway.
             chat_template_kwargs = new { enable_thinking = true },
             logprobs = true,
         });
@@ -73,6 +79,7 @@ public sealed class FamilyToolCallTests(
     {
         "Qwen2.5" => qwen25, "Qwen3" => qwen3, "Hermes2Pro" => hermes2Pro, "Llama3.1" => llama31,
         "MistralNemo" => mistralNemo, "MistralSmall" => mistralSmall, "DeepSeekR1" => deepSeekR1,
+        "DeepSeekV3.1" => deepSeekV31,
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, null),
     };
 }

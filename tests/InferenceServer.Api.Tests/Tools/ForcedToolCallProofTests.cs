@@ -25,7 +25,7 @@ public sealed class ForcedToolCallProofTests(
     // With parallel calls the grammar allows another call or end-of-generation after each call, and a random model
     // rarely picks the end: left alone it writes calls until max_tokens. A bias on the end-of-generation tokens
     // (which the grammar allows only after a complete call) bounds the number of calls without touching their content.
-    private const int EndBias = 2;
+    internal const int EndBias = 2;
 
     public static TheoryData<string, string?, double, bool> Cases()
     {
@@ -102,7 +102,7 @@ public sealed class ForcedToolCallProofTests(
         Assert.DoesNotContain("unit", (string?)choice["message"]!["tool_calls"]![0]!["function"]!["arguments"]);
     }
 
-    private static JsonObject Request(TemplateModelServerFixture fixture, string? named, double temperature, bool parallel, bool stream) => new()
+    internal static JsonObject Request(TemplateModelServerFixture fixture, string? named, double temperature, bool parallel, bool stream) => new()
     {
         ["model"] = fixture.ModelId,
         ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Weather in Paris for 3 days, then a table for 2 at Luigi's." }),
@@ -116,8 +116,18 @@ public sealed class ForcedToolCallProofTests(
         ["logit_bias"] = parallel ? EndOfGenerationBias(fixture, EndBias) : null,
     };
 
-    private static JsonObject EndOfGenerationBias(TemplateModelServerFixture fixture, int bias) =>
-        new([.. fixture.Spec!.SpecialTokens.EndOfGeneration.Select(t => KeyValuePair.Create<string, JsonNode?>(fixture.TokenId(t).ToString(), bias))]);
+    internal static JsonObject EndOfGenerationBias(TemplateModelServerFixture fixture, int bias)
+    {
+        var biases = new JsonObject([.. fixture.Spec!.SpecialTokens.EndOfGeneration.Select(t => KeyValuePair.Create<string, JsonNode?>(fixture.TokenId(t).ToString(), bias))]);
+        // DeepSeek R1's calls are separated by "\n" and end with <｜tool▁calls▁end｜>, plain text in R1-Distill's
+        // vocabulary: the end-of-generation tokens come only after that word, so the choice to stop writing calls is
+        // between "\n" and the word's first token. A bias against "\n" makes that choice; where the grammar allows
+        // only "\n" (in a call's header) it is still written.
+        if (fixture.TemplateName.Contains("DeepSeek-R1", StringComparison.Ordinal) && bias != 0)
+            foreach (int id in fixture.Server!.Model.Tokenizer.Tokenize("\n", parseSpecial: false))
+                biases[id.ToString()] = -bias;
+        return biases;
+    }
 
     private TemplateModelServerFixture Fixture(string family) => family switch
     {

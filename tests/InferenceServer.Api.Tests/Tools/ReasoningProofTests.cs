@@ -29,7 +29,7 @@ public sealed class ReasoningProofTests(DeepSeekR1ServerFixture deepSeekR1, Qwen
         var request = DeepSeekRequest(ThinkEndBiasWithTools, stream);
         request["tools"] = ProofTools.Tools();
         request["tool_choice"] = "required";
-        // The generic format lists calls in one JSON array; with parallel calls a random model keeps adding calls.
+        // With parallel calls the grammar allows call after call, and a random model keeps adding them.
         request["parallel_tool_calls"] = false;
 
         var choice = await Choice(request, stream);

@@ -97,6 +97,31 @@ public sealed class ToolCallGrammarTests(TinyModelFixture model) : IClassFixture
         ["[TOOL_CALLS]lookup[ARGS]{\"id\": 5}", "[TOOL_CALLS]clock[CALL_ID]abcdefghi[ARGS]{\"zone\":\"cet\"}[TOOL_CALLS]lookup[ARGS]{\"id\":1}"],
         ["[TOOL_CALLS]lookup[ARGS]{\"id\": \"5\"}", "[TOOL_CALLS]other[ARGS]{}", "[TOOL_CALLS]lookup{\"id\": 5}"]);
 
+    private const string DsBegin = "<｜tool▁calls▁begin｜>", DsEnd = "<｜tool▁calls▁end｜>", DsCall = "<｜tool▁call▁begin｜>",
+        DsCallEnd = "<｜tool▁call▁end｜>", DsSep = "<｜tool▁sep｜>";
+
+    [Fact]
+    public void DeepSeek_r1_calls_in_json_fences() => Check(ToolCallFormat.DeepSeekR1, ToolChoice.Required, parallel: true,
+        [$"{DsBegin}{DsCall}function{DsSep}lookup\n```json\n{{\"id\": 5}}\n```{DsCallEnd}{DsEnd}",
+         $"{DsBegin}{DsCall}function{DsSep}lookup\n```json\n{{\"id\": 5}}\n```{DsCallEnd}\n{DsCall}function{DsSep}clock\n```json\n{{\"zone\": \"utc\"}}\n```{DsCallEnd}{DsEnd}"],
+        [$"{DsBegin}{DsCall}function{DsSep}lookup\n```json\n{{\"id\": \"5\"}}\n```{DsCallEnd}{DsEnd}",
+         $"{DsBegin}{DsCall}function{DsSep}other\n```json\n{{}}\n```{DsCallEnd}{DsEnd}",
+         $"{DsBegin}{DsCall}lookup{DsSep}{{\"id\": 5}}{DsCallEnd}{DsEnd}",
+         $"{DsBegin}{DsCall}function{DsSep}lookup\n```json\n{{\"id\": 5}}\n```{DsCallEnd}"]);
+
+    [Fact]
+    public void DeepSeek_v31_calls_one_after_another() => Check(ToolCallFormat.DeepSeekV31, ToolChoice.Required, parallel: true,
+        [$"{DsBegin}{DsCall}lookup{DsSep}{{\"id\": 5}}{DsCallEnd}{DsEnd}",
+         $"{DsBegin}{DsCall}lookup{DsSep}{{\"id\":5}}{DsCallEnd}{DsCall}clock{DsSep}{{\"zone\": \"cet\"}}{DsCallEnd}{DsEnd}"],
+        [$"{DsBegin}{DsCall}lookup{DsSep}{{\"id\": 5}}{DsCallEnd}\n{DsCall}lookup{DsSep}{{\"id\": 5}}{DsCallEnd}{DsEnd}",
+         $"{DsBegin}{DsCall}clock{DsSep}{{\"zone\": \"pst\"}}{DsCallEnd}{DsEnd}",
+         $"{DsBegin}{DsCall}function{DsSep}lookup\n```json\n{{\"id\": 5}}\n```{DsCallEnd}{DsEnd}"]);
+
+    [Fact]
+    public void DeepSeek_without_parallel_calls_takes_one_call() => Check(ToolCallFormat.DeepSeekV31, ToolChoice.Required, parallel: false,
+        [$"{DsBegin}{DsCall}lookup{DsSep}{{\"id\": 5}}{DsCallEnd}{DsEnd}"],
+        [$"{DsBegin}{DsCall}lookup{DsSep}{{\"id\":5}}{DsCallEnd}{DsCall}clock{DsSep}{{\"zone\": \"cet\"}}{DsCallEnd}{DsEnd}"]);
+
     [Fact]
     public void Generic_calls_or_content() => Check(ToolCallFormat.Generic, ToolChoice.Auto, parallel: true,
         ["{\"tool_calls\": [{\"name\": \"lookup\", \"arguments\": {\"id\": 2}}, {\"name\": \"clock\", \"arguments\": {\"zone\": \"utc\"}}]}",
