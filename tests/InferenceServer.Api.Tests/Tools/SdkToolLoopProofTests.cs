@@ -52,7 +52,7 @@ public sealed class SdkToolLoopProofTests(
                     calls.Add((piece.ToolCallId, piece.FunctionName, new StringBuilder()));
                 calls[piece.Index].Arguments.Append(piece.FunctionArgumentsUpdate?.ToString());
             }
-            Assert.Empty(update.ContentUpdate.Where(part => part.Text.Length > 0));
+            Assert.DoesNotContain(update.ContentUpdate, part => part.Text.Length > 0);
             finish ??= update.FinishReason;
         }
 
@@ -78,7 +78,7 @@ public sealed class SdkToolLoopProofTests(
         ChatCompletion first = await client.CompleteChatAsync(messages, Options(ChatToolChoice.CreateFunctionChoice("book_table")));
 
         Assert.Equal(ChatFinishReason.ToolCalls, first.FinishReason);
-        Assert.Empty(first.Content.Where(part => part.Text.Length > 0));
+        Assert.DoesNotContain(first.Content, part => part.Text.Length > 0);
         var call = Assert.Single(first.ToolCalls);
         Assert.Equal("book_table", call.FunctionName);
         ProofTools.AssertValidates(ProofTools.BookingSchema, call.FunctionArguments.ToString(), call.FunctionName);
