@@ -111,6 +111,8 @@ public sealed class ChatPromptFormatter
                 if (!ReservedNames.Contains(name)) names[name] = value;
         if (tools is { Count: > 0 })
             names["tools"] = TemplateValues.Tools(tools);
+        if (ToolCallFormat is ToolCallFormat.MistralJson or ToolCallFormat.MistralArgs)
+            messages = MistralCallIds.Adapt(messages);
         names["messages"] = ChatMessageAdapter.Adapt(messages, Capabilities)
             .Select(m => TemplateValues.Message(m, Capabilities.ToolCallArguments == "object")).ToList();
         names["add_generation_prompt"] = true;
