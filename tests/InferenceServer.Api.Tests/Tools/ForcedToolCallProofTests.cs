@@ -27,10 +27,13 @@ public sealed class ForcedToolCallProofTests(
     // (which the grammar allows only after a complete call) bounds the number of calls without touching their content.
     internal const int EndBias = 2;
 
-    public static TheoryData<string, string?, double, bool> Cases()
+    public static TheoryData<string, string?, double, bool> Cases() => CasesOf("Qwen2.5", "Hermes2Pro", "Llama3.1", "MistralNemo", "MistralSmall");
+
+    /// <summary>Every family × (required, named) × temperature 0 and 1 × parallel calls on and off.</summary>
+    internal static TheoryData<string, string?, double, bool> CasesOf(params string[] families)
     {
         var cases = new TheoryData<string, string?, double, bool>();
-        foreach (var family in new[] { "Qwen2.5", "Hermes2Pro", "Llama3.1", "MistralNemo", "MistralSmall" })
+        foreach (var family in families)
             foreach (var named in new[] { null, "book_table" })
                 foreach (var temperature in new[] { 0.0, 1.0 })
                     foreach (var parallel in new[] { true, false })
@@ -42,7 +45,13 @@ public sealed class ForcedToolCallProofTests(
     [MemberData(nameof(Cases))]
     public async Task Every_forced_call_parses_names_a_declared_tool_and_validates(string family, string? named, double temperature, bool parallel)
     {
-        var fixture = Fixture(family);
+        await AssertForcedCallsAsync(Fixture(family), named, temperature, parallel, output);
+    }
+
+    /// <summary>The forced reply, whole and streamed: only valid calls (one when named or not parallel), equal at temperature 0.</summary>
+    internal static async Task AssertForcedCallsAsync(TemplateModelServerFixture fixture, string? named, double temperature, bool parallel,
+        ITestOutputHelper output)
+    {
         fixture.SkipIfAbsent();
         bool single = named is not null || !parallel;
 
@@ -66,7 +75,14 @@ public sealed class ForcedToolCallProofTests(
     [InlineData("MistralSmall", 0)]
     public async Task Parallel_calls_come_back_as_separate_valid_calls(string family, int endBias)
     {
-        var fixture = Fixture(family);
+        // The end bias makes most replies a single call; some seeds must still make several.
+        int most = await MostCallsAsync(Fixture(family), endBias);
+        Assert.True(most >= 2, $"no seed made more than {most} call");
+    }
+
+    /// <summary>The most calls one reply made over seeds 1–8 with parallel calls on (each reply whole and streamed, only valid calls, equal).</summary>
+    internal static async Task<int> MostCallsAsync(TemplateModelServerFixture fixture, int endBias)
+    {
         fixture.SkipIfAbsent();
         int most = 0;
         for (int seed = 1; seed <= 8; seed++)
@@ -80,8 +96,7 @@ public sealed class ForcedToolCallProofTests(
             Assert.Equal(whole, streamed);
             most = Math.Max(most, whole.Count);
         }
-        // The end bias makes most replies a single call; some seeds must still make several.
-        Assert.True(most >= 2, $"no seed made more than {most} call");
+        return most;
     }
 
     [SkippableTheory]
