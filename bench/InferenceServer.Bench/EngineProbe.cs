@@ -13,7 +13,8 @@ internal static class EngineProbe
         int rounds = cli.Get("rounds", 2);
         using (var weights = BenchModels.Load(model))
         {
-            var ceiling = CeilingRunner.Run(weights.NativeHandle, c, LoadSweep.Prompts(c * rounds, prompt, weights.Vocab.Count, 1), output, threads);
+            var ceiling = CeilingRunner.Run(weights.NativeHandle, c, LoadSweep.Prompts(c * rounds, prompt, weights.Vocab.Count, 1), output,
+                BenchContexts.Options(threads));
             Console.WriteLine($"| ceiling | {ceiling.OutputTokensPerSecond:F0} tok/s | TPOT p50 {ceiling.Tpot.PercentileMs(50):F1} ms |");
         }
         foreach (bool caching in cli.Has("caching-off-only") ? [false] : new[] { false, true })

@@ -1,5 +1,6 @@
 using InferenceServer.Engine;
 using LLama;
+using Microsoft.Extensions.Configuration;
 
 namespace InferenceServer.Bench;
 
@@ -14,8 +15,9 @@ internal sealed record GrowthRow(int Context, LevelResult Ceiling, LevelResult S
 
 /// <summary>
 /// The measurements of <c>report</c> on one model: each scenario against the raw llama.cpp ceiling, the naive server,
-/// this engine in-process, this server over HTTP (started with <paramref name="serverArgs"/> on top of the scenario's
-/// settings) and the peer server, if there is one.
+/// this engine in-process, this server over HTTP and the peer server, if there is one. The ceiling, the engine and the
+/// server share one <see cref="EngineOptions"/>: the scenario's settings with the Engine keys of
+/// <paramref name="serverArgs"/> on top.
 /// </summary>
 internal sealed class ReportScenarios(string model, LLamaWeights weights, string serverDll, int threads, TimeSpan limit,
     IReadOnlyList<string> serverArgs, PeerServer? peer)
@@ -29,15 +31,15 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
     {
         var results = new List<LevelResult>();
         List<int[]> Prompts(int c) => scenario.Prompts(c, _vocab);
+        var options = EngineSettings(scenario.Levels.Max(), scenario.PromptTokens + scenario.OutputTokens, prefixCaching: true);
         foreach (int c in scenario.Levels)
-            results.Add(CeilingRunner.Run(weights.NativeHandle, c, Prompts(c), scenario.OutputTokens, threads));
+            results.Add(CeilingRunner.Run(weights.NativeHandle, c, Prompts(c), scenario.OutputTokens, options));
         await using (var naive = new NaiveTarget(weights, scenario.PromptTokens + scenario.OutputTokens + 64, threads))
         {
             await LoadSweep.WarmUpAsync(naive, _vocab);
             foreach (int c in scenario.Levels)
                 results.Add(await LoadSweep.RunAsync(naive, c, Prompts(c), scenario.OutputTokens, limit));
         }
-        var options = EngineSettings(scenario.Levels.Max(), scenario.PromptTokens + scenario.OutputTokens, prefixCaching: true);
         var inProcess = await InProcessEngine.StartAsync(model, options);
         await using (var engine = new EngineTarget(inProcess))
         {
@@ -129,7 +131,7 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
             foreach (int c in levels)
             {
                 var prompts = LoadSweep.Prompts(c, context, _vocab, context + c);
-                var ceiling = CeilingRunner.Run(weights.NativeHandle, c, prompts, output, threads);
+                var ceiling = CeilingRunner.Run(weights.NativeHandle, c, prompts, output, options);
                 var ours = await LoadSweep.RunAsync(http, c, prompts, output, limit);
                 rows.Add(new(context, ceiling, ours, peerTarget is null ? null : await LoadSweep.RunAsync(peerTarget, c, prompts, output, limit)));
             }
@@ -137,11 +139,18 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
         return rows;
     }
 
-    private EngineOptions EngineSettings(int maxSequences, int tokensPerSequence, bool prefixCaching) => new()
+    // The scenario's settings, then the Engine keys of --server-arg, so the ceiling, the in-process engine and the
+    // server over HTTP run one configuration.
+    private EngineOptions EngineSettings(int maxSequences, int tokensPerSequence, bool prefixCaching)
     {
-        MaxSequences = Math.Max(maxSequences, 1), Threads = threads, PrefixCaching = prefixCaching,
-        NumBlocks = (maxSequences * (tokensPerSequence + 32) + 15) / 16 + 16,
-    };
+        var options = new EngineOptions
+        {
+            MaxSequences = Math.Max(maxSequences, 1), Threads = threads, PrefixCaching = prefixCaching,
+            NumBlocks = (maxSequences * (tokensPerSequence + 32) + 15) / 16 + 16,
+        };
+        new ConfigurationBuilder().AddCommandLine([.. serverArgs]).Build().GetSection(EngineOptions.SectionName).Bind(options);
+        return options;
+    }
 
     // The scenario's settings, then --server-arg: the configuration's command line lets the last value of a key win.
     private string[] ServerArgs(EngineOptions o) =>
