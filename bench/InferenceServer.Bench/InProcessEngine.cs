@@ -1,6 +1,7 @@
 using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
 using InferenceServer.LlamaSharp;
+using InferenceServer.Testing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -38,8 +39,7 @@ internal sealed class InProcessEngine : IAsyncDisposable
         var factory = new Capture(new LlamaModelRunnerFactory(host, modelOptions, NullLoggerFactory.Instance));
         var loop = new EngineLoop(client, factory, engineOptions, TimeProvider.System, new NoLifetime(), NullLogger<EngineLoop>.Instance);
         await loop.StartAsync(CancellationToken.None);
-        while (!client.IsReady)
-            await Task.Delay(10);
+        await Poll.UntilAsync(() => client.IsReady, TimeSpan.FromMinutes(10), $"the engine did not load {modelPath} within 10 minutes");
         return new InProcessEngine(loop, client, host, factory);
     }
 

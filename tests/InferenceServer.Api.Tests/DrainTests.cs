@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using InferenceServer.Api.Tests.Infrastructure;
+using InferenceServer.Testing;
 
 namespace InferenceServer.Api.Tests;
 
@@ -19,7 +20,7 @@ public sealed class DrainTests
     {
         // Both streams are running when SIGTERM arrives. The short one then needs three more decode steps, well inside
         // the 2 s drain even on a loaded machine; the long one needs thousands (seconds on the small preset).
-        using var server = await ServerProcess.StartAsync("--Server:DrainTimeout", "00:00:02", "--Engine:MaxSequences", "4",
+        using var server = await TestServerProcess.StartAsync("--Server:DrainTimeout", "00:00:02", "--Engine:MaxSequences", "4",
             "--Model:Path", TestModels.Small, "--Model:Id", "small");
         async Task<List<string>> Read(object body, TaskCompletionSource started)
         {
@@ -45,12 +46,8 @@ public sealed class DrainTests
         var shortOne = Read(Stream(4), shortStarted);
         await shortStarted.Task;
         server.Terminate();
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while ((await server.Http.GetAsync("health/ready")).StatusCode != HttpStatusCode.ServiceUnavailable)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "readiness did not turn 503 on SIGTERM");
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync(async () => (await server.Http.GetAsync("health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(5), "readiness did not turn 503 on SIGTERM", TimeSpan.FromMilliseconds(20));
         using var refused = await server.Http.PostAsync("v1/chat/completions",
             new StringContent(System.Text.Json.JsonSerializer.Serialize(Stream(5)), System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
