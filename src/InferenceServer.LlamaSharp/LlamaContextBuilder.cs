@@ -35,8 +35,8 @@ public static class LlamaContextBuilder
             KvCacheType.Q4_0 => GGMLType.GGML_TYPE_Q4_0,
             _ => GGMLType.GGML_TYPE_F16,
         };
-        // Explicitly on, not llama.cpp's auto mode: measured, auto left the decode step as slow as with it off
-        // (docs/benchmarks.md).
+        // Explicitly on, not llama.cpp's auto mode, which left the decode step as slow as with it off (measured:
+        // docs/benchmarks.md, "Measurements behind the defaults").
         return WithFlashAttention(p, options.FlashAttention ?? true);
     }
 

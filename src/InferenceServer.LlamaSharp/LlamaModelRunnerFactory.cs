@@ -58,15 +58,15 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
                 $"Engine:KvCacheType={options.KvCacheType.ToString().ToLowerInvariant()} needs a head size divisible by 32; " +
                 $"model {_host.ModelId} has head size {headSize}. Use Engine:KvCacheType=f16 for this model.");
 
-        // Sequence ids above the running slots hold prefix-cache cells (see LlamaModelRunner).
-        // Holders share cells with running sequences, which only one unified pool allows; per-sequence streams reuse a
+        // Cache holders: sequence ids above the running slots that keep prefix-cache cells (see LlamaModelRunner).
+        // They share cells with running sequences, which only one unified pool allows; per-sequence streams reuse a
         // prefix from the cells a free slot retains instead (see Scheduler).
-        int holders = options.PrefixCaching && !perSequence ? (int)NativeApi.llama_max_parallel_sequences() - options.MaxSequences : 0;
+        int cacheHolders = options.PrefixCaching && !perSequence ? (int)NativeApi.llama_max_parallel_sequences() - options.MaxSequences : 0;
         // A quantized V cache needs llama.cpp's flash attention.
         if (options.KvCacheType.IsQuantized() && options.FlashAttention == false)
             throw new InvalidOperationException("A quantized Engine:KvCacheType needs Engine:FlashAttention (llama.cpp's quantized V cache).");
         // Without chunked prefill a whole prompt goes into one decode call next to the step's decode tokens.
-        var p = LlamaContextBuilder.Build(options, kvTokens, options.MaxSequences + holders, LlamaContextBuilder.BatchTokens(options, maxModelLength));
+        var p = LlamaContextBuilder.Build(options, kvTokens, options.MaxSequences + cacheHolders, LlamaContextBuilder.BatchTokens(options, maxModelLength));
         bool flash = options.FlashAttention ?? true;
         var context = model.CreateContext(p);
         if (context.IsInvalid && flash && options.FlashAttention is null && !options.KvCacheType.IsQuantized())
@@ -77,7 +77,7 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         }
         if (context.IsInvalid)
             throw new InvalidOperationException(
-                $"llama.cpp could not create a context of {kvTokens} KV tokens for {options.MaxSequences + holders} sequences " +
+                $"llama.cpp could not create a context of {kvTokens} KV tokens for {options.MaxSequences + cacheHolders} sequences " +
                 "(out of memory?). Lower Engine:NumBlocks or Engine:BlockSize.");
         WarmUp(context);
 
@@ -86,7 +86,7 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
             if (((LLamaToken)t).IsEndOfGeneration(model.Vocab))
                 eog.Add(t);
         var shape = new KvCacheShape(model.LayerCount, model.HeadCount, model.KVHeadCount, headSize, options.KvCacheType, kvTokens);
-        var info = new ModelInfo(maxModelLength, _host.Tokenizer.VocabSize, eog, numBlocks, holders, shape);
+        var info = new ModelInfo(maxModelLength, _host.Tokenizer.VocabSize, eog, numBlocks, cacheHolders, shape);
         Log.Loaded(_logger, _host.ModelId, model.ParameterCount, model.LayerCount, numBlocks, options.BlockSize,
             maxModelLength, options.ResolveThreads(), _host.Chat.Kind, _host.Chat.ToolCallFormat);
         if (_host.Chat.TemplateError is { } templateError)

@@ -16,7 +16,7 @@ namespace InferenceServer.LlamaSharp;
 /// noisy scores are within that rounding of each other — as rare as a flipped greedy choice — so a seeded request
 /// gives the same text alone and under load.
 /// </remarks>
-public sealed class SeededGumbelSampler : ICustomSampler
+internal sealed class SeededGumbelSampler : ICustomSampler
 {
     private readonly ulong _seed;
     private long _step;
