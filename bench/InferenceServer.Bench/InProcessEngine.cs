@@ -1,5 +1,4 @@
 using InferenceServer.Engine;
-using InferenceServer.Engine.Execution;
 using InferenceServer.LlamaSharp;
 using InferenceServer.Testing;
 using Microsoft.Extensions.Hosting;
@@ -8,24 +7,21 @@ using Microsoft.Extensions.Options;
 
 namespace InferenceServer.Bench;
 
-/// <summary>This server's engine in-process, without HTTP: the same EngineLoop, scheduler and llama.cpp runner.</summary>
+/// <summary>
+/// This server's engine in-process, without HTTP: the same EngineLoop, EngineCore, scheduler and llama.cpp runner; its
+/// step profile is the one <c>/v1/engine/stats</c> reports (<see cref="EngineStats.StepTimes"/>).
+/// </summary>
 internal sealed class InProcessEngine : IAsyncDisposable
 {
     private readonly EngineLoop _loop;
     private readonly LlamaModelHost _host;
 
-    private readonly Capture _capture;
-
-    private InProcessEngine(EngineLoop loop, EngineClient client, LlamaModelHost host, Capture capture)
+    private InProcessEngine(EngineLoop loop, EngineClient client, LlamaModelHost host)
     {
         _loop = loop;
         Client = client;
         _host = host;
-        _capture = capture;
     }
-
-    /// <summary>The runner the engine created (for step profiles).</summary>
-    public LlamaModelRunner? Runner => _capture.Runner;
 
     public EngineClient Client { get; }
     public LlamaModelHost Host => _host;
@@ -36,11 +32,11 @@ internal sealed class InProcessEngine : IAsyncDisposable
         var host = new LlamaModelHost(modelOptions);
         var engineOptions = Options.Create(options);
         var client = new EngineClient(engineOptions, TimeProvider.System);
-        var factory = new Capture(new LlamaModelRunnerFactory(host, modelOptions, NullLoggerFactory.Instance));
+        var factory = new LlamaModelRunnerFactory(host, modelOptions, NullLoggerFactory.Instance);
         var loop = new EngineLoop(client, factory, engineOptions, TimeProvider.System, new NoLifetime(), NullLogger<EngineLoop>.Instance);
         await loop.StartAsync(CancellationToken.None);
         await Poll.UntilAsync(() => client.IsReady, TimeSpan.FromMinutes(10), $"the engine did not load {modelPath} within 10 minutes");
-        return new InProcessEngine(loop, client, host, factory);
+        return new InProcessEngine(loop, client, host);
     }
 
     public async ValueTask DisposeAsync()
@@ -48,18 +44,6 @@ internal sealed class InProcessEngine : IAsyncDisposable
         await _loop.StopAsync(CancellationToken.None);
         _loop.Dispose();
         _host.Dispose();
-    }
-
-    private sealed class Capture(IModelRunnerFactory inner) : IModelRunnerFactory
-    {
-        public LlamaModelRunner? Runner { get; private set; }
-
-        public async Task<IModelRunner> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
-        {
-            var runner = await inner.CreateAsync(options, cancellationToken);
-            Runner = runner as LlamaModelRunner;
-            return runner;
-        }
     }
 
     private sealed class NoLifetime : IHostApplicationLifetime

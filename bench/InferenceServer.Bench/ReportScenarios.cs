@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 namespace InferenceServer.Bench;
 
 /// <summary>Engine-thread time per step over one load level (from the engine's step profile).</summary>
-internal sealed record StepProfile(string Target, int Concurrency, long Steps, double WallMs, StepTimes Times, double? DecodeMs, double? SampleMs);
+internal sealed record StepProfile(string Target, int Concurrency, long Steps, double WallMs, StepTimes Times);
 
 /// <summary>The shared-prefix scenario: this server with its prefix cache on and off, and the peer if there is one.</summary>
 internal sealed record SharedPrefixResult(LevelResult On, LevelResult Off, LevelResult? Peer);
@@ -46,16 +46,11 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
             await LoadSweep.WarmUpAsync(engine, _vocab);
             foreach (int c in scenario.Levels)
             {
-                var before = (Stats: inProcess.Client.Stats, inProcess.Runner?.DecodeTime, inProcess.Runner?.SampleTime);
+                var before = inProcess.Client.Stats;
                 var r = await LoadSweep.RunAsync(engine, c, Prompts(c), scenario.OutputTokens, limit);
                 results.Add(r);
-                var after = inProcess.Client.Stats;
-                if (Profile(r, before.Stats, after) is { } p)
-                    profiles?.Add(p with
-                    {
-                        DecodeMs = (inProcess.Runner?.DecodeTime - before.DecodeTime)?.TotalMilliseconds / p.Steps,
-                        SampleMs = (inProcess.Runner?.SampleTime - before.SampleTime)?.TotalMilliseconds / p.Steps,
-                    });
+                if (Profile(r, before, inProcess.Client.Stats) is { } p)
+                    profiles?.Add(p);
             }
         }
         await using (var server = await BenchServer.StartAsync(serverDll, model, ServerArgs(options)))
@@ -87,9 +82,10 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
         long steps = after.NumSteps - before.NumSteps;
         if (steps <= 0 || after.StepTimes is not { } a)
             return null;
-        var b = before.StepTimes ?? new StepTimes(0, 0, 0);
-        var perStep = new StepTimes((a.ScheduleMs - b.ScheduleMs) / steps, (a.ExecuteMs - b.ExecuteMs) / steps, (a.UpdateMs - b.UpdateMs) / steps);
-        return new StepProfile(level.Target, level.Concurrency, steps, level.WallSeconds * 1000 / steps, perStep, null, null);
+        var b = before.StepTimes ?? new StepTimes(0, 0, 0, 0, 0);
+        var perStep = new StepTimes((a.ScheduleMs - b.ScheduleMs) / steps, (a.ExecuteMs - b.ExecuteMs) / steps, (a.UpdateMs - b.UpdateMs) / steps,
+            (a.ForwardMs - b.ForwardMs) / steps, (a.SampleMs - b.SampleMs) / steps);
+        return new StepProfile(level.Target, level.Concurrency, steps, level.WallSeconds * 1000 / steps, perStep);
     }
 
     public async Task<SharedPrefixResult> SharedPrefixAsync(int prefixTokens, bool quick)

@@ -59,4 +59,6 @@ public sealed record KvCacheReport(string Type, double BytesPerToken, long Total
 /// <param name="ScheduleMs">Scheduler.Schedule: admission, preemption, block allocation.</param>
 /// <param name="ExecuteMs">The model runner: one llama_decode over the batch plus sampling.</param>
 /// <param name="UpdateMs">Scheduler.Update, KV cache events to the runner, results handed to request streams, stats.</param>
-public sealed record StepTimes(double ScheduleMs, double ExecuteMs, double UpdateMs);
+/// <param name="ForwardMs">Of <paramref name="ExecuteMs"/>, the model's forward passes (llama_decode), as the runner reports them.</param>
+/// <param name="SampleMs">Of <paramref name="ExecuteMs"/>, drawing tokens from the logits, as the runner reports them.</param>
+public sealed record StepTimes(double ScheduleMs, double ExecuteMs, double UpdateMs, double ForwardMs, double SampleMs);

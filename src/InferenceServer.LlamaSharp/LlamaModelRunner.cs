@@ -33,6 +33,8 @@ public sealed class LlamaModelRunner : IModelRunner
     private readonly Dictionary<long, GrammarSampler> _grammars = [];
     private readonly Dictionary<int, (int CacheHolder, int Start)> _cachedCells = [];
     private readonly HashSet<int>[] _cacheHolderIndices;
+    // The current step's split of its execution time, returned with its output (the engine keeps the one profile).
+    private TimeSpan _forwardTime, _sampleTime;
     private readonly int _firstCacheHolder;
     private readonly int _blockSize;
     private readonly bool _perSequenceStreams;
@@ -68,6 +70,7 @@ public sealed class LlamaModelRunner : IModelRunner
         Apply(output.Events);
         if (output.Scheduled.Count == 0)
             return new RunnerOutput([]);
+        _forwardTime = _sampleTime = TimeSpan.Zero;
 
         foreach (var s in output.Scheduled)
             foreach (var hit in s.Hits)
@@ -86,8 +89,7 @@ public sealed class LlamaModelRunner : IModelRunner
                 DecodeAndSample([s], output.Scheduled, sampled);
         else
             DecodeAndSample(output.Scheduled, output.Scheduled, sampled);
-        NumSteps++;
-        return new RunnerOutput(sampled);
+        return new RunnerOutput(sampled, _forwardTime, _sampleTime);
     }
 
     // One llama_decode over the tokens of `group`, then each of its sequences that samples draws from its logits row.
@@ -111,7 +113,7 @@ public sealed class LlamaModelRunner : IModelRunner
 
         long decodeStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = _context.Decode(_batch);
-        DecodeTime += System.Diagnostics.Stopwatch.GetElapsedTime(decodeStart);
+        _forwardTime += System.Diagnostics.Stopwatch.GetElapsedTime(decodeStart);
         if (result != DecodeResult.Ok)
         {
             foreach (var s in step)
@@ -139,7 +141,7 @@ public sealed class LlamaModelRunner : IModelRunner
             }
         }
         sampled.AddRange(Draw(sampleRows, draws));
-        SampleTime += System.Diagnostics.Stopwatch.GetElapsedTime(sampleStart);
+        _sampleTime += System.Diagnostics.Stopwatch.GetElapsedTime(sampleStart);
     }
 
     // Each sequence draws from its own row with its own chain and grammar state, so the draws are independent: with
@@ -253,12 +255,6 @@ public sealed class LlamaModelRunner : IModelRunner
         throw new InvalidOperationException($"No cache holder is free at block index {chainIndex}.");
     }
 
-    /// <summary>Time spent in llama_decode since start (for step profiles).</summary>
-    public TimeSpan DecodeTime { get; private set; }
-    /// <summary>Time spent sampling since start (for step profiles).</summary>
-    public TimeSpan SampleTime { get; private set; }
-    /// <summary>Steps executed since start.</summary>
-    public long NumSteps { get; private set; }
     /// <summary>Running streams copied into free slots since start (<see cref="CopiedSlot"/>).</summary>
     public long NumStreamCopies { get; private set; }
 

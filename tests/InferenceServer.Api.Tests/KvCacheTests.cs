@@ -49,6 +49,9 @@ public sealed class KvCacheTests
         Assert.True((double)times["update_ms"]! > 0, times.ToJsonString());
         double phasesMs = (double)times["schedule_ms"]! + (double)times["execute_ms"]! + (double)times["update_ms"]!;
         Assert.True(phasesMs < sinceStart.Elapsed.TotalMilliseconds, $"{times.ToJsonString()} in {sinceStart.Elapsed.TotalMilliseconds} ms");
+        // The runner's split of the execute phase: forward passes and sampling, both inside it.
+        Assert.True((double)times["forward_ms"]! > 0, times.ToJsonString());
+        Assert.True((double)times["forward_ms"]! + (double)times["sample_ms"]! <= (double)times["execute_ms"]!, times.ToJsonString());
     }
 
     [Fact]
