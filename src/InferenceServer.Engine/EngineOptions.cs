@@ -32,7 +32,8 @@ public sealed class EngineOptions
 
     /// <summary>
     /// Token budget of one step: decode tokens plus prefill chunks (llama.cpp <c>n_batch</c>). Default 256: on a CPU a
-    /// smaller chunk keeps running streams' inter-token latency down at the same long-prompt TTFT (measured: docs/benchmarks.md, "Measurements behind the defaults").
+    /// smaller chunk keeps running streams' inter-token latency down at the same long-prompt TTFT (measured:
+    /// docs/benchmarks.md, "Measurements behind the defaults").
     /// </summary>
     [Range(1, 65536)]
     public int MaxBatchTokens { get; set; } = 256;
@@ -58,8 +59,9 @@ public sealed class EngineOptions
     /// <summary>
     /// llama.cpp flash attention. Null (default): on (required for quantized KV types), falling back to off for a model
     /// llama.cpp cannot run it on. It skips other sequences' masked cells, which makes a served decode step with many
-    /// sequences faster in the unified layout (measured: docs/benchmarks.md, "Measurements behind the defaults"); its rounding depends on the batch, so
-    /// <see cref="Deterministic"/> is the mode for bit-equal outputs under load. False turns it off.
+    /// sequences faster in the unified layout (measured: docs/benchmarks.md, "Measurements behind the defaults"); its
+    /// rounding depends on the batch, so <see cref="Deterministic"/> is the mode for bit-equal outputs under load. False
+    /// turns it off.
     /// </summary>
     public bool? FlashAttention { get; set; }
 
