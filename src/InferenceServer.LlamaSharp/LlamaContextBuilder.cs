@@ -16,6 +16,8 @@ public static class LlamaContextBuilder
     /// </summary>
     public static LLamaContextParams Build(EngineOptions options, int numCells, int numSequences, int batchTokens)
     {
+        // Its defaults come from llama.cpp, which must be loaded through LLamaSharp's resolver first.
+        NativeApi.llama_empty_call();
         var p = LLamaContextParams.Default();
         p.n_ctx = (uint)numCells;
         p.n_batch = (uint)batchTokens;
