@@ -116,19 +116,22 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
     public async Task<List<GrowthRow>> GrowthAsync(int[] contexts, int[] levels)
     {
         var rows = new List<GrowthRow>();
-        const int output = 32;
+        // Long enough that every request is still decoding when the last prompt is in (prefill runs MaxBatchTokens a
+        // step), so the steady-state TPOT has a window to measure.
+        int Output(int context, int c) => 32 + context * (c - 1) / new EngineOptions().MaxBatchTokens;
         await using var peerTarget = peer?.Target();
         if (peerTarget is not null)
             await LoadSweep.WarmUpAsync(peerTarget, _vocab);
         foreach (int context in contexts)
         {
-            var options = EngineSettings(levels.Max(), context + output, prefixCaching: false);
+            var options = EngineSettings(levels.Max(), context + Output(context, levels.Max()), prefixCaching: false);
             await using var server = await BenchServer.StartAsync(serverDll, model, ServerArgs(options));
             await using var http = new OpenAiHttpTarget(ServerTarget, server.V1, _modelId);
             await LoadSweep.WarmUpAsync(http, _vocab);
             foreach (int c in levels)
             {
                 var prompts = LoadSweep.Prompts(c, context, _vocab, context + c);
+                int output = Output(context, c);
                 var ceiling = CeilingRunner.Run(weights.NativeHandle, c, prompts, output, threads);
                 var ours = await LoadSweep.RunAsync(http, c, prompts, output, limit);
                 rows.Add(new(context, ceiling, ours, peerTarget is null ? null : await LoadSweep.RunAsync(peerTarget, c, prompts, output, limit)));

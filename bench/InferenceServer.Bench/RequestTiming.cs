@@ -1,7 +1,16 @@
+using System.Diagnostics;
+
 namespace InferenceServer.Bench;
 
-/// <summary>One request's timings: time to first token, end to end, and tokens generated.</summary>
-internal readonly record struct RequestTiming(double TtftMs, double E2eMs, int OutputTokens)
+/// <summary>One request's timings.</summary>
+/// <param name="TtftMs">Time to first token, ms.</param>
+/// <param name="E2eMs">Time to the last byte of the response, ms.</param>
+/// <param name="OutputTokens">Tokens generated.</param>
+/// <param name="TokenTimestamps">
+/// When each chunk with text arrived (<see cref="Stopwatch.GetTimestamp"/> ticks), for targets that stream; null
+/// otherwise. <see cref="LevelResult.SteadyTpot"/> reads them.
+/// </param>
+internal readonly record struct RequestTiming(double TtftMs, double E2eMs, int OutputTokens, long[]? TokenTimestamps = null)
 {
     /// <summary>Mean time per output token after the first (TPOT), in ms; NaN with fewer than two tokens.</summary>
     public double TpotMs => OutputTokens > 1 ? (E2eMs - TtftMs) / (OutputTokens - 1) : double.NaN;
@@ -28,6 +37,29 @@ internal sealed class LevelResult(string target, int concurrency, IReadOnlyList<
     public double RequestsPerSecond => Unfinished is null ? Requests.Count / WallSeconds : double.NaN;
 
     public LatencyStats Ttft => Stats(r => r.TtftMs);
+
+    /// <summary>
+    /// TPOT in steady state: per request, the mean gap between its tokens that arrived after every request of the
+    /// level had its first token and before any request ended, so no prompt is being prefilled in the steps measured.
+    /// Null when the target does not report token arrivals or the level has no such window (ms).
+    /// </summary>
+    public LatencyStats? SteadyTpot
+    {
+        get
+        {
+            if (Requests.Count == 0 || Requests.Any(r => r.TokenTimestamps is not { Length: > 0 }))
+                return null;
+            long from = Requests.Max(r => r.TokenTimestamps![0]), to = Requests.Min(r => r.TokenTimestamps![^1]);
+            var stats = new LatencyStats();
+            foreach (var r in Requests)
+            {
+                var inside = r.TokenTimestamps!.Where(t => t >= from && t <= to).ToArray();
+                if (inside.Length >= 2)
+                    stats.RecordMs(Stopwatch.GetElapsedTime(inside[0], inside[^1]).TotalMilliseconds / (inside.Length - 1));
+            }
+            return stats.Count == 0 ? null : stats;
+        }
+    }
     public LatencyStats Tpot => Stats(r => r.TpotMs);
     public LatencyStats E2e => Stats(r => r.E2eMs);
 
