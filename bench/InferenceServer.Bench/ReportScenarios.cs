@@ -117,21 +117,23 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
     {
         var rows = new List<GrowthRow>();
         // Long enough that every request is still decoding when the last prompt is in (prefill runs MaxBatchTokens a
-        // step), so the steady-state TPOT has a window to measure.
+        // step), so the steady-state TPOT has a window to measure; the prompt is the rest of the context.
         int Output(int context, int c) => 32 + context * (c - 1) / new EngineOptions().MaxBatchTokens;
+        // The per-sequence layout rounds a stream down to 256 cells.
+        static int Cells(int context) => (context + 255) / 256 * 256;
         await using var peerTarget = peer?.Target();
         if (peerTarget is not null)
             await LoadSweep.WarmUpAsync(peerTarget, _vocab);
         foreach (int context in contexts)
         {
-            var options = EngineSettings(levels.Max(), context + Output(context, levels.Max()), prefixCaching: false);
+            var options = EngineSettings(levels.Max(), Cells(context), prefixCaching: false);
             await using var server = await BenchServer.StartAsync(serverDll, model, ServerArgs(options));
             await using var http = new OpenAiHttpTarget(ServerTarget, server.V1, _modelId);
             await LoadSweep.WarmUpAsync(http, _vocab);
             foreach (int c in levels)
             {
-                var prompts = LoadSweep.Prompts(c, context, _vocab, context + c);
                 int output = Output(context, c);
+                var prompts = LoadSweep.Prompts(c, context - output, _vocab, context + c);
                 var ceiling = CeilingRunner.Run(weights.NativeHandle, c, prompts, output, threads);
                 var ours = await LoadSweep.RunAsync(http, c, prompts, output, limit);
                 rows.Add(new(context, ceiling, ours, peerTarget is null ? null : await LoadSweep.RunAsync(peerTarget, c, prompts, output, limit)));
