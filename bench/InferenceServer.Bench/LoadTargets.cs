@@ -38,6 +38,7 @@ internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model, i
         if (logprobs is { } n)
             fields["logprobs"] = n;
         string body = fields.ToJsonString();
+        long start = Stopwatch.GetTimestamp();
         var sw = Stopwatch.StartNew();
         using var response = (await BenchHttp.SendAsync(_http, () => new HttpRequestMessage(HttpMethod.Post, "completions")
         {
@@ -69,7 +70,7 @@ internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model, i
             if (chunk["usage"] is JsonObject usage)
                 tokens = (int)usage["completion_tokens"]!;
         }
-        return new RequestTiming(ttft, sw.Elapsed.TotalMilliseconds, tokens, arrivals.ToArray());
+        return new RequestTiming(ttft, sw.Elapsed.TotalMilliseconds, tokens, start, arrivals.ToArray());
     }
 
     public Task<long?> ReadNumStepsAsync() => ServerSteps.ReadAsync(_http);

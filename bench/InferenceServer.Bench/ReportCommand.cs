@@ -147,7 +147,7 @@ internal static class ReportCommand
     private static void AppendGrowth(StringBuilder md, string model, List<GrowthRow> growth, PeerServer? peer)
     {
         md.AppendLine($"### {model} — growth: TPOT as the context per sequence grows").AppendLine();
-        md.AppendLine("Steady: TPOT over the tokens that arrived once every prompt was in and before any request ended " +
+        md.AppendLine("Steady: TPOT over the gaps between a request's tokens while no other request waited for its first token " +
                       "(no prefill in those steps); the ceiling prefills first, so its TPOT is steady throughout.").AppendLine();
         string peerColumns = peer is null ? "" : $" {peer.Name} TPOT p50 ms | {peer.Name} steady TPOT p50 ms | server / {peer.Name}, steady |";
         md.AppendLine($"| context tokens | concurrency | ceiling TPOT p50 ms | server TPOT p50 ms | server steady TPOT p50 ms | server / ceiling, steady |{peerColumns}")

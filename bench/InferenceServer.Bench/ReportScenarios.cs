@@ -80,7 +80,8 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
     }
 
     // Per-step means between two stats snapshots taken around one load level.
-    private static StepProfile? Profile(LevelResult level, EngineStats before, EngineStats after)
+    /// <summary>The engine thread's time per step over <paramref name="level"/>, from stats read before and after it; null without steps.</summary>
+    public static StepProfile? Profile(LevelResult level, EngineStats before, EngineStats after)
     {
         long steps = after.NumSteps - before.NumSteps;
         if (steps <= 0 || after.StepTimes is not { } a)
@@ -117,7 +118,7 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
     {
         var rows = new List<GrowthRow>();
         // Long enough that every request is still decoding when the last prompt is in (prefill runs MaxBatchTokens a
-        // step), so the steady-state TPOT has a window to measure; the prompt is the rest of the context.
+        // step), so the steady-state TPOT has gaps to measure; the prompt is the rest of the context.
         int Output(int context, int c) => 32 + context * (c - 1) / new EngineOptions().MaxBatchTokens;
         // The per-sequence layout rounds a stream down to 256 cells.
         static int Cells(int context) => (context + 255) / 256 * 256;

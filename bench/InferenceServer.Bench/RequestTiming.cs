@@ -6,11 +6,12 @@ namespace InferenceServer.Bench;
 /// <param name="TtftMs">Time to first token, ms.</param>
 /// <param name="E2eMs">Time to the last byte of the response, ms.</param>
 /// <param name="OutputTokens">Tokens generated.</param>
+/// <param name="StartTimestamp">When the request was sent (<see cref="Stopwatch.GetTimestamp"/> ticks); 0 when not recorded.</param>
 /// <param name="TokenTimestamps">
 /// When each chunk with text arrived (<see cref="Stopwatch.GetTimestamp"/> ticks), for targets that stream; null
 /// otherwise. <see cref="LevelResult.SteadyTpot"/> reads them.
 /// </param>
-internal readonly record struct RequestTiming(double TtftMs, double E2eMs, int OutputTokens, long[]? TokenTimestamps = null)
+internal readonly record struct RequestTiming(double TtftMs, double E2eMs, int OutputTokens, long StartTimestamp = 0, long[]? TokenTimestamps = null)
 {
     /// <summary>Mean time per output token after the first (TPOT), in ms; NaN with fewer than two tokens.</summary>
     public double TpotMs => OutputTokens > 1 ? (E2eMs - TtftMs) / (OutputTokens - 1) : double.NaN;
@@ -39,27 +40,41 @@ internal sealed class LevelResult(string target, int concurrency, IReadOnlyList<
     public LatencyStats Ttft => Stats(r => r.TtftMs);
 
     /// <summary>
-    /// TPOT in steady state: per request, the mean gap between its tokens that arrived after every request of the
-    /// level had its first token and before any request ended, so no prompt is being prefilled in the steps measured.
-    /// Null when the target does not report token arrivals or the level has no such window (ms).
+    /// TPOT in steady state: per request, the mean gap between consecutive tokens of it during which no other request
+    /// of the level was waiting for its first token, so no prompt was being prefilled in the steps measured. Null when
+    /// the target does not report token arrivals or no request has such a gap (ms).
     /// </summary>
     public LatencyStats? SteadyTpot
     {
         get
         {
-            if (Requests.Count == 0 || Requests.Any(r => r.TokenTimestamps is not { Length: > 0 }))
+            if (Requests.Count == 0 || Requests.Any(r => r.TokenTimestamps is not { Length: > 0 } || r.StartTimestamp == 0))
                 return null;
-            long from = Requests.Max(r => r.TokenTimestamps![0]), to = Requests.Min(r => r.TokenTimestamps![^1]);
+            var prefills = Requests.Select(r => (From: r.StartTimestamp, To: r.TokenTimestamps![0])).ToArray();
             var stats = new LatencyStats();
-            foreach (var r in Requests)
+            for (int i = 0; i < Requests.Count; i++)
             {
-                var inside = r.TokenTimestamps!.Where(t => t >= from && t <= to).ToArray();
-                if (inside.Length >= 2)
-                    stats.RecordMs(Stopwatch.GetElapsedTime(inside[0], inside[^1]).TotalMilliseconds / (inside.Length - 1));
+                var t = Requests[i].TokenTimestamps!;
+                long sum = 0;
+                int gaps = 0;
+                for (int k = 1; k < t.Length; k++)
+                {
+                    bool clear = true;
+                    for (int j = 0; j < prefills.Length && clear; j++)
+                        clear = j == i || prefills[j].To <= t[k - 1] || prefills[j].From >= t[k];
+                    if (clear)
+                    {
+                        sum += t[k] - t[k - 1];
+                        gaps++;
+                    }
+                }
+                if (gaps > 0)
+                    stats.RecordMs(sum * 1000.0 / Stopwatch.Frequency / gaps);
             }
             return stats.Count == 0 ? null : stats;
         }
     }
+
     public LatencyStats Tpot => Stats(r => r.TpotMs);
     public LatencyStats E2e => Stats(r => r.E2eMs);
 
