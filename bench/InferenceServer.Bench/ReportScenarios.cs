@@ -135,13 +135,17 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
             {
                 int output = Output(context, c);
                 var prompts = LoadSweep.Prompts(c, context - output, _vocab, context + c);
-                var ceiling = CeilingRunner.Run(weights.NativeHandle, c, prompts, output, threads);
+                // The ceiling in the server's layout (with its default flash attention): a unified loop at 16 × 4k
+                // would measure attention over everybody's cells, which a per-sequence server does not pay.
+                var ceiling = CeilingRunner.Run(weights.NativeHandle, c, prompts, output, threads, unified: !PerSequence, flashAttention: PerSequence);
                 var ours = await LoadSweep.RunAsync(http, c, prompts, output, limit);
                 rows.Add(new(context, ceiling, ours, peerTarget is null ? null : await LoadSweep.RunAsync(peerTarget, c, prompts, output, limit)));
             }
         }
         return rows;
     }
+
+    private bool PerSequence => serverArgs.Any(a => a.Equals("--Engine:KvLayout=PerSequence", StringComparison.OrdinalIgnoreCase));
 
     private EngineOptions EngineSettings(int maxSequences, int tokensPerSequence, bool prefixCaching) => new()
     {
