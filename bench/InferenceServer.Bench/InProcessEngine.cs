@@ -1,4 +1,5 @@
 using InferenceServer.Engine;
+using InferenceServer.Engine.Execution;
 using InferenceServer.LlamaSharp;
 using InferenceServer.Testing;
 using Microsoft.Extensions.Hosting;
@@ -15,13 +16,18 @@ internal sealed class InProcessEngine : IAsyncDisposable
 {
     private readonly EngineLoop _loop;
     private readonly LlamaModelHost _host;
+    private readonly Capture _capture;
 
-    private InProcessEngine(EngineLoop loop, EngineClient client, LlamaModelHost host)
+    private InProcessEngine(EngineLoop loop, EngineClient client, LlamaModelHost host, Capture capture)
     {
         _loop = loop;
         Client = client;
         _host = host;
+        _capture = capture;
     }
+
+    /// <summary>The runner the engine created (for its grammar counters and switches).</summary>
+    public LlamaModelRunner? Runner => _capture.Runner;
 
     public EngineClient Client { get; }
     public LlamaModelHost Host => _host;
@@ -32,11 +38,11 @@ internal sealed class InProcessEngine : IAsyncDisposable
         var host = new LlamaModelHost(modelOptions);
         var engineOptions = Options.Create(options);
         var client = new EngineClient(engineOptions, TimeProvider.System);
-        var factory = new LlamaModelRunnerFactory(host, modelOptions, NullLoggerFactory.Instance);
+        var factory = new Capture(new LlamaModelRunnerFactory(host, modelOptions, NullLoggerFactory.Instance));
         var loop = new EngineLoop(client, factory, engineOptions, TimeProvider.System, new NoLifetime(), NullLogger<EngineLoop>.Instance);
         await loop.StartAsync(CancellationToken.None);
         await Poll.UntilAsync(() => client.IsReady, TimeSpan.FromMinutes(10), $"the engine did not load {modelPath} within 10 minutes");
-        return new InProcessEngine(loop, client, host);
+        return new InProcessEngine(loop, client, host, factory);
     }
 
     public async ValueTask DisposeAsync()
@@ -44,6 +50,18 @@ internal sealed class InProcessEngine : IAsyncDisposable
         await _loop.StopAsync(CancellationToken.None);
         _loop.Dispose();
         _host.Dispose();
+    }
+
+    private sealed class Capture(IModelRunnerFactory inner) : IModelRunnerFactory
+    {
+        public LlamaModelRunner? Runner { get; private set; }
+
+        public async Task<IModelRunner> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
+        {
+            var runner = await inner.CreateAsync(options, cancellationToken);
+            Runner = runner as LlamaModelRunner;
+            return runner;
+        }
     }
 
     private sealed class NoLifetime : IHostApplicationLifetime
