@@ -78,7 +78,8 @@ internal static class BatchedBenchCheck
         bool flashAttention)
     {
         var prompts = LoadSweep.Prompts(2 * sequences, promptTokens, weights.Vocab.Count, sequences);
-        var last = CeilingRunner.Run(weights.NativeHandle, sequences, prompts, outputTokens, threads, unified, flashAttention).Requests[^1];
+        var last = CeilingRunner.Run(weights.NativeHandle, sequences, prompts, outputTokens,
+            BenchContexts.Options(threads, unified, flashAttention)).Requests[^1];
         return new Speeds(sequences * promptTokens / (last.TtftMs / 1000), sequences * (outputTokens - 1) / ((last.E2eMs - last.TtftMs) / 1000));
     }
 

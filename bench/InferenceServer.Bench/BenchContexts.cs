@@ -1,31 +1,30 @@
+using InferenceServer.Engine;
+using InferenceServer.LlamaSharp;
 using LLama.Native;
 
 namespace InferenceServer.Bench;
 
-/// <summary>llama.cpp contexts for the in-process baselines, set up like the server's unless told otherwise.</summary>
+/// <summary>llama.cpp contexts for the raw baselines, built like the server's (<see cref="LlamaContextBuilder"/>).</summary>
 internal static class BenchContexts
 {
     /// <summary>
-    /// A context of <paramref name="numCells"/> KV cells for <paramref name="numSequences"/> sequences, batches of 512,
-    /// f16 KV with flash attention off (the server's defaults).
+    /// A context of <paramref name="numCells"/> KV cells for <paramref name="numSequences"/> sequences with the server's
+    /// parameters for <paramref name="options"/> (threads, KV layout and type, flash attention), in batches of 512.
     /// </summary>
     /// <exception cref="InvalidOperationException">llama.cpp could not create it.</exception>
-    public static SafeLLamaContextHandle Create(SafeLlamaModelHandle model, int numCells, int numSequences, int threads,
-        bool unified = true, GGMLType kvType = GGMLType.GGML_TYPE_F16, bool flashAttention = false)
+    public static SafeLLamaContextHandle Create(SafeLlamaModelHandle model, int numCells, int numSequences, EngineOptions options)
     {
-        var p = LLamaContextParams.Default();
-        p.n_ctx = (uint)numCells;
-        p.n_batch = p.n_ubatch = 512;
-        p.n_seq_max = (uint)numSequences;
-        p.n_outputs_max = Math.Max(p.n_batch, p.n_seq_max);
-        p.kv_unified = unified;
-        p.n_threads = p.n_threads_batch = threads;
-        p.type_k = p.type_v = kvType;
-        p.llama_flash_attn_type = flashAttention
-            ? LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED
-            : LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
-        p.no_perf = true;
-        var context = model.CreateContext(p);
+        var context = model.CreateContext(LlamaContextBuilder.Build(options, numCells, numSequences, batchTokens: 512));
         return context.IsInvalid ? throw new InvalidOperationException($"llama.cpp could not create a context of {numCells} cells") : context;
     }
+
+    /// <summary>The server's engine settings with <paramref name="threads"/> llama.cpp threads and the given layout and flash attention.</summary>
+    public static EngineOptions Options(int threads, bool unified = true, bool? flashAttention = null,
+        KvCacheType kvCacheType = KvCacheType.F16) => new()
+    {
+        Threads = threads,
+        KvLayout = unified ? KvLayout.Unified : KvLayout.PerSequence,
+        FlashAttention = flashAttention,
+        KvCacheType = kvCacheType,
+    };
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
+using InferenceServer.Testing;
 
 namespace InferenceServer.Bench;
 
@@ -10,19 +10,17 @@ internal sealed class BenchServer : IAsyncDisposable
 {
     private const int MaxLogLines = 50;
 
-    private readonly Process _process;
-    private readonly LogTail _log;
+    private readonly ServerProcess _process;
 
-    private BenchServer(Process process, Uri v1, LogTail log)
+    private BenchServer(ServerProcess process)
     {
         _process = process;
-        V1 = v1;
-        _log = log;
+        V1 = new Uri(process.BaseAddress, "v1/");
     }
 
     public Uri V1 { get; }
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => _process.ProcessId;
 
     /// <summary>Exit code if the server process has ended (crashed: the bench never stops it before disposing).</summary>
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
@@ -31,15 +29,15 @@ internal sealed class BenchServer : IAsyncDisposable
     /// Number of lines the server wrote at warning level or above (it runs with minimum level Warning, so every
     /// Serilog event counts; exception stack lines do not).
     /// </summary>
-    public int NumLogEvents => _log.NumEvents;
+    public int NumLogEvents => _process.NumLogEvents;
 
     /// <summary>The first lines of the server's output (up to 50), for a report that explains a failure.</summary>
-    public IReadOnlyList<string> FirstLogLines => _log.Lines;
+    public IReadOnlyList<string> FirstLogLines => _process.OutputLines;
 
     /// <summary>Publishes src/InferenceServer.Api (Release) into a temporary folder of this checkout; returns the DLL path.</summary>
     public static string Publish()
     {
-        string root = RepositoryRoot();
+        string root = RepositoryRoot.Find();
         // One folder per checkout: benches run from two worktrees at once must not overwrite each other's server.
         string checkout = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(root)))[..12];
         string output = Path.Combine(Path.GetTempPath(), "inference-server-bench-server-" + checkout.ToLowerInvariant());
@@ -57,37 +55,10 @@ internal sealed class BenchServer : IAsyncDisposable
     /// </summary>
     public static string[] ExtraArgs(Cli cli) => cli.GetAll("server-arg").Select(a => "--" + a.TrimStart('-')).ToArray();
 
-    public static async Task<BenchServer> StartAsync(string dll, string model, IEnumerable<string> settings)
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in (string[])[dll, "--urls", $"http://127.0.0.1:{port}", "--Model:Path", model, "--Serilog:MinimumLevel:Default", "Warning", .. settings])
-            psi.ArgumentList.Add(a);
-        var process = Process.Start(psi)!;
-        var log = new LogTail();
-        process.OutputDataReceived += (_, e) => log.Add(e.Data);
-        process.ErrorDataReceived += (_, e) => log.Add(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var http = new HttpClient();
-        for (int i = 0; i < 600; i++)
-        {
-            if (process.HasExited)
-                throw new InvalidOperationException($"server exited with {process.ExitCode}");
-            try
-            {
-                if ((await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).IsSuccessStatusCode)
-                    return new BenchServer(process, new Uri($"http://127.0.0.1:{port}/v1/"), log);
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(100);
-        }
-        process.Kill();
-        throw new TimeoutException("server did not become ready");
-    }
+    /// <summary>Starts the server at <paramref name="dll"/> on <paramref name="model"/> and waits (up to a minute) until it is ready.</summary>
+    public static async Task<BenchServer> StartAsync(string dll, string model, IEnumerable<string> settings) =>
+        new(await ServerProcess.StartAsync(dll, ["--Model:Path", model, "--Serilog:MinimumLevel:Default", "Warning", .. settings],
+            TimeSpan.FromMinutes(1), MaxLogLines));
 
     /// <summary>The server's books from <c>GET /v1/engine/stats</c>.</summary>
     public async Task<InferenceServer.Engine.EngineStats> StatsAsync()
@@ -112,46 +83,5 @@ internal sealed class BenchServer : IAsyncDisposable
 
     private static readonly System.Text.Json.JsonSerializerOptions StatsJson = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-    }
-
-    // Output lines arrive on two threads; the first ones are kept (a failure's first message is the telling one).
-    private sealed class LogTail
-    {
-        private readonly List<string> _lines = [];
-        private int _numEvents;
-
-        public int NumEvents => Volatile.Read(ref _numEvents);
-
-        public IReadOnlyList<string> Lines
-        {
-            get { lock (_lines) return [.. _lines]; }
-        }
-
-        public void Add(string? line)
-        {
-            if (line is null)
-                return;
-            if (line.StartsWith('['))
-                Interlocked.Increment(ref _numEvents);
-            lock (_lines)
-                if (_lines.Count < MaxLogLines)
-                    _lines.Add(line);
-        }
-    }
-
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "InferenceServer.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException("Run the bench from the repository (InferenceServer.sln not found above it).");
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

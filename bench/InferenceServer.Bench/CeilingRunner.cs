@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using InferenceServer.Engine;
 using LLama.Native;
 
 namespace InferenceServer.Bench;
@@ -6,19 +7,19 @@ namespace InferenceServer.Bench;
 /// <summary>
 /// The raw ceiling: a plain llama.cpp batched-decode loop, no scheduler and no HTTP. Requests run in rounds of
 /// <c>concurrency</c> sequences: one batched prefill of all prompts, then one decode per step with one token per
-/// sequence (greedy). Unified KV with flash attention off unless told otherwise; with <c>unified: false</c> each
-/// sequence gets its own stream of cells (rounded up to llama.cpp's 256-cell padding).
+/// sequence (greedy). The context is the server's for <c>options</c> (<see cref="BenchContexts"/>); in the per-sequence
+/// layout each sequence gets its own stream of cells (rounded up to llama.cpp's 256-cell padding).
 /// </summary>
 internal static class CeilingRunner
 {
-    public static LevelResult Run(SafeLlamaModelHandle model, int concurrency, IReadOnlyList<int[]> prompts, int outputTokens, int threads,
-        bool unified = true, bool flashAttention = false)
+    public static LevelResult Run(SafeLlamaModelHandle model, int concurrency, IReadOnlyList<int[]> prompts, int outputTokens,
+        EngineOptions options)
     {
         int maxPrompt = prompts.Max(p => p.Length);
         int cellsPerSequence = maxPrompt + outputTokens + 16;
-        if (!unified)
-            cellsPerSequence = (cellsPerSequence + 255) / 256 * 256;
-        using var context = BenchContexts.Create(model, concurrency * cellsPerSequence, concurrency, threads, unified, flashAttention: flashAttention);
+        if (options.ResolveKvLayout() == KvLayout.PerSequence)
+            cellsPerSequence = (cellsPerSequence + EngineOptions.StreamPadding - 1) / EngineOptions.StreamPadding * EngineOptions.StreamPadding;
+        using var context = BenchContexts.Create(model, concurrency * cellsPerSequence, concurrency, options);
         var batch = new LLamaBatch();
         var timings = new List<RequestTiming>();
         var wall = Stopwatch.StartNew();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using InferenceServer.Engine;
 using InferenceServer.Engine.Sequences;
+using InferenceServer.Testing;
 
 namespace InferenceServer.Bench;
 
@@ -63,8 +64,8 @@ internal static class ChunkedPrefillBench
             catch (OperationCanceledException) { }
         })).ToArray();
 
-        while (arrivals.Any(a => { lock (a) return a.Count < 20; }))
-            await Task.Delay(10);
+        await Poll.UntilAsync(() => arrivals.All(a => { lock (a) return a.Count >= 20; }), TimeSpan.FromMinutes(10),
+            "the decoding streams did not reach 20 tokens each within 10 minutes");
         double t0 = clock.Elapsed.TotalMilliseconds;
         var prompt = engine.Client.Submit(BenchModels.RandomTokens(longPrompt, vocab, random), new SamplingParams { Temperature = 0, MaxTokens = 1 });
         await foreach (var _ in prompt.ReadAllAsync()) { }

@@ -13,7 +13,8 @@ internal static class EngineProbe
         int rounds = cli.Get("rounds", 2);
         using (var weights = BenchModels.Load(model))
         {
-            var ceiling = CeilingRunner.Run(weights.NativeHandle, c, LoadSweep.Prompts(c * rounds, prompt, weights.Vocab.Count, 1), output, threads);
+            var ceiling = CeilingRunner.Run(weights.NativeHandle, c, LoadSweep.Prompts(c * rounds, prompt, weights.Vocab.Count, 1), output,
+                BenchContexts.Options(threads));
             Console.WriteLine($"| ceiling | {ceiling.OutputTokensPerSecond:F0} tok/s | TPOT p50 {ceiling.Tpot.PercentileMs(50):F1} ms |");
         }
         foreach (bool caching in cli.Has("caching-off-only") ? [false] : new[] { false, true })
@@ -30,9 +31,9 @@ internal static class EngineProbe
             // The same load again on the now used engine: cells freed and reused all over the cache.
             var again = await LoadSweep.RunAsync(engine, c, LoadSweep.Prompts(c * rounds, prompt, 8192, 2), output, TimeSpan.FromMinutes(10));
             Console.WriteLine($"| engine, prefix caching {(caching ? "on" : "off")}, {options.NumBlocks} blocks, second run | {again.OutputTokensPerSecond:F0} tok/s | TPOT p50 {again.Tpot.PercentileMs(50):F1} ms |");
-            if (inProcess.Runner is { NumSteps: > 0 } runner)
-                Console.WriteLine($"|   step profile: {runner.NumSteps} steps, llama_decode {runner.DecodeTime.TotalMilliseconds / runner.NumSteps:F2} ms/step, " +
-                                  $"sampling {runner.SampleTime.TotalMilliseconds / runner.NumSteps:F3} ms/step | | |");
+            if (inProcess.Client.Stats is { NumSteps: > 0 and var steps, StepTimes: { } times })
+                Console.WriteLine($"|   step profile: {steps} steps, llama_decode {times.ForwardMs / steps:F2} ms/step, " +
+                                  $"sampling {times.SampleMs / steps:F3} ms/step | | |");
         }
     }
 }

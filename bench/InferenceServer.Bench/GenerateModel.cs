@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using InferenceServer.LlamaSharp.ModelGeneration;
+using InferenceServer.ModelGeneration;
 
 namespace InferenceServer.Bench;
 

@@ -1,18 +1,21 @@
 using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
 using InferenceServer.LlamaSharp;
+using InferenceServer.Testing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace InferenceServer.Bench;
 
-/// <summary>This server's engine in-process, without HTTP: the same EngineLoop, scheduler and llama.cpp runner.</summary>
+/// <summary>
+/// This server's engine in-process, without HTTP: the same EngineLoop, EngineCore, scheduler and llama.cpp runner; its
+/// step profile is the one <c>/v1/engine/stats</c> reports (<see cref="EngineStats.StepTimes"/>).
+/// </summary>
 internal sealed class InProcessEngine : IAsyncDisposable
 {
     private readonly EngineLoop _loop;
     private readonly LlamaModelHost _host;
-
     private readonly Capture _capture;
 
     private InProcessEngine(EngineLoop loop, EngineClient client, LlamaModelHost host, Capture capture)
@@ -23,7 +26,7 @@ internal sealed class InProcessEngine : IAsyncDisposable
         _capture = capture;
     }
 
-    /// <summary>The runner the engine created (for step profiles).</summary>
+    /// <summary>The runner the engine created (for its grammar counters and switches).</summary>
     public LlamaModelRunner? Runner => _capture.Runner;
 
     public EngineClient Client { get; }
@@ -38,8 +41,7 @@ internal sealed class InProcessEngine : IAsyncDisposable
         var factory = new Capture(new LlamaModelRunnerFactory(host, modelOptions, NullLoggerFactory.Instance));
         var loop = new EngineLoop(client, factory, engineOptions, TimeProvider.System, new NoLifetime(), NullLogger<EngineLoop>.Instance);
         await loop.StartAsync(CancellationToken.None);
-        while (!client.IsReady)
-            await Task.Delay(10);
+        await Poll.UntilAsync(() => client.IsReady, TimeSpan.FromMinutes(10), $"the engine did not load {modelPath} within 10 minutes");
         return new InProcessEngine(loop, client, host, factory);
     }
 

@@ -43,7 +43,7 @@ internal static class KvLayoutBench
     private static Result Measure(SafeLlamaModelHandle model, int vocab, int numSeqs, int length, int steps, int threads, bool unified,
         int sharedPrefix, bool flashAttention)
     {
-        using var context = BenchContexts.Create(model, numSeqs * (length + steps + 32), numSeqs, threads, unified, flashAttention: flashAttention);
+        using var context = BenchContexts.Create(model, numSeqs * (length + steps + 32), numSeqs, BenchContexts.Options(threads, unified, flashAttention));
         var random = new Random(1);
         var batch = new LLamaBatch();
 

@@ -47,13 +47,7 @@ internal static class KvMemoryBench
         using var weights = BenchModels.Load(cli.Get("model")!);
         var model = weights.NativeHandle;
         long before = Resident();
-        var ggmlType = type switch
-        {
-            KvCacheType.Q8_0 => GGMLType.GGML_TYPE_Q8_0,
-            KvCacheType.Q4_0 => GGMLType.GGML_TYPE_Q4_0,
-            _ => GGMLType.GGML_TYPE_F16,
-        };
-        using var context = BenchContexts.Create(model, tokens, 1, 2, kvType: ggmlType, flashAttention: bool.Parse(cli.Get("flash", "true")));
+        using var context = BenchContexts.Create(model, tokens, 1, BenchContexts.Options(2, flashAttention: bool.Parse(cli.Get("flash", "true")), kvCacheType: type));
         long created = Resident();
         var batch = new LLamaBatch();
         var random = new Random(1);

@@ -222,8 +222,8 @@ internal static class ReportCommand
             double waiting = p.WallMs - p.Times.ScheduleMs - p.Times.ExecuteMs - p.Times.UpdateMs;
             var ceiling = decode.FirstOrDefault(r => r.Target.StartsWith("ceiling") && r.Concurrency == p.Concurrency);
             md.AppendLine($"| {p.Target} | {p.Concurrency} | {p.Steps} | {p.WallMs:F2} | {p.Times.ScheduleMs:F3} | {p.Times.ExecuteMs:F2} | " +
-                          $"{(p.DecodeMs is { } d ? d.ToString("F2", CultureInfo.InvariantCulture) : "–")} | " +
-                          $"{(p.SampleMs is { } sm ? sm.ToString("F3", CultureInfo.InvariantCulture) : "–")} | {p.Times.UpdateMs:F3} | {waiting:F2} | " +
+                          $"{p.Times.ForwardMs.ToString("F2", CultureInfo.InvariantCulture)} | " +
+                          $"{p.Times.SampleMs.ToString("F3", CultureInfo.InvariantCulture)} | {p.Times.UpdateMs:F3} | {waiting:F2} | " +
                           $"{(ceiling is null ? "–" : F(ceiling.Tpot.PercentileMs(50)))} |");
         }
         md.AppendLine();

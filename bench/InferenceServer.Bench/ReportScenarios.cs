@@ -1,10 +1,11 @@
 using InferenceServer.Engine;
 using LLama;
+using Microsoft.Extensions.Configuration;
 
 namespace InferenceServer.Bench;
 
 /// <summary>Engine-thread time per step over one load level (from the engine's step profile).</summary>
-internal sealed record StepProfile(string Target, int Concurrency, long Steps, double WallMs, StepTimes Times, double? DecodeMs, double? SampleMs);
+internal sealed record StepProfile(string Target, int Concurrency, long Steps, double WallMs, StepTimes Times);
 
 /// <summary>The shared-prefix scenario: this server with its prefix cache on and off, and the peer if there is one.</summary>
 internal sealed record SharedPrefixResult(LevelResult On, LevelResult Off, LevelResult? Peer);
@@ -14,8 +15,9 @@ internal sealed record GrowthRow(int Context, LevelResult Ceiling, LevelResult S
 
 /// <summary>
 /// The measurements of <c>report</c> on one model: each scenario against the raw llama.cpp ceiling, the naive server,
-/// this engine in-process, this server over HTTP (started with <paramref name="serverArgs"/> on top of the scenario's
-/// settings) and the peer server, if there is one.
+/// this engine in-process, this server over HTTP and the peer server, if there is one. The ceiling, the engine and the
+/// server share one <see cref="EngineOptions"/>: the scenario's settings with the Engine keys of
+/// <paramref name="serverArgs"/> on top.
 /// </summary>
 internal sealed class ReportScenarios(string model, LLamaWeights weights, string serverDll, int threads, TimeSpan limit,
     IReadOnlyList<string> serverArgs, PeerServer? peer)
@@ -29,31 +31,26 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
     {
         var results = new List<LevelResult>();
         List<int[]> Prompts(int c) => scenario.Prompts(c, _vocab);
+        var options = EngineSettings(scenario.Levels.Max(), scenario.PromptTokens + scenario.OutputTokens, prefixCaching: true);
         foreach (int c in scenario.Levels)
-            results.Add(CeilingRunner.Run(weights.NativeHandle, c, Prompts(c), scenario.OutputTokens, threads));
+            results.Add(CeilingRunner.Run(weights.NativeHandle, c, Prompts(c), scenario.OutputTokens, options));
         await using (var naive = new NaiveTarget(weights, scenario.PromptTokens + scenario.OutputTokens + 64, threads))
         {
             await LoadSweep.WarmUpAsync(naive, _vocab);
             foreach (int c in scenario.Levels)
                 results.Add(await LoadSweep.RunAsync(naive, c, Prompts(c), scenario.OutputTokens, limit));
         }
-        var options = EngineSettings(scenario.Levels.Max(), scenario.PromptTokens + scenario.OutputTokens, prefixCaching: true);
         var inProcess = await InProcessEngine.StartAsync(model, options);
         await using (var engine = new EngineTarget(inProcess))
         {
             await LoadSweep.WarmUpAsync(engine, _vocab);
             foreach (int c in scenario.Levels)
             {
-                var before = (Stats: inProcess.Client.Stats, inProcess.Runner?.DecodeTime, inProcess.Runner?.SampleTime);
+                var before = inProcess.Client.Stats;
                 var r = await LoadSweep.RunAsync(engine, c, Prompts(c), scenario.OutputTokens, limit);
                 results.Add(r);
-                var after = inProcess.Client.Stats;
-                if (Profile(r, before.Stats, after) is { } p)
-                    profiles?.Add(p with
-                    {
-                        DecodeMs = (inProcess.Runner?.DecodeTime - before.DecodeTime)?.TotalMilliseconds / p.Steps,
-                        SampleMs = (inProcess.Runner?.SampleTime - before.SampleTime)?.TotalMilliseconds / p.Steps,
-                    });
+                if (Profile(r, before, inProcess.Client.Stats) is { } p)
+                    profiles?.Add(p);
             }
         }
         await using (var server = await BenchServer.StartAsync(serverDll, model, ServerArgs(options)))
@@ -86,9 +83,10 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
         long steps = after.NumSteps - before.NumSteps;
         if (steps <= 0 || after.StepTimes is not { } a)
             return null;
-        var b = before.StepTimes ?? new StepTimes(0, 0, 0);
-        var perStep = new StepTimes((a.ScheduleMs - b.ScheduleMs) / steps, (a.ExecuteMs - b.ExecuteMs) / steps, (a.UpdateMs - b.UpdateMs) / steps);
-        return new StepProfile(level.Target, level.Concurrency, steps, level.WallSeconds * 1000 / steps, perStep, null, null);
+        var b = before.StepTimes ?? new StepTimes(0, 0, 0, 0, 0);
+        var perStep = new StepTimes((a.ScheduleMs - b.ScheduleMs) / steps, (a.ExecuteMs - b.ExecuteMs) / steps, (a.UpdateMs - b.UpdateMs) / steps,
+            (a.ForwardMs - b.ForwardMs) / steps, (a.SampleMs - b.SampleMs) / steps);
+        return new StepProfile(level.Target, level.Concurrency, steps, level.WallSeconds * 1000 / steps, perStep);
     }
 
     public async Task<SharedPrefixResult> SharedPrefixAsync(int prefixTokens, bool quick)
@@ -135,9 +133,9 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
             {
                 int output = Output(context, c);
                 var prompts = LoadSweep.Prompts(c, context - output, _vocab, context + c);
-                // The ceiling in the server's layout (with its default flash attention): a unified loop at 16 × 4k
+                // The ceiling in the server's configuration (KV layout, flash attention): a unified loop at 16 × 4k
                 // would measure attention over everybody's cells, which a per-sequence server does not pay.
-                var ceiling = CeilingRunner.Run(weights.NativeHandle, c, prompts, output, threads, unified: !PerSequence, flashAttention: PerSequence);
+                var ceiling = CeilingRunner.Run(weights.NativeHandle, c, prompts, output, options);
                 var ours = await LoadSweep.RunAsync(http, c, prompts, output, limit);
                 rows.Add(new(context, ceiling, ours, peerTarget is null ? null : await LoadSweep.RunAsync(peerTarget, c, prompts, output, limit)));
             }
@@ -145,13 +143,18 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
         return rows;
     }
 
-    private bool PerSequence => serverArgs.Any(a => a.Equals("--Engine:KvLayout=PerSequence", StringComparison.OrdinalIgnoreCase));
-
-    private EngineOptions EngineSettings(int maxSequences, int tokensPerSequence, bool prefixCaching) => new()
+    // The scenario's settings, then the Engine keys of --server-arg, so the ceiling, the in-process engine and the
+    // server over HTTP run one configuration.
+    private EngineOptions EngineSettings(int maxSequences, int tokensPerSequence, bool prefixCaching)
     {
-        MaxSequences = Math.Max(maxSequences, 1), Threads = threads, PrefixCaching = prefixCaching,
-        NumBlocks = (maxSequences * (tokensPerSequence + 32) + 15) / 16 + 16,
-    };
+        var options = new EngineOptions
+        {
+            MaxSequences = Math.Max(maxSequences, 1), Threads = threads, PrefixCaching = prefixCaching,
+            NumBlocks = (maxSequences * (tokensPerSequence + 32) + 15) / 16 + 16,
+        };
+        new ConfigurationBuilder().AddCommandLine([.. serverArgs]).Build().GetSection(EngineOptions.SectionName).Bind(options);
+        return options;
+    }
 
     // The scenario's settings, then --server-arg: the configuration's command line lets the last value of a key win.
     private string[] ServerArgs(EngineOptions o) =>

@@ -140,7 +140,7 @@ internal static class SoakReport
         md.AppendLine("| when | total | free | of which cached (idle prefix cache) | held by sequences | running | waiting | preemptions | prefix cache hit rate |")
             .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (when, s) in run.Stats.Where(s => s.Stats is not null))
-            md.AppendLine($"| {when} | {s!.NumBlocks} | {s.NumFreeBlocks} | {s.NumCachedBlocks} | {s.NumUsedBlocks} | {s.NumRunning} | {s.NumWaiting} | " +
+            md.AppendLine($"| {when} | {s!.NumBlocks} | {s.NumFreeBlocks} | {s.NumCachedIdleBlocks} | {s.NumUsedBlocks} | {s.NumRunning} | {s.NumWaiting} | " +
                           $"{s.NumPreemptions} | {s.PrefixCacheHitRate:P1} |");
         md.AppendLine().AppendLine("Idle, every block must be free; cached ones are the prefix cache's idle blocks, reusable and evicted on demand.").AppendLine();
     }

@@ -44,6 +44,14 @@ public sealed partial class EngineCore
     public TimeSpan ExecuteTime { get; private set; }
     /// <inheritdoc cref="ScheduleTime"/>
     public TimeSpan UpdateTime { get; private set; }
+    /// <summary>Of <see cref="ExecuteTime"/>, the time the runner reported in forward passes and in sampling.</summary>
+    public TimeSpan ForwardTime { get; private set; }
+    /// <inheritdoc cref="ForwardTime"/>
+    public TimeSpan SampleTime { get; private set; }
+
+    /// <summary>The step profile so far: cumulative milliseconds per phase; null before the first step.</summary>
+    public StepTimes? StepTimes => NumSteps == 0 ? null : new StepTimes(ScheduleTime.TotalMilliseconds,
+        ExecuteTime.TotalMilliseconds, UpdateTime.TotalMilliseconds, ForwardTime.TotalMilliseconds, SampleTime.TotalMilliseconds);
 
     /// <summary>Runs one step; returns its plan and the results for the sequences' streams.</summary>
     public (SchedulerOutput Plan, IReadOnlyList<StepResult> Results) Step()
@@ -68,6 +76,8 @@ public sealed partial class EngineCore
         ScheduleTime += Stopwatch.GetElapsedTime(start, scheduled);
         ExecuteTime += Stopwatch.GetElapsedTime(scheduled, executed);
         UpdateTime += Stopwatch.GetElapsedTime(executed);
+        ForwardTime += output.ForwardTime;
+        SampleTime += output.SampleTime;
         return (plan, results);
     }
 
@@ -106,13 +116,16 @@ public sealed partial class EngineCore
         }
         Reconcile(done: []);
         var sampled = new List<SampledToken>();
+        TimeSpan forward = default, sample = default;
         var done = new List<ScheduledSequence>();
         var failed = new List<ScheduledSequence>();
         foreach (var s in plan.Scheduled)
         {
             try
             {
-                sampled.AddRange(Runner.Execute(new SchedulerOutput(KvEvents.None, [s], s.TokenIds.Count, [])).Sampled);
+                var alone = Runner.Execute(new SchedulerOutput(KvEvents.None, [s], s.TokenIds.Count, []));
+                sampled.AddRange(alone.Sampled);
+                (forward, sample) = (forward + alone.ForwardTime, sample + alone.SampleTime);
                 done.Add(s);
             }
             catch (ModelRunnerException ex)
@@ -122,7 +135,7 @@ public sealed partial class EngineCore
                 Reconcile(done);
             }
         }
-        return (new RunnerOutput(sampled), failed);
+        return (new RunnerOutput(sampled, forward, sample), failed);
     }
 
     // Makes the runner's memory match the books, counting the sequences of this step already computed (not yet in the

@@ -201,9 +201,9 @@ public sealed partial class EngineLoop : BackgroundService
         var core = _core!;
         var s = core.Scheduler;
         _client.Publish(new EngineStats(_client.Model is not null, s.NumRunning, s.NumWaiting, s.KvCache.NumBlocks,
-            s.KvCache.NumFreeBlocks, s.KvCache.NumCachedFreeBlocks, s.KvCache.BlockSize, s.NumPreemptions, s.NumPromptTokens,
+            s.KvCache.NumFreeBlocks, s.KvCache.NumCachedBlocks, s.KvCache.NumCachedIdleBlocks, s.KvCache.BlockSize, s.NumPreemptions, s.NumPromptTokens,
             s.NumCachedPromptTokens, s.NumGeneratedTokens, s.KvCache.NumEvictions, core.NumSteps, _kvReport,
-            core.NumSteps == 0 ? null : new StepTimes(core.ScheduleTime.TotalMilliseconds, core.ExecuteTime.TotalMilliseconds, core.UpdateTime.TotalMilliseconds),
+            core.StepTimes,
             core.NumFailedSteps));
     }
 

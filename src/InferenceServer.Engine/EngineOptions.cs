@@ -32,8 +32,8 @@ public sealed class EngineOptions
 
     /// <summary>
     /// Token budget of one step: decode tokens plus prefill chunks (llama.cpp <c>n_batch</c>). Default 256: on a CPU a
-    /// 256-token chunk keeps running streams' inter-token latency p99 at half that of 512 for the same long-prompt
-    /// TTFT (`bench chunked-prefill`).
+    /// smaller chunk keeps running streams' inter-token latency down at the same long-prompt TTFT (measured:
+    /// docs/benchmarks.md, "Measurements behind the defaults").
     /// </summary>
     [Range(1, 65536)]
     public int MaxBatchTokens { get; set; } = 256;
@@ -45,8 +45,7 @@ public sealed class EngineOptions
     /// <summary>
     /// CPU threads llama.cpp uses for decode. 0 (default) leaves one core to the server: processor count − 1, at least
     /// 1. llama.cpp's worker threads spin at a barrier, so when the engine thread, detokenizing and HTTP writes take a
-    /// core from one of them the whole decode waits: `bench engine-decode` on 2 cores (base preset, one stream) measured
-    /// llama_decode at 9.2 ms per step with 2 threads against 6.6 ms with 1.
+    /// core from one of them the whole decode waits (measured: docs/benchmarks.md, "Measurements behind the defaults").
     /// </summary>
     [Range(0, 1024)]
     public int Threads { get; set; }
@@ -59,9 +58,10 @@ public sealed class EngineOptions
 
     /// <summary>
     /// llama.cpp flash attention. Null (default): on (required for quantized KV types), falling back to off for a model
-    /// llama.cpp cannot run it on. It skips other sequences' masked cells, which made a served decode step at 16
-    /// sequences 1.7× faster in the unified layout (docs/benchmarks.md); its rounding depends on the batch, so
-    /// <see cref="Deterministic"/> is the mode for bit-equal outputs under load. False turns it off.
+    /// llama.cpp cannot run it on. It skips other sequences' masked cells, which makes a served decode step with many
+    /// sequences faster in the unified layout (measured: docs/benchmarks.md, "Measurements behind the defaults"); its
+    /// rounding depends on the batch, so <see cref="Deterministic"/> is the mode for bit-equal outputs under load. False
+    /// turns it off.
     /// </summary>
     public bool? FlashAttention { get; set; }
 

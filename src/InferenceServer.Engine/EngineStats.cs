@@ -5,8 +5,10 @@ namespace InferenceServer.Engine;
 /// <param name="NumRunning">Sequences holding blocks.</param>
 /// <param name="NumWaiting">Sequences waiting for admission, preempted ones included.</param>
 /// <param name="NumBlocks">Blocks in the KV pool.</param>
-/// <param name="NumFreeBlocks">Blocks held by no sequence, cached ones included (they are evicted on demand).</param>
-/// <param name="NumCachedBlocks">Free blocks that still hold a reusable cached prefix.</param>
+/// <param name="NumFreeBlocks">Blocks held by no sequence, idle cached ones included (they are evicted on demand).</param>
+/// <param name="NumCachedBlocks">Blocks in the prefix cache, held by sequences or idle.</param>
+/// <param name="NumCachedIdleBlocks">Cached blocks no sequence holds: free, and reusable until evicted (state <c>cached_idle</c>
+/// of <c>/v1/engine/kv</c>).</param>
 /// <param name="BlockSize">Tokens per block.</param>
 /// <param name="NumPreemptions">Preemptions since start.</param>
 /// <param name="NumPromptTokens">Prompt tokens of requests since start.</param>
@@ -19,18 +21,19 @@ namespace InferenceServer.Engine;
 /// <param name="NumFailedSteps">Steps whose batch the model failed to compute at first and that went through recovery
 /// (reconcile, retry, sequences alone) since start.</param>
 public sealed record EngineStats(
-    bool Ready, int NumRunning, int NumWaiting, int NumBlocks, int NumFreeBlocks, int NumCachedBlocks, int BlockSize,
+    bool Ready, int NumRunning, int NumWaiting, int NumBlocks, int NumFreeBlocks, int NumCachedBlocks, int NumCachedIdleBlocks,
+    int BlockSize,
     long NumPreemptions, long NumPromptTokens, long NumCachedPromptTokens, long NumGeneratedTokens, long NumEvictions, long NumSteps,
     KvCacheReport? KvCache = null, StepTimes? StepTimes = null, long NumFailedSteps = 0)
 {
     /// <summary>Stats of an engine whose model is not loaded yet.</summary>
-    public static EngineStats NotReady { get; } = new(false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static EngineStats NotReady { get; } = new(false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /// <summary>Blocks held by at least one sequence.</summary>
     public int NumUsedBlocks => NumBlocks - NumFreeBlocks;
 
     /// <summary>Free blocks holding nothing reusable.</summary>
-    public int NumEmptyBlocks => NumFreeBlocks - NumCachedBlocks;
+    public int NumEmptyBlocks => NumFreeBlocks - NumCachedIdleBlocks;
 
     /// <summary>Prefix cache hit rate: cached prompt tokens / prompt tokens (0 before any request).</summary>
     public double PrefixCacheHitRate => NumPromptTokens == 0 ? 0 : (double)NumCachedPromptTokens / NumPromptTokens;
@@ -56,4 +59,6 @@ public sealed record KvCacheReport(string Type, double BytesPerToken, long Total
 /// <param name="ScheduleMs">Scheduler.Schedule: admission, preemption, block allocation.</param>
 /// <param name="ExecuteMs">The model runner: one llama_decode over the batch plus sampling.</param>
 /// <param name="UpdateMs">Scheduler.Update, KV cache events to the runner, results handed to request streams, stats.</param>
-public sealed record StepTimes(double ScheduleMs, double ExecuteMs, double UpdateMs);
+/// <param name="ForwardMs">Of <paramref name="ExecuteMs"/>, the model's forward passes (llama_decode), as the runner reports them.</param>
+/// <param name="SampleMs">Of <paramref name="ExecuteMs"/>, drawing tokens from the logits, as the runner reports them.</param>
+public sealed record StepTimes(double ScheduleMs, double ExecuteMs, double UpdateMs, double ForwardMs, double SampleMs);

@@ -15,7 +15,7 @@ namespace InferenceServer.LlamaSharp;
 /// text), so templates that cannot take a list of parts still get the text; a null content arrives as "".</item>
 /// </list>
 /// </summary>
-public static class ChatMessageAdapter
+internal static class ChatMessageAdapter
 {
     private const string Separator = "\n\n";
 

@@ -13,11 +13,11 @@ namespace InferenceServer.LlamaSharp;
 /// Used only from the engine thread.
 /// </summary>
 /// <remarks>
-/// Prefix-cache cells outlive their sequence through holder sequence ids (ids MaxSequences and up, never decoded):
-/// when a block enters the cache its cells are also tagged with a holder id (<c>llama_memory_seq_cp</c> shares
-/// cells, it copies nothing), so dropping the sequence later leaves them in place. A holder keeps at most one block
-/// per position index, so copying positions [start, start + BlockSize) of a holder into a new sequence yields
-/// exactly that block. Eviction removes the block's positions from its holder.
+/// Prefix-cache cells outlive their sequence through cache holders, llama.cpp sequence ids MaxSequences and up that are never decoded:
+/// when a block enters the cache its cells are also tagged with a cache holder (<c>llama_memory_seq_cp</c> shares
+/// cells, it copies nothing), so dropping the sequence later leaves them in place. A cache holder keeps at most one block
+/// per position index, so copying positions [start, start + BlockSize) of a cache holder into a new sequence yields
+/// exactly that block. Eviction removes the block's positions from its cache holder.
 /// In per-sequence streams a released slot may keep its cells (<see cref="ReleasedSequence.NumRetainedTokens"/>) and
 /// the next sequence there keeps their common prefix (<see cref="TrimmedSlot"/>), or starts from a whole-stream copy of
 /// a running slot's stream (<see cref="CopiedSlot"/>): a stream is only ever trimmed at its end and copied whole, so its
@@ -31,9 +31,11 @@ public sealed class LlamaModelRunner : IModelRunner
     // Grammar state per sequence, beside its chain and with the same lifetime (kept across preemption: recompute
     // replays tokens the grammar has already accepted, and the next sample continues from there).
     private readonly Dictionary<long, GrammarSampler> _grammars = [];
-    private readonly Dictionary<int, (int Holder, int Start)> _cachedCells = [];
-    private readonly HashSet<int>[] _holderIndices;
-    private readonly int _firstHolder;
+    private readonly Dictionary<int, (int CacheHolder, int Start)> _cachedCells = [];
+    private readonly HashSet<int>[] _cacheHolderIndices;
+    // The current step's split of its execution time, returned with its output (the engine keeps the one profile).
+    private TimeSpan _forwardTime, _sampleTime;
+    private readonly int _firstCacheHolder;
     private readonly int _blockSize;
     private readonly bool _perSequenceStreams;
     private readonly bool _decodeAlone;
@@ -51,9 +53,9 @@ public sealed class LlamaModelRunner : IModelRunner
         _decodeAlone = decodeAlone;
         _context = context;
         Info = info;
-        _firstHolder = maxSequences;
+        _firstCacheHolder = maxSequences;
         _blockSize = blockSize;
-        _holderIndices = Enumerable.Range(0, info.NumCacheHolders).Select(_ => new HashSet<int>()).ToArray();
+        _cacheHolderIndices = Enumerable.Range(0, info.NumCacheHolders).Select(_ => new HashSet<int>()).ToArray();
     }
 
     /// <inheritdoc />
@@ -68,6 +70,7 @@ public sealed class LlamaModelRunner : IModelRunner
         Apply(output.Events);
         if (output.Scheduled.Count == 0)
             return new RunnerOutput([]);
+        _forwardTime = _sampleTime = TimeSpan.Zero;
 
         foreach (var s in output.Scheduled)
             foreach (var hit in s.Hits)
@@ -77,7 +80,7 @@ public sealed class LlamaModelRunner : IModelRunner
                     continue;
                 if (!_cachedCells.TryGetValue(hit.BlockId, out var cells) || cells.Start != hit.Start)
                     throw new ModelRunnerException($"Prefix-cache block {hit.BlockId} has no cells at position {hit.Start}.");
-                _context.MemorySequenceCopy((LLamaSeqId)cells.Holder, (LLamaSeqId)s.Slot, (LLamaPos)hit.Start, (LLamaPos)(hit.Start + _blockSize));
+                _context.MemorySequenceCopy((LLamaSeqId)cells.CacheHolder, (LLamaSeqId)s.Slot, (LLamaPos)hit.Start, (LLamaPos)(hit.Start + _blockSize));
             }
 
         var sampled = new List<SampledToken>();
@@ -86,8 +89,7 @@ public sealed class LlamaModelRunner : IModelRunner
                 DecodeAndSample([s], output.Scheduled, sampled);
         else
             DecodeAndSample(output.Scheduled, output.Scheduled, sampled);
-        NumSteps++;
-        return new RunnerOutput(sampled);
+        return new RunnerOutput(sampled, _forwardTime, _sampleTime);
     }
 
     // One llama_decode over the tokens of `group`, then each of its sequences that samples draws from its logits row.
@@ -111,7 +113,7 @@ public sealed class LlamaModelRunner : IModelRunner
 
         long decodeStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = _context.Decode(_batch);
-        DecodeTime += System.Diagnostics.Stopwatch.GetElapsedTime(decodeStart);
+        _forwardTime += System.Diagnostics.Stopwatch.GetElapsedTime(decodeStart);
         if (result != DecodeResult.Ok)
         {
             foreach (var s in step)
@@ -139,7 +141,7 @@ public sealed class LlamaModelRunner : IModelRunner
             }
         }
         sampled.AddRange(Draw(sampleRows, draws));
-        SampleTime += System.Diagnostics.Stopwatch.GetElapsedTime(sampleStart);
+        _sampleTime += System.Diagnostics.Stopwatch.GetElapsedTime(sampleStart);
     }
 
     // Each sequence draws from its own row with its own chain and grammar state, so the draws are independent: with
@@ -178,10 +180,10 @@ public sealed class LlamaModelRunner : IModelRunner
                     ForgetCachedBlock(evicted.BlockId);
                     break;
                 case CachedBlock cached:
-                    int holder = FreeHolderAt(cached.Start / _blockSize);
-                    _context.MemorySequenceCopy((LLamaSeqId)cached.Slot, (LLamaSeqId)holder, (LLamaPos)cached.Start, (LLamaPos)(cached.Start + _blockSize));
-                    _holderIndices[holder - _firstHolder].Add(cached.Start / _blockSize);
-                    _cachedCells[cached.BlockId] = (holder, cached.Start);
+                    int cacheHolder = FreeCacheHolderAt(cached.Start / _blockSize);
+                    _context.MemorySequenceCopy((LLamaSeqId)cached.Slot, (LLamaSeqId)cacheHolder, (LLamaPos)cached.Start, (LLamaPos)(cached.Start + _blockSize));
+                    _cacheHolderIndices[cacheHolder - _firstCacheHolder].Add(cached.Start / _blockSize);
+                    _cachedCells[cached.BlockId] = (cacheHolder, cached.Start);
                     break;
                 case ReleasedSequence released:
                     if (released.Slot >= 0)
@@ -210,31 +212,31 @@ public sealed class LlamaModelRunner : IModelRunner
     private void ForgetCachedBlock(int blockId)
     {
         if (!_cachedCells.Remove(blockId, out var cells))
-            throw new InvalidOperationException($"Evicted block {blockId} has no cells in any holder.");
-        _context.MemorySequenceRemove((LLamaSeqId)cells.Holder, (LLamaPos)cells.Start, (LLamaPos)(cells.Start + _blockSize));
-        _holderIndices[cells.Holder - _firstHolder].Remove(cells.Start / _blockSize);
+            throw new InvalidOperationException($"Evicted block {blockId} has no cells in any cache holder.");
+        _context.MemorySequenceRemove((LLamaSeqId)cells.CacheHolder, (LLamaPos)cells.Start, (LLamaPos)(cells.Start + _blockSize));
+        _cacheHolderIndices[cells.CacheHolder - _firstCacheHolder].Remove(cells.Start / _blockSize);
     }
 
     /// <inheritdoc />
     public IReadOnlyList<int> Reconcile(KvBooks books)
     {
-        for (int slot = 0; slot < _firstHolder; slot++)
+        for (int slot = 0; slot < _firstCacheHolder; slot++)
             _context.MemorySequenceRemove((LLamaSeqId)slot, (LLamaPos)books.NumComputedBySlot.GetValueOrDefault(slot), (LLamaPos)(-1));
         foreach (var (blockId, cells) in _cachedCells.ToList())
             if (books.CachedBlockStarts.GetValueOrDefault(blockId, -1) != cells.Start)
                 ForgetCachedBlock(blockId);
-        // Each holder keeps exactly its blocks' position ranges; any cell between or beyond them goes.
-        for (int h = 0; h < _holderIndices.Length; h++)
+        // Each cache holder keeps exactly its blocks' position ranges; any cell between or beyond them goes.
+        for (int h = 0; h < _cacheHolderIndices.Length; h++)
         {
-            var holder = (LLamaSeqId)(_firstHolder + h);
+            var cacheHolder = (LLamaSeqId)(_firstCacheHolder + h);
             int end = 0;
-            foreach (int index in _holderIndices[h].Order())
+            foreach (int index in _cacheHolderIndices[h].Order())
             {
                 if (index * _blockSize > end)
-                    _context.MemorySequenceRemove(holder, (LLamaPos)end, (LLamaPos)(index * _blockSize));
+                    _context.MemorySequenceRemove(cacheHolder, (LLamaPos)end, (LLamaPos)(index * _blockSize));
                 end = (index + 1) * _blockSize;
             }
-            _context.MemorySequenceRemove(holder, (LLamaPos)end, (LLamaPos)(-1));
+            _context.MemorySequenceRemove(cacheHolder, (LLamaPos)end, (LLamaPos)(-1));
         }
         foreach (long id in _samplers.Keys.Where(id => !books.LiveSequenceIds.Contains(id)).ToList())
             if (_samplers.Remove(id, out var chain))
@@ -245,25 +247,19 @@ public sealed class LlamaModelRunner : IModelRunner
         return [.. books.CachedBlockStarts.Keys.Where(id => !_cachedCells.ContainsKey(id))];
     }
 
-    private int FreeHolderAt(int chainIndex)
+    private int FreeCacheHolderAt(int chainIndex)
     {
-        for (int h = 0; h < _holderIndices.Length; h++)
-            if (!_holderIndices[h].Contains(chainIndex))
-                return _firstHolder + h;
-        throw new InvalidOperationException($"No prefix-cache holder is free at block index {chainIndex}.");
+        for (int h = 0; h < _cacheHolderIndices.Length; h++)
+            if (!_cacheHolderIndices[h].Contains(chainIndex))
+                return _firstCacheHolder + h;
+        throw new InvalidOperationException($"No cache holder is free at block index {chainIndex}.");
     }
 
-    /// <summary>Time spent in llama_decode since start (for step profiles).</summary>
-    public TimeSpan DecodeTime { get; private set; }
-    /// <summary>Time spent sampling since start (for step profiles).</summary>
-    public TimeSpan SampleTime { get; private set; }
-    /// <summary>Steps executed since start.</summary>
-    public long NumSteps { get; private set; }
     /// <summary>Running streams copied into free slots since start (<see cref="CopiedSlot"/>).</summary>
     public long NumStreamCopies { get; private set; }
 
-    /// <summary>Where each cached block's cells live: holder sequence id and first position.</summary>
-    public IReadOnlyDictionary<int, (int Holder, int Start)> CachedCells => _cachedCells;
+    /// <summary>Where each cached block's cells live: cache holder (a llama.cpp sequence id) and first position.</summary>
+    public IReadOnlyDictionary<int, (int CacheHolder, int Start)> CachedCells => _cachedCells;
 
     /// <summary>
     /// Bytes llama.cpp would write to save sequence id <paramref name="seqId"/>'s state: a fixed header plus a fixed
@@ -288,8 +284,8 @@ public sealed class LlamaModelRunner : IModelRunner
     /// <summary>True when each slot has its own stream of cells (<c>kv_unified = false</c>).</summary>
     internal bool PerSequenceStreams => _perSequenceStreams;
 
-    /// <summary>First llama.cpp sequence id used as a prefix-cache holder.</summary>
-    internal int FirstHolder => _firstHolder;
+    /// <summary>First llama.cpp sequence id used as a cache holder.</summary>
+    internal int FirstCacheHolder => _firstCacheHolder;
 
     /// <inheritdoc />
     public (int Min, int Max) GetSlotPositions(int slot) =>

@@ -1,6 +1,6 @@
 using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
-using InferenceServer.LlamaSharp.ModelGeneration;
+using InferenceServer.ModelGeneration;
 using LLama.Native;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -50,7 +50,6 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
             numBlocks = streamTokens * options.MaxSequences / options.BlockSize;
         int kvTokens = numBlocks * options.BlockSize;
         int maxModelLength = Math.Min(model.ContextSize > 0 ? model.ContextSize : streamTokens, streamTokens);
-        int threads = options.ResolveThreads();
 
         int headSize = model.HeadCount > 0 ? model.EmbeddingSize / model.HeadCount : 0;
         // ggml's quantized types pack 32 elements per block; llama.cpp refuses KV rows that split a block.
@@ -59,45 +58,26 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
                 $"Engine:KvCacheType={options.KvCacheType.ToString().ToLowerInvariant()} needs a head size divisible by 32; " +
                 $"model {_host.ModelId} has head size {headSize}. Use Engine:KvCacheType=f16 for this model.");
 
-        var p = LLamaContextParams.Default();
-        p.n_ctx = (uint)kvTokens;
-        // Without chunked prefill a whole prompt goes into one decode call next to the step's decode tokens.
-        p.n_batch = (uint)(options.ChunkedPrefill ? options.MaxBatchTokens : options.MaxBatchTokens + maxModelLength);
-        p.n_ubatch = Math.Min(512u, p.n_batch);
-        // Sequence ids above the running slots hold prefix-cache cells (see LlamaModelRunner).
-        // Holders share cells with running sequences, which only one unified pool allows; per-sequence streams reuse a
+        // Cache holders: sequence ids above the running slots that keep prefix-cache cells (see LlamaModelRunner).
+        // They share cells with running sequences, which only one unified pool allows; per-sequence streams reuse a
         // prefix from the cells a free slot retains instead (see Scheduler).
-        int holders = options.PrefixCaching && !perSequence ? (int)NativeApi.llama_max_parallel_sequences() - options.MaxSequences : 0;
-        p.n_seq_max = (uint)(options.MaxSequences + holders);
-        // llama.cpp reserves logits rows for at least n_seq_max outputs; its cap must cover that.
-        p.n_outputs_max = Math.Max(p.n_batch, p.n_seq_max);
-        p.n_threads = threads;
-        p.n_threads_batch = threads;
-        // Unified (default): one KV pool shared by all sequences, so the paged books decide who may use how much of it,
-        // and prefix-cache blocks and forks share cells; per-sequence: a stream per slot, so attention spans only a
-        // sequence's own cells (see KvLayout and `bench kv-layout`).
-        p.kv_unified = !perSequence;
-        p.no_perf = true;
-        p.type_k = p.type_v = ToGgml(options.KvCacheType);
-        // Flash attention on unless turned off (a quantized V cache requires it). Explicitly on, not llama.cpp's auto
-        // mode: measured, auto left the decode step as slow as with it off (bench compare, docs/benchmarks.md).
+        int cacheHolders = options.PrefixCaching && !perSequence ? (int)NativeApi.llama_max_parallel_sequences() - options.MaxSequences : 0;
+        // A quantized V cache needs llama.cpp's flash attention.
         if (options.KvCacheType.IsQuantized() && options.FlashAttention == false)
             throw new InvalidOperationException("A quantized Engine:KvCacheType needs Engine:FlashAttention (llama.cpp's quantized V cache).");
+        // Without chunked prefill a whole prompt goes into one decode call next to the step's decode tokens.
+        var p = LlamaContextBuilder.Build(options, kvTokens, options.MaxSequences + cacheHolders, LlamaContextBuilder.BatchTokens(options, maxModelLength));
         bool flash = options.FlashAttention ?? true;
-        p.llama_flash_attn_type = flash
-            ? LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_ENABLED
-            : LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
         var context = model.CreateContext(p);
         if (context.IsInvalid && flash && options.FlashAttention is null && !options.KvCacheType.IsQuantized())
         {
             // A model whose attention llama.cpp cannot run flash: the default falls back to the plain path.
             Log.NoFlashAttention(_logger, _host.ModelId);
-            p.llama_flash_attn_type = LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
-            context = model.CreateContext(p);
+            context = model.CreateContext(LlamaContextBuilder.WithFlashAttention(p, false));
         }
         if (context.IsInvalid)
             throw new InvalidOperationException(
-                $"llama.cpp could not create a context of {kvTokens} KV tokens for {options.MaxSequences + holders} sequences " +
+                $"llama.cpp could not create a context of {kvTokens} KV tokens for {options.MaxSequences + cacheHolders} sequences " +
                 "(out of memory?). Lower Engine:NumBlocks or Engine:BlockSize.");
         WarmUp(context);
 
@@ -106,9 +86,9 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
             if (((LLamaToken)t).IsEndOfGeneration(model.Vocab))
                 eog.Add(t);
         var shape = new KvCacheShape(model.LayerCount, model.HeadCount, model.KVHeadCount, headSize, options.KvCacheType, kvTokens);
-        var info = new ModelInfo(maxModelLength, _host.Tokenizer.VocabSize, eog, numBlocks, holders, shape);
+        var info = new ModelInfo(maxModelLength, _host.Tokenizer.VocabSize, eog, numBlocks, cacheHolders, shape);
         Log.Loaded(_logger, _host.ModelId, model.ParameterCount, model.LayerCount, numBlocks, options.BlockSize,
-            maxModelLength, threads, _host.Chat.Kind, _host.Chat.ToolCallFormat);
+            maxModelLength, options.ResolveThreads(), _host.Chat.Kind, _host.Chat.ToolCallFormat);
         if (_host.Chat.TemplateError is { } templateError)
             Log.TemplateFallback(_logger, _host.ModelId, _host.Chat.Kind, templateError);
         return new LlamaModelRunner(context, info, options.MaxSequences, options.BlockSize, perSequence, decodeAlone: options.Deterministic);
@@ -123,13 +103,6 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
         context.Decode(batch);
         context.MemorySequenceRemove((LLamaSeqId)0, (LLamaPos)(-1), (LLamaPos)(-1));
     }
-
-    private static GGMLType ToGgml(KvCacheType type) => type switch
-    {
-        KvCacheType.Q8_0 => GGMLType.GGML_TYPE_Q8_0,
-        KvCacheType.Q4_0 => GGMLType.GGML_TYPE_Q4_0,
-        _ => GGMLType.GGML_TYPE_F16,
-    };
 
     private string MakeDemoModel()
     {

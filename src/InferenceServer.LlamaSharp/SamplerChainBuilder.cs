@@ -8,7 +8,7 @@ namespace InferenceServer.LlamaSharp;
 /// order: logit bias → penalties → top-k → top-p → min-p → temperature → seeded draw; greedy when temperature is 0.
 /// The draw is <see cref="SeededGumbelSampler"/> rather than llama.cpp's <c>dist</c>, so a seed reproduces under load.
 /// </summary>
-public static class SamplerChainBuilder
+internal static class SamplerChainBuilder
 {
     /// <summary>Creates the chain. <paramref name="penaltyWindow"/> is how many recent tokens the penalties see.</summary>
     public static SafeLLamaSamplerChainHandle Create(SamplingParams p, int vocabSize, int penaltyWindow) =>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using InferenceServer.Api.Tests.Infrastructure;
 using Microsoft.Playwright;
+using InferenceServer.Testing;
 
 namespace InferenceServer.Api.Tests;
 
@@ -174,13 +175,6 @@ public sealed class ChatPageTests(DemoServerFixture fixture)
     private Task WarmUpAsync() =>
         Server.ChatAsync(new { model = fixture.ModelId, messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 2 });
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(10);
-        }
-    }
+    private static Task WaitForAsync(Func<Task<bool>> condition) =>
+        Poll.UntilAsync(condition, TimeSpan.FromSeconds(30), "condition not met in time");
 }

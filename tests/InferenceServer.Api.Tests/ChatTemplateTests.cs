@@ -2,7 +2,7 @@ using System.ClientModel;
 using System.Net;
 using System.Text.Json.Nodes;
 using InferenceServer.Api.Tests.Infrastructure;
-using InferenceServer.LlamaSharp.ModelGeneration;
+using InferenceServer.ModelGeneration;
 using InferenceServer.Templates.Tests;
 using OpenAI;
 using OpenAI.Chat;

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using InferenceServer.Api.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using InferenceServer.Testing;
 
 namespace InferenceServer.Api.Tests;
 
@@ -176,26 +177,9 @@ public sealed class EngineKvTests(DemoServerFixture fixture)
         }
     }
 
-    private async Task<JsonNode> SnapshotWhenAsync(Func<JsonNode, bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var snapshot = await SnapshotAsync();
-            if (condition(snapshot))
-                return snapshot;
-            Assert.True(DateTime.UtcNow < deadline, "the snapshot never met the condition");
-            await Task.Delay(10);
-        }
-    }
+    private Task<JsonNode> SnapshotWhenAsync(Func<JsonNode, bool> condition) =>
+        Poll.UntilAsync(SnapshotAsync, condition, TimeSpan.FromSeconds(60), _ => "the snapshot never met the condition");
 
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(10);
-        }
-    }
+    private static Task WaitForAsync(Func<bool> condition) =>
+        Poll.UntilAsync(condition, TimeSpan.FromSeconds(30), "condition not met in time");
 }

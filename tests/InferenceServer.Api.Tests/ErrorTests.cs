@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using InferenceServer.Api.Tests.Infrastructure;
+using InferenceServer.Testing;
 
 namespace InferenceServer.Api.Tests;
 
@@ -264,12 +265,8 @@ public sealed class ErrorTests(DemoServerFixture fixture)
         }
 
         // Counted as refused by the handler (an escaped exception would be a 500 and an error log instead).
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (await Refused() == before)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the truncated request was never answered as a 400");
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync(async () => await Refused() != before, TimeSpan.FromSeconds(10),
+            "the truncated request was never answered as a 400", TimeSpan.FromMilliseconds(20));
         using var after = await Server.PostAsync("v1/chat/completions", new { model = Model, messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 1 });
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }

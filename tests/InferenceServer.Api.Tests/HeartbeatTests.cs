@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using InferenceServer.Api.Tests.Infrastructure;
 using OpenAI;
 using OpenAI.Chat;
+using InferenceServer.Testing;
 
 namespace InferenceServer.Api.Tests;
 
@@ -171,13 +172,6 @@ public sealed class HeartbeatTests
         return await reader.ReadLineAsync(timeout.Token);
     }
 
-    private static async Task WaitFor(Func<bool> condition, TimeSpan? limit = null)
-    {
-        var start = DateTime.UtcNow;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow - start < (limit ?? TimeSpan.FromSeconds(10)), "condition not met in time");
-            await Task.Delay(5);
-        }
-    }
+    private static Task WaitFor(Func<bool> condition, TimeSpan? limit = null) =>
+        Poll.UntilAsync(condition, limit ?? TimeSpan.FromSeconds(10), "condition not met in time", TimeSpan.FromMilliseconds(5));
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using InferenceServer.Api.Tests.Infrastructure;
+using InferenceServer.Testing;
 
 namespace InferenceServer.Api.Tests;
 
@@ -77,21 +78,11 @@ public sealed class LoadTests(DemoServerFixture fixture)
 
         response.Dispose();
         cts.Cancel();
-        var start = DateTime.UtcNow;
-        while (Server.Engine.Stats is not { NumRunning: 0 } || Server.Engine.Stats.NumUsedBlocks != 0)
-        {
-            Assert.True(DateTime.UtcNow - start < TimeSpan.FromSeconds(1), $"blocks still held: {Server.Engine.Stats}");
-            await Task.Delay(10);
-        }
+        await Poll.UntilAsync(() => Server.Engine.Stats is { NumRunning: 0, NumUsedBlocks: 0 }, TimeSpan.FromSeconds(1),
+            () => $"blocks still held: {Server.Engine.Stats}");
     }
 
-    private async Task WaitIdle()
-    {
-        var start = DateTime.UtcNow;
-        while (Server.Engine.Stats is not { NumRunning: 0, NumWaiting: 0 } || Server.Engine.Stats.NumUsedBlocks != 0)
-        {
-            Assert.True(DateTime.UtcNow - start < TimeSpan.FromSeconds(10), $"engine not idle: {Server.Engine.Stats}");
-            await Task.Delay(10);
-        }
-    }
+    private Task WaitIdle() =>
+        Poll.UntilAsync(() => Server.Engine.Stats is { NumRunning: 0, NumWaiting: 0, NumUsedBlocks: 0 }, TimeSpan.FromSeconds(10),
+            () => $"engine not idle: {Server.Engine.Stats}");
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using InferenceServer.Api.Tests.Infrastructure;
+using InferenceServer.Testing;
 
 namespace InferenceServer.Api.Tests;
 
@@ -80,13 +81,6 @@ public sealed class ServiceTests(DemoServerFixture fixture)
         Assert.Equal(3003, server.Engine.Stats.NumGeneratedTokens);
     }
 
-    private static async Task WaitFor(Func<bool> condition)
-    {
-        var start = DateTime.UtcNow;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow - start < TimeSpan.FromSeconds(10), "condition not met in time");
-            await Task.Delay(5);
-        }
-    }
+    private static Task WaitFor(Func<bool> condition) =>
+        Poll.UntilAsync(condition, TimeSpan.FromSeconds(10), "condition not met in time", TimeSpan.FromMilliseconds(5));
 }

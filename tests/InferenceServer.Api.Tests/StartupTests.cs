@@ -12,7 +12,7 @@ public sealed class StartupTests
     [InlineData("--Engine:MaxSequences", "0", "MaxSequences")]
     public async Task A_bad_setting_stops_the_server_with_one_line_naming_it_and_exit_code_2(string key, string value, string named)
     {
-        var (exitCode, error) = await ServerProcess.RunToExitAsync(key, value);
+        var (exitCode, error) = await TestServerProcess.RunToExitAsync(key, value);
 
         Assert.Equal(2, exitCode);
         Assert.StartsWith("Invalid configuration:", error);

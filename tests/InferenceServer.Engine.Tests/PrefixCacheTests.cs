@@ -113,12 +113,12 @@ public class PrefixCacheTests
         kv.TakeEvents();
         // Idle: the 2 reused system blocks, and 16 never-reused ones (one of a's and b's two survived the
         // admissions above, whose budget was max(1, held / 8) = 1 or 2, plus 3 × 5 from the unrelated prompts).
-        Assert.Equal(18, kv.NumCachedFreeBlocks);
+        Assert.Equal(18, kv.NumCachedIdleBlocks);
 
         var big = Computed(kv, 20, [.. Enumerable.Range(900, 93)]);     // holds 24 blocks: budget max(1, 24 / 8) = 3
 
         Assert.Equal(13, kv.TakeEvents().Evicted.Count);
-        Assert.Equal(2 + 3, kv.NumCachedFreeBlocks);
+        Assert.Equal(2 + 3, kv.NumCachedIdleBlocks);
         var systemHits = kv.FindCachedPrefix(Seq(30, [.. system, 0]));
         Assert.Equal(2, systemHits.Count);
         Assert.All(systemHits, id => Assert.True(kv.Pool[id].Reused));
@@ -226,7 +226,7 @@ public class PrefixCacheTests
         h.CheckInvariants();
 
         Assert.Equal(1, first.NumOutputTokens);
-        Assert.Equal(2, h.Kv.NumCachedFreeBlocks);
+        Assert.Equal(2, h.Kv.NumCachedIdleBlocks);
         Assert.Equal([0, 1], h.Runner.CachedCells.Keys.Order());   // the head of the prompt stays, its tail went first
         var again = h.Add(promptLength: 50, maxTokens: 1);
         h.RunToIdle();

@@ -1,4 +1,4 @@
-using InferenceServer.LlamaSharp.ModelGeneration;
+using InferenceServer.ModelGeneration;
 using InferenceServer.LlamaSharp.Tests.ModelGeneration;
 using InferenceServer.Templates;
 using LLama;

@@ -7,4 +7,7 @@ namespace InferenceServer.Engine.Execution;
 public readonly record struct SampledToken(long SequenceId, int TokenId, TokenLogprobs? Logprobs = null);
 
 /// <summary>What one step produced: a sampled token per sequence that reached the end of its tokens.</summary>
-public sealed record RunnerOutput(IReadOnlyList<SampledToken> Sampled);
+/// <param name="Sampled">The sampled tokens.</param>
+/// <param name="ForwardTime">Of the step's execution, time in the model's forward passes (llama_decode).</param>
+/// <param name="SampleTime">Of the step's execution, time drawing tokens from the logits.</param>
+public sealed record RunnerOutput(IReadOnlyList<SampledToken> Sampled, TimeSpan ForwardTime = default, TimeSpan SampleTime = default);

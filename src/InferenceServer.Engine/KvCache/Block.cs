@@ -4,7 +4,7 @@ namespace InferenceServer.Engine.KvCache;
 /// One KV block: the cells of <c>BlockSize</c> consecutive tokens of a sequence. Paging is logical: the block
 /// names a share of the llama.cpp context's cells, while llama.cpp places the cells themselves.
 /// </summary>
-public sealed class Block
+internal sealed class Block
 {
     internal Block(int blockId) => BlockId = blockId;
 

@@ -8,7 +8,7 @@ namespace InferenceServer.Engine.KvCache;
 /// equal hashes mean equal whole prefixes, not just equal blocks (the scheme of vLLM's automatic prefix caching).
 /// Nothing else changes KV contents in this server (one model, no adapters); a salt would join the first block.
 /// </summary>
-public static class BlockHasher
+internal static class BlockHasher
 {
     /// <summary>Hash of a full block of <paramref name="tokenIds"/> following a block hashed <paramref name="parent"/> (null for the first).</summary>
     public static ulong Hash(ulong? parent, ReadOnlySpan<int> tokenIds)

@@ -4,7 +4,7 @@ namespace InferenceServer.Engine.KvCache;
 /// The preallocated blocks and the queue of free ones (reference count 0), in eviction order: a free block that is
 /// still in the prefix cache keeps its hash until it is taken for new use.
 /// </summary>
-public sealed class BlockPool
+internal sealed class BlockPool
 {
     private readonly Block[] _blocks;
     private readonly FreeBlockQueue _free;

@@ -4,7 +4,7 @@ namespace InferenceServer.Engine.KvCache;
 /// Free blocks in allocation order: taken from the front, returned to the back. A doubly linked list over
 /// block ids so a block can also leave from the middle in O(1).
 /// </summary>
-public sealed class FreeBlockQueue
+internal sealed class FreeBlockQueue
 {
     private const int None = -1;
     private readonly int[] _next;

@@ -6,7 +6,7 @@ namespace InferenceServer.Engine.KvCache;
 /// <param name="RefCount">Block tables holding the block.</param>
 /// <param name="SequenceIds">Sequences whose block tables hold it, ascending; more than one for a shared prefix.</param>
 /// <param name="ChainDepth">
-/// Position of the block in its sequence (its tokens are ChainDepth × BlockSize …): the index in the holders' block
+/// Position of the block in its sequence (its tokens are ChainDepth × BlockSize …): the index in the holding sequences' block
 /// tables, or the cached chain index when idle; null for a free block.
 /// </param>
 /// <param name="Cached">True while the block is in the prefix cache (findable by its chained hash).</param>

@@ -47,10 +47,9 @@ public sealed class KvCacheManager
     /// <summary>
     /// Cached blocks kept while no sequence holds them. In llama.cpp's unified KV cache every cell in use costs
     /// attention work for every token of every step (masked, but computed; llama.cpp attends up to the highest cell in
-    /// use), so idle cached cells are not free. `bench engine-decode` (small preset, 16 streams, 600 blocks, a used
-    /// engine, 2 threads): 0.37x of the ceiling's decode throughput with no bound, 0.66x with at most a quarter of the
-    /// pool idle, 0.91x with prefix caching off. With never-reused blocks also cut at admission
-    /// (<see cref="MinIdleUnusedBlocks"/>; 512 blocks, 1 thread): 0.90x, against 0.95x with prefix caching off.
+    /// use), so idle cached cells are not free: the bound, and cutting never-reused blocks at admission
+    /// (<see cref="MinIdleUnusedBlocks"/>), bring decode throughput close to that with prefix caching off (measured:
+    /// docs/benchmarks.md, "Measurements behind the defaults").
     /// </summary>
     public int MaxIdleCachedBlocks { get; }
 
@@ -76,8 +75,8 @@ public sealed class KvCacheManager
     public int NumFreeBlocks => _pool.NumFreeBlocks;
     /// <summary>Blocks in the prefix cache (held or not).</summary>
     public int NumCachedBlocks => _cache.Count;
-    /// <summary>Cached blocks that no sequence holds.</summary>
-    public int NumCachedFreeBlocks => _cache.Values.Count(id => _pool[id].RefCount == 0);
+    /// <summary>Cached blocks that no sequence holds (free, reusable until evicted).</summary>
+    public int NumCachedIdleBlocks => _cache.Values.Count(id => _pool[id].RefCount == 0);
     /// <summary>Cached blocks allowed at one position index; 0 when prefix caching is off.</summary>
     public int MaxCachedPerPosition { get; }
     /// <summary>True when prefix caching is on.</summary>
@@ -85,7 +84,7 @@ public sealed class KvCacheManager
     /// <summary>Cached blocks evicted since start.</summary>
     public long NumEvictions { get; private set; }
     /// <summary>The pool, for inspection.</summary>
-    public BlockPool Pool => _pool;
+    internal BlockPool Pool => _pool;
 
     /// <summary>Blocks needed to hold <paramref name="numTokens"/> tokens.</summary>
     public int BlocksFor(int numTokens) => (numTokens + BlockSize - 1) / BlockSize;

@@ -33,13 +33,13 @@ public sealed record KvCacheSnapshot(
     {
         var kv = scheduler.KvCache;
         var holding = scheduler.Holding.OrderBy(s => s.SequenceId).ToList();
-        var holders = new List<long>?[kv.NumBlocks];
+        var sequenceIds = new List<long>?[kv.NumBlocks];
         var depths = new int?[kv.NumBlocks];
         foreach (var sequence in holding)
             for (int i = 0; i < sequence.BlockTable.Count; i++)
             {
                 int id = sequence.BlockTable[i];
-                (holders[id] ??= []).Add(sequence.SequenceId);
+                (sequenceIds[id] ??= []).Add(sequence.SequenceId);
                 depths[id] ??= i;
             }
         var blocks = new KvBlockInfo[kv.NumBlocks];
@@ -48,7 +48,7 @@ public sealed record KvCacheSnapshot(
             var block = kv.Pool[id];
             var state = block.RefCount > 0 ? KvBlockState.InUse : block.IsCached ? KvBlockState.CachedIdle : KvBlockState.Free;
             int? depth = block.IsCached ? block.ChainIndex : depths[id];
-            blocks[id] = new KvBlockInfo(id, state, block.RefCount, holders[id] ?? [], depth, block.IsCached, block.Reused);
+            blocks[id] = new KvBlockInfo(id, state, block.RefCount, sequenceIds[id] ?? [], depth, block.IsCached, block.Reused);
         }
         var sequences = holding.Select(s => new KvSequenceInfo(s.SequenceId, s.ChoiceIndex, s.NumPromptTokens, s.NumOutputTokens,
             s.NumComputedTokens, s.NumCachedTokens, s.NumPreemptions, [.. s.BlockTable])).ToArray();

@@ -3,7 +3,7 @@ namespace InferenceServer.Engine.Sequences;
 /// <summary>Why a sequence ended; maps to the OpenAI <c>finish_reason</c> field.</summary>
 public enum FinishReason
 {
-    /// <summary>End-of-generation token or stop string (<c>"stop"</c>).</summary>
+    /// <summary>End-of-generation token (<c>"stop"</c>; a matched stop string is reported as <c>stop</c> by the HTTP layer).</summary>
     Stop,
     /// <summary>max_tokens or the context limit (<c>"length"</c>).</summary>
     Length,

@@ -2,7 +2,8 @@ namespace InferenceServer.Engine.Sequences;
 
 /// <summary>
 /// Per-sequence sampling settings, applied by the model runner with llama.cpp's sampler chain
-/// (penalties → logit bias → top-k → top-p → min-p → temperature → dist; greedy when temperature is 0).
+/// (logit bias → penalties → top-k → top-p → min-p → temperature → a seeded Gumbel-max draw; greedy when temperature is
+/// 0); with a <see cref="Grammar"/>, a drawn token the grammar rejects is drawn again from the tokens it allows.
 /// </summary>
 public sealed record SamplingParams
 {

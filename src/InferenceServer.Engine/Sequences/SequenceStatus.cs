@@ -9,7 +9,10 @@ public enum SequenceStatus
     Running,
     /// <summary>Lost its blocks to a preemption; waits at the head of the queue to be recomputed.</summary>
     Preempted,
-    /// <summary>Ended on an end-of-generation token or a stop string.</summary>
+    /// <summary>
+    /// Ended on an end-of-generation token. A stop string is matched on the text outside the engine, which then cancels
+    /// the sequence (<see cref="FinishedAborted"/>) and reports <c>stop</c> itself.
+    /// </summary>
     FinishedStopped,
     /// <summary>Ended on max_tokens or the context limit.</summary>
     FinishedLength,

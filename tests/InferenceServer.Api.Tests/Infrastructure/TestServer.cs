@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using InferenceServer.Testing;
 
 namespace InferenceServer.Api.Tests.Infrastructure;
 
@@ -87,15 +88,8 @@ public sealed class TestServer : WebApplicationFactory<Program>
         return server;
     }
 
-    public async Task WaitReadyAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!Engine.IsReady)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "server did not become ready");
-            await Task.Delay(20);
-        }
-    }
+    public Task WaitReadyAsync() =>
+        Poll.UntilAsync(() => Engine.IsReady, TimeSpan.FromSeconds(60), "server did not become ready", TimeSpan.FromMilliseconds(20));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

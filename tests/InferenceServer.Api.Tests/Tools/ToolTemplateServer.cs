@@ -1,5 +1,5 @@
 using InferenceServer.Api.Tests.Infrastructure;
-using InferenceServer.LlamaSharp.ModelGeneration;
+using InferenceServer.ModelGeneration;
 
 namespace InferenceServer.Api.Tests.Tools;
 

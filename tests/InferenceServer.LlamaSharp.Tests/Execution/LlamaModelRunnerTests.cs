@@ -90,7 +90,7 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
     /// Prompts up to four times the token budget, max_tokens 1 and 2 (sequences that finish in their last prefill
     /// step), n &gt; 1, idle-cache bounds of 0 and 1 (blocks cached and evicted in one update), pools barely larger than
     /// one request, and aborts aimed at waiting, prefilling and decoding sequences; after every step each sequence id's
-    /// cells in llama.cpp (slots and prefix-cache holders) are counted against the books.
+    /// cells in llama.cpp (slots and cache holders) are counted against the books.
     /// </summary>
     [Theory]
     [InlineData(3, 16, 0)]

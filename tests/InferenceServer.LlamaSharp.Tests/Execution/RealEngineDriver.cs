@@ -87,7 +87,7 @@ public sealed class RealEngineDriver : IDisposable
     /// <summary>
     /// llama.cpp holds positions 0…computed−1 for each running sequence's slot, 0…n−1 for a free slot retaining n
     /// cells (per-sequence layout), and nothing for other free slots; each
-    /// prefix-cache holder id holds exactly the cells of its cached blocks. Cells are counted, not just bounded, so a
+    /// cache holder holds exactly the cells of its cached blocks. Cells are counted, not just bounded, so a
     /// cell that llama.cpp holds and no block accounts for fails the check.
     /// </summary>
     public void CheckMemoryMatchesBooks()
@@ -123,8 +123,8 @@ public sealed class RealEngineDriver : IDisposable
             int expected = running.TryGetValue(slot, out var seq) ? seq.NumComputedTokens : retained.GetValueOrDefault(slot)?.Length ?? 0;
             Assert.True(counter.Count(slot) == expected, $"slot {slot} holds {counter.Count(slot)} cells, the books {expected}");
         }
-        var blocksPerHolder = _runner.CachedCells.Values.GroupBy(c => c.Holder).ToDictionary(g => g.Key, g => g.Count());
-        for (int holder = _runner.FirstHolder; holder < _runner.FirstHolder + _runner.Info.NumCacheHolders; holder++)
+        var blocksPerHolder = _runner.CachedCells.Values.GroupBy(c => c.CacheHolder).ToDictionary(g => g.Key, g => g.Count());
+        for (int holder = _runner.FirstCacheHolder; holder < _runner.FirstCacheHolder + _runner.Info.NumCacheHolders; holder++)
         {
             int expected = blocksPerHolder.GetValueOrDefault(holder) * Kv.BlockSize;
             Assert.True(counter.Count(holder) == expected, $"holder {holder} holds {counter.Count(holder)} cells, its blocks {expected}");

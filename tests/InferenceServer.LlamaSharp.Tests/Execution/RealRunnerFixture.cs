@@ -1,6 +1,6 @@
 using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
-using InferenceServer.LlamaSharp.ModelGeneration;
+using InferenceServer.ModelGeneration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

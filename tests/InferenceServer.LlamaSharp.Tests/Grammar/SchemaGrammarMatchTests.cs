@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using InferenceServer.Engine.Grammar;
-using InferenceServer.LlamaSharp.ModelGeneration;
+using InferenceServer.ModelGeneration;
 using InferenceServer.LlamaSharp.Tests.ModelGeneration;
 using LLama.Native;
 

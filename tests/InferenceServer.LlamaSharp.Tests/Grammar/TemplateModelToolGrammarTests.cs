@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using InferenceServer.Engine.Grammar;
 using InferenceServer.Engine.Sequences;
 using InferenceServer.Engine.Tools;
-using InferenceServer.LlamaSharp.ModelGeneration;
+using InferenceServer.ModelGeneration;
 using InferenceServer.LlamaSharp.Tests.Execution;
 using InferenceServer.Templates.Tests;
 using Json.Schema;

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using InferenceServer.Engine.Grammar;
 using InferenceServer.Engine.Tools;
-using InferenceServer.LlamaSharp.ModelGeneration;
+using InferenceServer.ModelGeneration;
 using InferenceServer.LlamaSharp.Tests.ModelGeneration;
 using LLama.Native;
 

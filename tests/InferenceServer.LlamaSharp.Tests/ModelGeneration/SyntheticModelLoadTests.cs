@@ -1,5 +1,5 @@
 using System.Text;
-using InferenceServer.LlamaSharp.ModelGeneration;
+using InferenceServer.ModelGeneration;
 using LLama;
 using LLama.Native;
 

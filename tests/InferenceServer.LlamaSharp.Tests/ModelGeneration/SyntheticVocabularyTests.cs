@@ -1,4 +1,4 @@
-using InferenceServer.LlamaSharp.ModelGeneration;
+using InferenceServer.ModelGeneration;
 
 namespace InferenceServer.LlamaSharp.Tests.ModelGeneration;
 

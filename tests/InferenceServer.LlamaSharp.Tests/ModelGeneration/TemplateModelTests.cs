@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using InferenceServer.LlamaSharp.ModelGeneration;
+using InferenceServer.ModelGeneration;
 using InferenceServer.Templates;
 using InferenceServer.Templates.Tests;
 using LLama.Native;

@@ -1,4 +1,4 @@
-using InferenceServer.LlamaSharp.ModelGeneration;
+using InferenceServer.ModelGeneration;
 using LLama;
 using LLama.Common;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// Deterministic SentencePiece-style ("llama" tokenizer model in llama.cpp) vocabulary with byte fallback.

@@ -1,4 +1,4 @@
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>Fills tensor buffers with seeded, reproducible values.</summary>
 internal static class SyntheticWeights

@@ -1,4 +1,4 @@
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// The small synthetic model the server can run without any downloaded weights ("demo mode"), generated on

@@ -1,7 +1,7 @@
 using LLama;
 using LLama.Native;
 
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// Writes deterministic random-weight Llama models as GGUF v3 files through ggml's own GGUF API

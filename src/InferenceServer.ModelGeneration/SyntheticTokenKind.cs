@@ -1,4 +1,4 @@
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// How a special token of a synthetic model is typed in <c>tokenizer.ggml.token_type</c>, following the model the

@@ -1,4 +1,4 @@
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>One special token of a synthetic vocabulary: its exact text and how llama.cpp types it.</summary>
 /// <param name="Text">Token text, e.g. <c>&lt;|eot_id|&gt;</c>; matched verbatim by llama.cpp's tokenizer.</param>

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// P/Invoke declarations for the GGUF writer API and the few tensor helpers of ggml that it needs,

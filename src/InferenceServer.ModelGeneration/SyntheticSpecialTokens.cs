@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// The special tokens of a synthetic vocabulary and which of them llama.cpp treats as BOS and end of generation.

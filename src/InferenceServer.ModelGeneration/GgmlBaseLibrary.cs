@@ -3,7 +3,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using LLama.Native;
 
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// Makes <see cref="GgufNative"/> bind to the very <c>libggml-base</c> that LLamaSharp loaded as a dependency
@@ -15,6 +15,8 @@ namespace InferenceServer.LlamaSharp.ModelGeneration;
 /// find where its <c>libllama</c> lives, and load <c>libggml-base</c> from that directory through a
 /// <see cref="NativeLibrary.SetDllImportResolver"/> hook for this assembly (which only answers for
 /// <see cref="GgufNative.LibraryName"/>).
+/// Loading llama.cpp makes it log; an application that routes llama.cpp's log (the server's <c>LlamaNativeSetup</c>)
+/// registers its callback before the first model is generated, otherwise the lines go to stderr.
 /// </remarks>
 internal static class GgmlBaseLibrary
 {
@@ -32,7 +34,6 @@ internal static class GgmlBaseLibrary
         {
             if (_handle != 0)
                 return;
-            LlamaNativeSetup.EnsureRegistered();
             var handle = Load();
             NativeLibrary.SetDllImportResolver(typeof(GgmlBaseLibrary).Assembly, Resolve);
             _handle = handle;

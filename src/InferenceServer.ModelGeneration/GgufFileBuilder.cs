@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// Thin safe wrapper over ggml's GGUF writer: a <c>gguf_context</c> for metadata plus a <c>ggml_context</c>

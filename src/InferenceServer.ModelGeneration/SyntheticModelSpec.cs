@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// Shape of a synthetic Llama-architecture model (GQA attention with RoPE, SwiGLU FFN, RMSNorm) written by

@@ -1,4 +1,4 @@
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// Storage type of the 2-D weight matrices in a synthetic GGUF model (norm vectors are always F32).

@@ -1,4 +1,4 @@
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// One tensor of the synthetic model: llama.cpp tensor name, ggml type, shape (ne0 is the contiguous

@@ -1,4 +1,4 @@
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// Small, fully specified pseudo random generator (xoshiro256** seeded through SplitMix64) so generated

@@ -1,4 +1,4 @@
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// Produces the ordered, duplicate-free stream of normal SentencePiece pieces for <see cref="SyntheticVocabulary"/>.

@@ -1,4 +1,4 @@
-namespace InferenceServer.LlamaSharp.ModelGeneration;
+namespace InferenceServer.ModelGeneration;
 
 /// <summary>
 /// The special tokens of the real models behind chat templates (the template files of <c>../shared/templates</c>,

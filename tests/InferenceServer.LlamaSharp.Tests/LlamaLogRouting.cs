@@ -1,0 +1,13 @@
+using System.Runtime.CompilerServices;
+
+namespace InferenceServer.LlamaSharp.Tests;
+
+/// <summary>
+/// Registers the server's llama.cpp log callback before any test loads llama.cpp (the model generator does not route
+/// llama.cpp's log itself), so model loads and generation stay off stderr as in the server.
+/// </summary>
+internal static class LlamaLogRouting
+{
+    [ModuleInitializer]
+    internal static void Register() => LlamaNativeSetup.EnsureRegistered();
+}
