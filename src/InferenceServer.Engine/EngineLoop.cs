@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using InferenceServer.Engine.Execution;
 using InferenceServer.Engine.KvCache;
+using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Scheduling;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,7 @@ public sealed partial class EngineLoop : BackgroundService
     private readonly IHostApplicationLifetime _lifetime;
     private readonly Dictionary<long, RequestStream> _streams = [];
     private IModelRunner? _runner;
+    private ServedModel? _served;
     private EngineCore? _core;
     private KvCacheReport? _kvReport;
 
@@ -43,7 +45,7 @@ public sealed partial class EngineLoop : BackgroundService
     {
         try
         {
-            _runner = await _runnerFactory.CreateAsync(_options, stoppingToken).ConfigureAwait(false);
+            (_runner, _served) = await _runnerFactory.CreateAsync(_options, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -67,7 +69,7 @@ public sealed partial class EngineLoop : BackgroundService
         _core = new EngineCore(scheduler, _runner, _logger);
         _kvReport = _runner.Info.KvShape is { } shape ? KvCacheReport.From(shape) : null;
         PublishStats();
-        _client.SetReady(_runner.Info);
+        _client.SetReady(_runner.Info, _served);
         Log.EngineStarted(_logger, numBlocks, _options.BlockSize, _options.MaxSequences, _runner.Info.MaxModelLength);
         if (_kvReport is { } report)
             Log.KvCache(_logger, report.Type, report.BytesPerToken, report.TotalBytes / (1024.0 * 1024.0), numBlocks, report.GqaRatio);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
+using InferenceServer.Engine.Models;
 using InferenceServer.LlamaSharp;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -147,7 +148,7 @@ public sealed class TestServer : WebApplicationFactory<Program>
     /// <summary>Delays the real model load until the gate opens.</summary>
     private sealed class GatedRunnerFactory(IModelRunnerFactory inner, Task gate) : IModelRunnerFactory
     {
-        public async Task<IModelRunner> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
+        public async Task<LoadedModel> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
         {
             await gate.WaitAsync(cancellationToken);
             return await inner.CreateAsync(options, cancellationToken);
