@@ -16,9 +16,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace InferenceServer.Api.Tests.Infrastructure;
 
 /// <summary>
-/// The real application on real Kestrel at 127.0.0.1 (random port), with real llama.cpp. Settings are ordinary
-/// configuration keys (e.g. <c>Engine:MaxSequences</c>). A gate, when given, holds the model load
-/// until it is completed, so tests can observe the not-ready state.
+/// The real application on real Kestrel at 127.0.0.1 (random port), with real llama.cpp, or for contract tests with
+/// the fake model of <see cref="FakeRunnerFactory"/> (no llama.cpp). Settings are ordinary configuration keys (e.g.
+/// <c>Engine:MaxSequences</c>). A gate, when given, holds the model load until it is completed, so tests can observe
+/// the not-ready state.
 /// </summary>
 public sealed class TestServer : WebApplicationFactory<Program>
 {
@@ -27,22 +28,32 @@ public sealed class TestServer : WebApplicationFactory<Program>
 
     private readonly IReadOnlyDictionary<string, string?> _settings;
     private readonly TaskCompletionSource? _gate;
+    private readonly bool _fakeModel;
 
-    private TestServer(IReadOnlyDictionary<string, string?> settings, TaskCompletionSource? gate)
+    private TestServer(IReadOnlyDictionary<string, string?> settings, TaskCompletionSource? gate, bool fakeModel)
     {
         _settings = settings;
         _gate = gate;
+        _fakeModel = fakeModel;
     }
 
     public Uri BaseAddress { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
     public EngineClient Engine => Services.GetRequiredService<EngineClient>();
+    /// <summary>The llama.cpp model host (not loaded on a fake-model server).</summary>
     public LlamaModelHost Model => Services.GetRequiredService<LlamaModelHost>();
+    /// <summary>The served model's id.</summary>
+    public string ModelId => Services.GetRequiredService<ModelCard>().Id;
 
     private static readonly SemaphoreSlim StartLock = new(1, 1);
 
+    /// <summary>Starts a server on the fake model of <see cref="FakeRunnerFactory"/> and, unless gated, waits until it is ready.</summary>
+    public static Task<TestServer> StartFakeAsync(IReadOnlyDictionary<string, string?>? settings = null, TaskCompletionSource? gate = null) =>
+        StartAsync(settings, gate, fakeModel: true);
+
     /// <summary>Starts a server and, unless gated, waits until it is ready.</summary>
-    public static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TaskCompletionSource? gate = null)
+    public static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TaskCompletionSource? gate = null,
+        bool fakeModel = false)
     {
         var all = new Dictionary<string, string?>
         {
@@ -60,7 +71,7 @@ public sealed class TestServer : WebApplicationFactory<Program>
         TestServer server;
         for (int attempt = 1; ; attempt++)
         {
-            server = new TestServer(all, gate);
+            server = new TestServer(all, gate, fakeModel);
             server.UseKestrel(0);
             await StartLock.WaitAsync();
             try
@@ -102,13 +113,21 @@ public sealed class TestServer : WebApplicationFactory<Program>
     {
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
-        if (_gate is { } gate)
-            builder.ConfigureServices(services =>
-            {
-                services.RemoveAll<IModelRunnerFactory>();
+        if (_gate is null && !_fakeModel)
+            return;
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<IModelRunnerFactory>();
+            if (_fakeModel)
+                services.AddSingleton<FakeRunnerFactory>();
+            else
                 services.AddSingleton<LlamaModelRunnerFactory>();
-                services.AddSingleton<IModelRunnerFactory>(sp => new GatedRunnerFactory(sp.GetRequiredService<LlamaModelRunnerFactory>(), gate.Task));
+            services.AddSingleton<IModelRunnerFactory>(sp =>
+            {
+                IModelRunnerFactory inner = _fakeModel ? sp.GetRequiredService<FakeRunnerFactory>() : sp.GetRequiredService<LlamaModelRunnerFactory>();
+                return _gate is { } gate ? new GatedRunnerFactory(inner, gate.Task) : inner;
             });
+        });
     }
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json, HttpCompletionOption option = HttpCompletionOption.ResponseContentRead,
