@@ -28,9 +28,9 @@ public sealed class TestServer : WebApplicationFactory<Program>
 
     private readonly IReadOnlyDictionary<string, string?> _settings;
     private readonly TaskCompletionSource? _gate;
-    private readonly bool _fakeModel;
+    private readonly FakeRunnerFactory? _fakeModel;
 
-    private TestServer(IReadOnlyDictionary<string, string?> settings, TaskCompletionSource? gate, bool fakeModel)
+    private TestServer(IReadOnlyDictionary<string, string?> settings, TaskCompletionSource? gate, FakeRunnerFactory? fakeModel)
     {
         _settings = settings;
         _gate = gate;
@@ -47,13 +47,20 @@ public sealed class TestServer : WebApplicationFactory<Program>
 
     private static readonly SemaphoreSlim StartLock = new(1, 1);
 
-    /// <summary>Starts a server on the fake model of <see cref="FakeRunnerFactory"/> and, unless gated, waits until it is ready.</summary>
-    public static Task<TestServer> StartFakeAsync(IReadOnlyDictionary<string, string?>? settings = null, TaskCompletionSource? gate = null) =>
-        StartAsync(settings, gate, fakeModel: true);
+    /// <summary>
+    /// Starts a server on the fake model of <see cref="FakeRunnerFactory"/> (each step taking <paramref name="stepDelay"/>)
+    /// and, unless gated, waits until it is ready.
+    /// </summary>
+    public static Task<TestServer> StartFakeAsync(IReadOnlyDictionary<string, string?>? settings = null, TaskCompletionSource? gate = null,
+        TimeSpan stepDelay = default) =>
+        StartAsync(settings, gate, new FakeRunnerFactory { StepDelay = stepDelay });
 
-    /// <summary>Starts a server and, unless gated, waits until it is ready.</summary>
-    public static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TaskCompletionSource? gate = null,
-        bool fakeModel = false)
+    /// <summary>Starts a server on llama.cpp and, unless gated, waits until it is ready.</summary>
+    public static Task<TestServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TaskCompletionSource? gate = null) =>
+        StartAsync(settings, gate, fakeModel: null);
+
+    private static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string?>? settings, TaskCompletionSource? gate,
+        FakeRunnerFactory? fakeModel)
     {
         var all = new Dictionary<string, string?>
         {
@@ -113,18 +120,15 @@ public sealed class TestServer : WebApplicationFactory<Program>
     {
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
-        if (_gate is null && !_fakeModel)
+        if (_gate is null && _fakeModel is null)
             return;
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<IModelRunnerFactory>();
-            if (_fakeModel)
-                services.AddSingleton<FakeRunnerFactory>();
-            else
-                services.AddSingleton<LlamaModelRunnerFactory>();
+            services.AddSingleton<LlamaModelRunnerFactory>();
             services.AddSingleton<IModelRunnerFactory>(sp =>
             {
-                IModelRunnerFactory inner = _fakeModel ? sp.GetRequiredService<FakeRunnerFactory>() : sp.GetRequiredService<LlamaModelRunnerFactory>();
+                IModelRunnerFactory inner = _fakeModel ?? (IModelRunnerFactory)sp.GetRequiredService<LlamaModelRunnerFactory>();
                 return _gate is { } gate ? new GatedRunnerFactory(inner, gate.Task) : inner;
             });
         });
