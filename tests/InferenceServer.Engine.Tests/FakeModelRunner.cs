@@ -214,8 +214,7 @@ public sealed class FakeModelRunner : IModelRunner
 /// Builds a <see cref="FakeModelRunner"/> for the engine loop, served with a <see cref="ByteTokenizer"/>, a
 /// <see cref="PlainChatTemplate"/> and an <see cref="AcceptingGrammarChecker"/>.
 /// </summary>
-public sealed class FakeModelRunnerFactory(ModelInfo info, TimeSpan stepDelay = default, int blockSize = 4,
-    Func<int, int, int>? nextToken = null) : IModelRunnerFactory
+public sealed class FakeModelRunnerFactory(ModelInfo info, TimeSpan stepDelay = default, int blockSize = 4) : IModelRunnerFactory
 {
     public FakeModelRunner? Runner { get; private set; }
 
@@ -224,7 +223,7 @@ public sealed class FakeModelRunnerFactory(ModelInfo info, TimeSpan stepDelay = 
 
     public Task<LoadedModel> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
     {
-        Runner = new FakeModelRunner(info, nextToken, blockSize) { StepDelay = stepDelay };
+        Runner = new FakeModelRunner(info, blockSize: blockSize) { StepDelay = stepDelay };
         return Task.FromResult(new LoadedModel(Runner, Served));
     }
 }
