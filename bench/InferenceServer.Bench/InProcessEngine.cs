@@ -1,5 +1,6 @@
 using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
+using InferenceServer.Engine.Models;
 using InferenceServer.LlamaSharp;
 using InferenceServer.Testing;
 using Microsoft.Extensions.Hosting;
@@ -56,11 +57,11 @@ internal sealed class InProcessEngine : IAsyncDisposable
     {
         public LlamaModelRunner? Runner { get; private set; }
 
-        public async Task<IModelRunner> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
+        public async Task<LoadedModel> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
         {
-            var runner = await inner.CreateAsync(options, cancellationToken);
-            Runner = runner as LlamaModelRunner;
-            return runner;
+            var loaded = await inner.CreateAsync(options, cancellationToken);
+            Runner = loaded.Runner as LlamaModelRunner;
+            return loaded;
         }
     }
 

@@ -8,14 +8,12 @@ using InferenceServer.Api.Metrics;
 using InferenceServer.Api.Options;
 using InferenceServer.Api.Page;
 using InferenceServer.Engine;
-using InferenceServer.Engine.Execution;
-using InferenceServer.LlamaSharp;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
-if (ConfigurationCheck.Problem(builder.Configuration) is { } problem)
+if (ConfigurationCheck.Problem(builder.Configuration, LlamaCppHosting.ConfigurationProblem) is { } problem)
 {
     Console.Error.WriteLine($"Invalid configuration: {problem}");
     return 2;
@@ -34,17 +32,12 @@ builder.Services.AddSerilog((services, log) => log
     .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
 
 builder.Services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations()
-    .Validate(o => string.IsNullOrWhiteSpace(o.Path) || File.Exists(o.Path),
-        $"Model:Path names no file (working directory: {Environment.CurrentDirectory}).")
-    .ValidateOnStart();
 builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 var server = builder.Configuration.GetSection(ServerOptions.SectionName).Get<ServerOptions>() ?? new ServerOptions();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = server.MaxRequestBodyBytes);
 
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<LlamaModelHost>();
-builder.Services.AddSingleton<IModelRunnerFactory, LlamaModelRunnerFactory>();
+builder.AddLlamaCpp();
 builder.Services.AddSingleton<EngineClient>();
 builder.Services.AddHostedService<EngineLoop>();
 builder.Services.AddSingleton<TextGenerator>();

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using InferenceServer.Engine.Execution;
+using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Scheduling;
 using InferenceServer.Engine.Sequences;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,7 @@ public sealed class EngineClient
     private readonly ManualResetEventSlim _wake = new(false);
     private volatile EngineStats _stats = EngineStats.NotReady;
     private volatile ModelInfo? _model;
+    private volatile ServedModel? _served;
     private volatile bool _stopping;
     private volatile bool _loopEnded;
 
@@ -41,6 +43,8 @@ public sealed class EngineClient
     public bool IsStopping => _stopping;
     /// <summary>The loaded model; null before.</summary>
     public ModelInfo? Model => _model;
+    /// <summary>The loaded model's tokenizer, chat template and grammar check; null before it is loaded.</summary>
+    public ServedModel? Served => _served;
     /// <summary>The engine's latest books.</summary>
     public EngineStats Stats => _stats;
 
@@ -153,7 +157,14 @@ public sealed class EngineClient
     public void AbortAll() => Post(new EngineCommand.AbortAll());
 
     internal void OnDrained(int count) => Interlocked.Add(ref _numInInbox, -count);
-    internal void SetReady(ModelInfo model) => _model = model;
+
+    internal void SetReady(ModelInfo model, ServedModel served)
+    {
+        // Served first: whoever sees the engine ready finds its tokenizer.
+        _served = served;
+        _model = model;
+    }
+
     internal void Publish(EngineStats stats) => _stats = stats;
     internal void BeginStopping() => _stopping = true;
     internal void EndLoop() => _loopEnded = true;

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using InferenceServer.Engine.Execution;
 using InferenceServer.Engine.KvCache;
+using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Scheduling;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -41,9 +42,10 @@ public sealed partial class EngineLoop : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        LoadedModel loaded;
         try
         {
-            _runner = await _runnerFactory.CreateAsync(_options, stoppingToken).ConfigureAwait(false);
+            loaded = await _runnerFactory.CreateAsync(_options, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -58,6 +60,7 @@ public sealed partial class EngineLoop : BackgroundService
             return;
         }
 
+        _runner = loaded.Runner;
         int numBlocks = _runner.Info.NumBlocks;
         var kv = new KvCacheManager(numBlocks, _options.BlockSize, _options.PrefixCaching ? _runner.Info.NumCacheHolders : 0,
             _options.PrefixCacheIdleBlocks);
@@ -67,7 +70,7 @@ public sealed partial class EngineLoop : BackgroundService
         _core = new EngineCore(scheduler, _runner, _logger);
         _kvReport = _runner.Info.KvShape is { } shape ? KvCacheReport.From(shape) : null;
         PublishStats();
-        _client.SetReady(_runner.Info);
+        _client.SetReady(_runner.Info, loaded.Served);
         Log.EngineStarted(_logger, numBlocks, _options.BlockSize, _options.MaxSequences, _runner.Info.MaxModelLength);
         if (_kvReport is { } report)
             Log.KvCache(_logger, report.Type, report.BytesPerToken, report.TotalBytes / (1024.0 * 1024.0), numBlocks, report.GqaRatio);

@@ -25,10 +25,8 @@ namespace InferenceServer.LlamaSharp;
 /// A Jinja template is probed once here (<see cref="ChatTemplateProber"/>) and each conversation is adapted to it
 /// (<see cref="ChatMessageAdapter"/>) before rendering.
 /// </summary>
-public sealed class ChatPromptFormatter
+public sealed class ChatPromptFormatter : IChatTemplate
 {
-    private static readonly HashSet<string> ReservedNames = ["messages", "tools", "add_generation_prompt", "bos_token", "eos_token"];
-
     private readonly string? _llamaTemplate;
     private readonly ChatTemplate? _jinja;
     private readonly string _bosToken;
@@ -59,9 +57,6 @@ public sealed class ChatPromptFormatter
         }
     }
 
-    /// <summary>Names a request's extra template variables may not use: the formatter sets them.</summary>
-    public static IReadOnlySet<string> ReservedVariableNames => ReservedNames;
-
     /// <summary>How prompts are made for this model.</summary>
     public ChatTemplateKind Kind => _jinja is not null ? ChatTemplateKind.Jinja
         : _llamaTemplate is not null ? ChatTemplateKind.LlamaCpp : ChatTemplateKind.Plain;
@@ -90,7 +85,7 @@ public sealed class ChatPromptFormatter
     /// <summary>
     /// The prompt for <paramref name="messages"/>, ending where the assistant's reply begins.
     /// <paramref name="variables"/> are extra template variables (e.g. <c>enable_thinking</c>); only the Jinja path
-    /// reads them, and they cannot replace <see cref="ReservedVariableNames"/>. <paramref name="tools"/> become the
+    /// reads them, and they cannot replace <see cref="IChatTemplate.ReservedVariableNames"/>. <paramref name="tools"/> become the
     /// template's <c>tools</c> (OpenAI's <c>{"type":"function","function":{…}}</c> objects); only the Jinja path reads them.
     /// </summary>
     /// <exception cref="TemplateException">The template failed, or raised an error, on these messages.</exception>
@@ -108,7 +103,7 @@ public sealed class ChatPromptFormatter
         var names = new Dictionary<string, object?>();
         if (variables is not null)
             foreach (var (name, value) in variables)
-                if (!ReservedNames.Contains(name)) names[name] = value;
+                if (!IChatTemplate.ReservedVariableNames.Contains(name)) names[name] = value;
         if (tools is { Count: > 0 })
             names["tools"] = TemplateValues.Tools(tools);
         if (ToolCallFormat is ToolCallFormat.MistralJson or ToolCallFormat.MistralArgs)

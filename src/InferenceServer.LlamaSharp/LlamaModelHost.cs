@@ -5,13 +5,13 @@ using Microsoft.Extensions.Options;
 namespace InferenceServer.LlamaSharp;
 
 /// <summary>
-/// The loaded GGUF model: weights, tokenizer and chat formatter, shared by the runner (engine thread) and the HTTP
-/// layer (tokenizing and detokenizing). <see cref="ModelId"/> is known before the model loads.
+/// The loaded GGUF model: weights, tokenizer and chat formatter, shared by the runner (engine thread) and serving
+/// (as <see cref="Served"/>). <see cref="ModelId"/> is known before the model loads.
 /// </summary>
 public sealed class LlamaModelHost : IDisposable
 {
     private readonly ModelOptions _options;
-    private volatile LoadedModel? _loaded;
+    private volatile Parts? _loaded;
 
     /// <summary>Creates the host; <see cref="Load"/> loads the model.</summary>
     public LlamaModelHost(IOptions<ModelOptions> options)
@@ -28,6 +28,8 @@ public sealed class LlamaModelHost : IDisposable
 
     /// <summary>Id served by /v1/models.</summary>
     public string ModelId { get; }
+    /// <summary>The model's name for serving, known before it loads.</summary>
+    public ModelCard Card => new(ModelId);
     /// <summary>True when serving the built-in demo model (random weights: gibberish output).</summary>
     public bool IsDemo { get; }
     /// <summary>True once <see cref="Load"/> finished.</summary>
@@ -41,11 +43,14 @@ public sealed class LlamaModelHost : IDisposable
     /// <summary>The chat-template formatter.</summary>
     /// <exception cref="InvalidOperationException">The model is not loaded yet.</exception>
     public ChatPromptFormatter Chat => Loaded.Chat;
+    /// <summary>Tokenizer, chat template and grammar check as serving sees them.</summary>
+    /// <exception cref="InvalidOperationException">The model is not loaded yet.</exception>
+    public ServedModel Served => Loaded.Served;
     /// <summary>The weights.</summary>
     /// <exception cref="InvalidOperationException">The model is not loaded yet.</exception>
     public LLamaWeights Weights => Loaded.Weights;
 
-    private LoadedModel Loaded => _loaded ?? throw new InvalidOperationException("The model is not loaded yet.");
+    private Parts Loaded => _loaded ?? throw new InvalidOperationException("The model is not loaded yet.");
 
     /// <summary>Loads the GGUF at <paramref name="path"/> (call once).</summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
@@ -56,13 +61,15 @@ public sealed class LlamaModelHost : IDisposable
             throw new FileNotFoundException($"Model file not found: {path}", path);
         LlamaNativeSetup.EnsureRegistered();
         var weights = LLamaWeights.LoadFromFile(new ModelParams(path) { GpuLayerCount = _options.GpuLayerCount });
-        var loaded = new LoadedModel(weights, new LlamaTokenizer(weights.NativeHandle), new ChatPromptFormatter(weights.NativeHandle));
+        var tokenizer = new LlamaTokenizer(weights.NativeHandle);
+        var chat = new ChatPromptFormatter(weights.NativeHandle);
         CreatedUnixSeconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        _loaded = loaded;
+        var served = new ServedModel(tokenizer, chat, new LlamaGrammarChecker(weights.NativeHandle), CreatedUnixSeconds);
+        _loaded = new Parts(weights, tokenizer, chat, served);
     }
 
     /// <inheritdoc />
     public void Dispose() => _loaded?.Weights.Dispose();
 
-    private sealed record LoadedModel(LLamaWeights Weights, LlamaTokenizer Tokenizer, ChatPromptFormatter Chat);
+    private sealed record Parts(LLamaWeights Weights, LlamaTokenizer Tokenizer, ChatPromptFormatter Chat, ServedModel Served);
 }

@@ -9,7 +9,8 @@ namespace InferenceServer.LlamaSharp;
 
 /// <summary>
 /// Loads the configured GGUF (or makes the demo model), then creates one llama.cpp context with a unified KV cache
-/// of NumBlocks × BlockSize cells for up to MaxSequences sequences, and wraps it in a <see cref="LlamaModelRunner"/>.
+/// of NumBlocks × BlockSize cells for up to MaxSequences sequences, and wraps it in a <see cref="LlamaModelRunner"/>,
+/// returned with the model's tokenizer, chat template and grammar check (<see cref="LlamaModelHost.Served"/>).
 /// </summary>
 public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
 {
@@ -28,10 +29,10 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
     }
 
     /// <inheritdoc />
-    public Task<IModelRunner> CreateAsync(EngineOptions options, CancellationToken cancellationToken) =>
+    public Task<LoadedModel> CreateAsync(EngineOptions options, CancellationToken cancellationToken) =>
         Task.Run(() => Create(options), cancellationToken);
 
-    private IModelRunner Create(EngineOptions options)
+    private LoadedModel Create(EngineOptions options)
     {
         LlamaNativeSetup.Configure(_loggerFactory);
         string path = _host.IsDemo ? MakeDemoModel() : Path.GetFullPath(_options.Path!);
@@ -91,7 +92,9 @@ public sealed partial class LlamaModelRunnerFactory : IModelRunnerFactory
             maxModelLength, options.ResolveThreads(), _host.Chat.Kind, _host.Chat.ToolCallFormat);
         if (_host.Chat.TemplateError is { } templateError)
             Log.TemplateFallback(_logger, _host.ModelId, _host.Chat.Kind, templateError);
-        return new LlamaModelRunner(context, info, options.MaxSequences, options.BlockSize, perSequence, decodeAlone: options.Deterministic);
+        return new LoadedModel(
+            new LlamaModelRunner(context, info, options.MaxSequences, options.BlockSize, perSequence, decodeAlone: options.Deterministic),
+            _host.Served);
     }
 
     // One decode before the first request, as llama.cpp's own tools do: the weights are paged in and the compute

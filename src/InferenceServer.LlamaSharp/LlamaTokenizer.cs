@@ -6,7 +6,7 @@ namespace InferenceServer.LlamaSharp;
 /// <summary>
 /// The model's own tokenizer (llama.cpp's <c>llama_tokenize</c> / <c>llama_token_to_piece</c>), thread-safe.
 /// </summary>
-public sealed class LlamaTokenizer
+public sealed class LlamaTokenizer : ITokenizer
 {
     private readonly SafeLlamaModelHandle _model;
     private readonly byte[]?[] _pieces;

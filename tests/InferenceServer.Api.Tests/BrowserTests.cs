@@ -12,7 +12,8 @@ namespace InferenceServer.Api.Tests;
 
 /// <summary>
 /// A real browser (Debian's Chromium driven by Playwright) streams a chat completion with fetch() from a page
-/// served by another origin. Skipped when /usr/bin/chromium is absent (.ci/run installs it).
+/// served by another origin. Skipped when /usr/bin/chromium is absent (.ci/run installs it). The API runs the fake
+/// model (see <see cref="ContractCollection"/>): the browser's CORS handling is under test, not the text.
 /// </summary>
 [Collection(ServerCollection.Name)]
 public sealed class BrowserTests
@@ -74,7 +75,7 @@ public sealed class BrowserTests
         Skip.IfNot(Chromium.IsInstalled, "Chromium is not installed");
         var (pageServer, origin) = await ServePageAsync();
         await using var _ = pageServer;
-        await using var api = await TestServer.StartAsync(new Dictionary<string, string?>
+        await using var api = await TestServer.StartFakeAsync(new Dictionary<string, string?>
         {
             ["Server:CorsOrigins:0"] = origin, ["Server:ApiKeys:0"] = "page-key",
         });
@@ -95,7 +96,7 @@ public sealed class BrowserTests
         Skip.IfNot(Chromium.IsInstalled, "Chromium is not installed");
         var (pageServer, origin) = await ServePageAsync();
         await using var _ = pageServer;
-        await using var api = await TestServer.StartAsync(new Dictionary<string, string?>
+        await using var api = await TestServer.StartFakeAsync(new Dictionary<string, string?>
         {
             ["Server:CorsOrigins:0"] = "http://somewhere-else.example", ["Server:ApiKeys:0"] = "page-key",
         });

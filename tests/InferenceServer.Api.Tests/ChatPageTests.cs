@@ -124,7 +124,7 @@ public sealed class ChatPageTests(DemoServerFixture fixture)
     public async Task With_api_keys_the_page_asks_for_the_key_and_then_chats()
     {
         Skip.IfNot(Chromium.IsInstalled, "Chromium is not installed");
-        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Server:ApiKeys:0"] = "page-key" });
+        await using var server = await TestServer.StartFakeAsync(new Dictionary<string, string?> { ["Server:ApiKeys:0"] = "page-key" });
         await using var session = await PageSession.OpenAsync(server.BaseAddress, 1100, 760);
         var page = session.Page;
 
@@ -133,7 +133,7 @@ public sealed class ChatPageTests(DemoServerFixture fixture)
         await page.FillAsync("#api-key", "page-key");
         await page.DispatchEventAsync("#api-key", "change");
         await page.WaitForFunctionAsync("() => document.querySelector('#model').options.length === 1", null, FunctionPatience);
-        Assert.Equal(server.Model.ModelId, await page.InputValueAsync("#model"));
+        Assert.Equal(server.ModelId, await page.InputValueAsync("#model"));
         await page.FillAsync("#input", "hello");
         await page.PressAsync("#input", "Enter");
 

@@ -30,7 +30,7 @@ public sealed class ChatTemplateTests(ChatTemplateTests.TemplateModelServer fixt
     public async Task The_sdk_prompt_is_the_jinja2_render_of_the_models_template()
     {
         Skip.IfNot(ReferenceRenderer.IsAvailable(), "python3 with jinja2 is not available");
-        Assert.Equal(LlamaSharp.ChatTemplateKind.Jinja, Server.Model.Chat.Kind);
+        Assert.Equal(Engine.Models.ChatTemplateKind.Jinja, Server.Model.Chat.Kind);
         var chat = new ChatClient(Server.Model.ModelId, new ApiKeyCredential("unused"),
             new OpenAIClientOptions { Endpoint = new Uri(Server.BaseAddress, "v1") });
 

@@ -9,8 +9,8 @@ namespace InferenceServer.Api.Tests;
 /// health endpoint and environment names must be ones the server really uses. (.ci/run also runs the Dockerfile's
 /// exact publish command and starts the output as the entrypoint would.)
 /// </summary>
-[Collection(ServerCollection.Name)]
-public sealed class ContainerConfigTests(DemoServerFixture fixture)
+[Collection(ContractCollection.Name)]
+public sealed class ContainerConfigTests(ContractServerFixture fixture)
 {
     private static string Read(string name) => File.ReadAllText(Path.Combine(ConfigurationKeys.RepositoryRoot, name));
 

@@ -8,7 +8,10 @@ using InferenceServer.Testing;
 
 namespace InferenceServer.Api.Tests;
 
-/// <summary><c>GET /v1/engine/kv</c> and its stream on a real server: the JSON contract, live blocks, drain, auth.</summary>
+/// <summary>
+/// <c>GET /v1/engine/kv</c> and its stream on a real server: the JSON contract, live blocks, drain, auth (the last two
+/// on the fake model, see <see cref="ContractCollection"/>).
+/// </summary>
 [Collection(ServerCollection.Name)]
 public sealed class EngineKvTests(DemoServerFixture fixture)
 {
@@ -126,7 +129,7 @@ public sealed class EngineKvTests(DemoServerFixture fixture)
     [Fact]
     public async Task The_stream_ends_when_the_server_starts_draining()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartFakeAsync();
         using var response = await server.Http.GetAsync("v1/engine/kv/stream?interval_ms=200", HttpCompletionOption.ResponseHeadersRead);
         await using var events = SseReader.ReadAsync(response).GetAsyncEnumerator();
         Assert.True(await events.MoveNextAsync());
@@ -141,7 +144,7 @@ public sealed class EngineKvTests(DemoServerFixture fixture)
     [Fact]
     public async Task With_api_keys_the_pages_are_open_and_the_kv_endpoints_need_the_key()
     {
-        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Server:ApiKeys:0"] = "kv-key" });
+        await using var server = await TestServer.StartFakeAsync(new Dictionary<string, string?> { ["Server:ApiKeys:0"] = "kv-key" });
 
         foreach (string path in new[] { "", "kv", "ui/chat.js", "ui/kv.js", "ui/common.js", "ui/style.css" })
         {

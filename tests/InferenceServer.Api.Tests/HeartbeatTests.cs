@@ -13,25 +13,23 @@ namespace InferenceServer.Api.Tests;
 /// <summary>
 /// Keep-alive comments while a stream waits for its first token. With one sequence slot, the request under test
 /// waits in the queue behind a long ignore_eos request until the test cancels that one, so the wait lasts as long as
-/// the test needs on any machine; heartbeats come every 100 ms.
+/// the test needs on any machine; heartbeats come every 100 ms. On the fake model (see <see cref="ContractCollection"/>).
 /// </summary>
-[Collection(ServerCollection.Name)]
+[Collection(ContractCollection.Name)]
 public sealed class HeartbeatTests
 {
     private const string KeepAlive = ": keep-alive";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private static Task<TestServer> StartAsync(string heartbeat = "00:00:00.100") => TestServer.StartAsync(new Dictionary<string, string?>
+    // 10 ms a step: the blocking request's 4000 tokens take 40 s, so it is surely still running when the test cancels it.
+    private static Task<TestServer> StartAsync(string heartbeat = "00:00:00.100") => TestServer.StartFakeAsync(new Dictionary<string, string?>
     {
-        // The small preset decodes 4000 tokens slowly enough that the blocking request is surely still running when
-        // the test cancels it.
-        ["Model:Path"] = TestModels.Small, ["Engine:MaxSequences"] = "1", ["Engine:NumBlocks"] = "256",
-        ["Server:SseHeartbeat"] = heartbeat,
-    });
+        ["Engine:MaxSequences"] = "1", ["Engine:NumBlocks"] = "256", ["Server:SseHeartbeat"] = heartbeat,
+    }, stepDelay: TimeSpan.FromMilliseconds(10));
 
     private static object Body(TestServer server, string path, bool stream) => path.Contains("chat")
-        ? new { model = server.Model.ModelId, messages = new[] { new { role = "user", content = "Tell me a story." } }, temperature = 0, max_tokens = 8, stream }
-        : new { model = server.Model.ModelId, prompt = "The people of the world", temperature = 0, max_tokens = 8, stream };
+        ? new { model = server.ModelId, messages = new[] { new { role = "user", content = "Tell me a story." } }, temperature = 0, max_tokens = 8, stream }
+        : new { model = server.ModelId, prompt = "The people of the world", temperature = 0, max_tokens = 8, stream };
 
     [Theory]
     [InlineData("v1/chat/completions")]
@@ -113,7 +111,7 @@ public sealed class HeartbeatTests
     {
         await using var server = await StartAsync();
         var recorder = new RecordingHandler();
-        var chat = new ChatClient(server.Model.ModelId, new ApiKeyCredential("unused"), new OpenAIClientOptions
+        var chat = new ChatClient(server.ModelId, new ApiKeyCredential("unused"), new OpenAIClientOptions
         {
             Endpoint = new Uri(server.BaseAddress, "v1"),
             Transport = new HttpClientPipelineTransport(new HttpClient(recorder)),
@@ -152,7 +150,7 @@ public sealed class HeartbeatTests
     /// <summary>Streams a 4000-token ignore_eos completion, holding the only sequence slot until cancelled.</summary>
     private static async Task BlockAsync(TestServer server, CancellationToken cancellationToken)
     {
-        var body = new { model = server.Model.ModelId, prompt = "Once upon a time", max_tokens = 4000, ignore_eos = true, stream = true };
+        var body = new { model = server.ModelId, prompt = "Once upon a time", max_tokens = 4000, ignore_eos = true, stream = true };
         try
         {
             using var response = await server.PostAsync("v1/completions", body, HttpCompletionOption.ResponseHeadersRead, cancellationToken);

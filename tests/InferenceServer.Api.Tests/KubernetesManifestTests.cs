@@ -6,8 +6,8 @@ using k8s.Models;
 namespace InferenceServer.Api.Tests;
 
 /// <summary>deploy/kubernetes loaded with the KubernetesClient YAML loader and checked against the application.</summary>
-[Collection(ServerCollection.Name)]
-public sealed class KubernetesManifestTests(DemoServerFixture fixture)
+[Collection(ContractCollection.Name)]
+public sealed class KubernetesManifestTests(ContractServerFixture fixture)
 {
     /// <summary>The Gateway API Inference Extension's InferencePool, typed for the loader (a custom resource).</summary>
     public sealed class V1InferencePool : IKubernetesObject<V1ObjectMeta>

@@ -53,7 +53,7 @@ public sealed class KvMapPageTests(DemoServerFixture fixture)
     public async Task With_api_keys_the_map_asks_for_the_key_and_then_follows_the_cache()
     {
         Skip.IfNot(Chromium.IsInstalled, "Chromium is not installed");
-        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Server:ApiKeys:0"] = "map-key" });
+        await using var server = await TestServer.StartFakeAsync(new Dictionary<string, string?> { ["Server:ApiKeys:0"] = "map-key" });
         await using var session = await PageSession.OpenAsync(server.BaseAddress, 1100, 700, "kv");
         var page = session.Page;
 

@@ -5,8 +5,8 @@ using InferenceServer.Api.Tests.Infrastructure;
 
 namespace InferenceServer.Api.Tests;
 
-/// <summary>Metrics, API keys, limits and CORS, each on its own server.</summary>
-[Collection(ServerCollection.Name)]
+/// <summary>Metrics, API keys, limits and CORS, each on its own server on the fake model (see <see cref="ContractCollection"/>).</summary>
+[Collection(ContractCollection.Name)]
 public sealed class OperationsTests
 {
     private const string Model = "inference-server-demo";
@@ -34,7 +34,7 @@ public sealed class OperationsTests
     [Fact]
     public async Task Metrics_expose_engine_books_and_request_latencies_in_prometheus_format()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartFakeAsync();
         await server.StreamAsync("v1/chat/completions", new { model = Model, messages = Hello, max_tokens = 5, stream = true, ignore_eos = true });
         using (await server.PostJsonAsync("v1/chat/completions", "{\"model\":\"" + Model + "\"}")) { }
 
@@ -65,7 +65,7 @@ public sealed class OperationsTests
     [Fact]
     public async Task With_api_keys_requests_need_a_valid_bearer_key_but_probes_and_metrics_stay_open()
     {
-        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        await using var server = await TestServer.StartFakeAsync(new Dictionary<string, string?>
         {
             ["Server:ApiKeys:0"] = "key-one", ["Server:ApiKeys:1"] = "key-two",
         });
@@ -95,7 +95,7 @@ public sealed class OperationsTests
     [Fact]
     public async Task Metrics_can_be_closed_behind_the_keys()
     {
-        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        await using var server = await TestServer.StartFakeAsync(new Dictionary<string, string?>
         {
             ["Server:ApiKeys:0"] = "k", ["Server:OpenMetricsEndpoint"] = "false",
         });
@@ -107,11 +107,11 @@ public sealed class OperationsTests
     [Fact]
     public async Task Per_key_concurrency_and_rate_limits_answer_429_with_retry_after()
     {
-        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        await using var server = await TestServer.StartFakeAsync(new Dictionary<string, string?>
         {
             ["Server:ApiKeys:0"] = "a", ["Server:ApiKeys:1"] = "b",
             ["Server:MaxConcurrentRequestsPerKey"] = "1", ["Server:RequestsPerMinutePerKey"] = "3",
-        });
+        }, stepDelay: TimeSpan.FromMilliseconds(10)); // the 3000-token stream runs for 30 s unless hung up
         using var running = await server.Http.SendAsync(Chat("a", maxTokens: 3000, stream: true), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, running.StatusCode);
 
@@ -136,9 +136,10 @@ public sealed class OperationsTests
     [Fact]
     public async Task Prompt_and_max_tokens_ceilings_are_enforced_with_400()
     {
-        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        await using var server = await TestServer.StartFakeAsync(new Dictionary<string, string?>
         {
-            ["Server:MaxPromptTokens"] = "20", ["Server:MaxTokensCeiling"] = "7",
+            // The fake model's tokens are bytes: its one-message chat prompt is 22 tokens, the 40 words 239.
+            ["Server:MaxPromptTokens"] = "40", ["Server:MaxTokensCeiling"] = "7",
         });
         using var longPrompt = await server.PostAsync("v1/completions", new { model = Model, prompt = string.Join(' ', Enumerable.Repeat("world", 40)) });
         Assert.Equal(HttpStatusCode.BadRequest, longPrompt.StatusCode);
@@ -158,7 +159,7 @@ public sealed class OperationsTests
     [Fact]
     public async Task Cors_preflight_and_streaming_work_for_a_configured_origin_only()
     {
-        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        await using var server = await TestServer.StartFakeAsync(new Dictionary<string, string?>
         {
             ["Server:CorsOrigins:0"] = "http://app.example", ["Server:ApiKeys:0"] = "k",
         });

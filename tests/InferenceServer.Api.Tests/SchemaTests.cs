@@ -3,9 +3,9 @@ using InferenceServer.Api.Tests.Infrastructure;
 
 namespace InferenceServer.Api.Tests;
 
-/// <summary>Responses and stream chunks validated against the official OpenAI OpenAPI schemas.</summary>
-[Collection(ServerCollection.Name)]
-public sealed class SchemaTests(DemoServerFixture fixture)
+/// <summary>Responses and stream chunks validated against the official OpenAI OpenAPI schemas; on the fake model (see <see cref="ContractCollection"/>).</summary>
+[Collection(ContractCollection.Name)]
+public sealed class SchemaTests(ContractServerFixture fixture)
 {
     private TestServer Server => fixture.Server;
 

@@ -5,8 +5,9 @@ using InferenceServer.Testing;
 
 namespace InferenceServer.Api.Tests;
 
-[Collection(ServerCollection.Name)]
-public sealed class ServiceTests(DemoServerFixture fixture)
+/// <summary>Probes, swagger, models, stats, the not-ready state and the waiting queue's limit; on the fake model (see <see cref="ContractCollection"/>).</summary>
+[Collection(ContractCollection.Name)]
+public sealed class ServiceTests(ContractServerFixture fixture)
 {
     private static readonly object[] Hello = [new { role = "user", content = "hello" }];
 
@@ -39,7 +40,7 @@ public sealed class ServiceTests(DemoServerFixture fixture)
     public async Task Before_the_model_is_loaded_ready_and_generation_answer_503_then_200()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = await TestServer.StartAsync(gate: gate);
+        await using var server = await TestServer.StartFakeAsync(gate: gate);
 
         Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("health/live")).StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await server.Http.GetAsync("health/ready")).StatusCode);
@@ -57,13 +58,12 @@ public sealed class ServiceTests(DemoServerFixture fixture)
     [Fact]
     public async Task A_full_waiting_queue_answers_429_with_retry_after_and_loses_nothing()
     {
-        // The small preset decodes slowly enough (~10x the demo model's cost) that the first request is surely still
-        // running while the second waits and the third is refused.
-        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        // 2 ms a step: the 3000-token request is surely still running (6 s) while the second waits and the third is refused.
+        await using var server = await TestServer.StartFakeAsync(new Dictionary<string, string?>
         {
-            ["Model:Path"] = TestModels.Small, ["Engine:MaxSequences"] = "1", ["Engine:MaxWaiting"] = "1", ["Engine:NumBlocks"] = "256",
-        });
-        string model = server.Model.ModelId;
+            ["Engine:MaxSequences"] = "1", ["Engine:MaxWaiting"] = "1", ["Engine:NumBlocks"] = "256",
+        }, stepDelay: TimeSpan.FromMilliseconds(2));
+        string model = server.ModelId;
         object Long(int n) => new { model, messages = Hello, max_tokens = n, stream = true, temperature = 0, ignore_eos = true };
 
         var running = server.StreamAsync("v1/chat/completions", Long(3000));

@@ -50,6 +50,15 @@ public sealed class EngineLoopTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task The_client_serves_the_tokenizer_and_template_the_factory_returned_with_the_runner()
+    {
+        await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 4 });
+
+        Assert.Same(FakeModelRunnerFactory.Served, _client.Served);
+        Assert.Equal(64, _client.Model!.MaxModelLength);
+    }
+
     private static async Task<List<Scheduling.StepResult>> ReadAll(GenerationStream stream)
     {
         var list = new List<Scheduling.StepResult>();

@@ -1,7 +1,9 @@
 using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
 using InferenceServer.Engine.KvCache;
+using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Scheduling;
+using InferenceServer.Engine.Tests.Models;
 
 namespace InferenceServer.Engine.Tests;
 
@@ -208,14 +210,20 @@ public sealed class FakeModelRunner : IModelRunner
     public void Dispose() { }
 }
 
-/// <summary>Builds a <see cref="FakeModelRunner"/> for the engine loop.</summary>
+/// <summary>
+/// Builds a <see cref="FakeModelRunner"/> for the engine loop, served with a <see cref="ByteTokenizer"/>, a
+/// <see cref="PlainChatTemplate"/> and an <see cref="AcceptingGrammarChecker"/>.
+/// </summary>
 public sealed class FakeModelRunnerFactory(ModelInfo info, TimeSpan stepDelay = default, int blockSize = 4) : IModelRunnerFactory
 {
     public FakeModelRunner? Runner { get; private set; }
 
-    public Task<IModelRunner> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
+    /// <summary>What the factory serves with its runner.</summary>
+    public static ServedModel Served { get; } = new(new ByteTokenizer(), new PlainChatTemplate(), new AcceptingGrammarChecker(), 0);
+
+    public Task<LoadedModel> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
     {
         Runner = new FakeModelRunner(info, blockSize: blockSize) { StepDelay = stepDelay };
-        return Task.FromResult<IModelRunner>(Runner);
+        return Task.FromResult(new LoadedModel(Runner, Served));
     }
 }

@@ -1,4 +1,4 @@
-using InferenceServer.LlamaSharp;
+using InferenceServer.Engine.Models;
 using InferenceServer.Templates.Probing;
 
 namespace InferenceServer.Api.Contracts;
@@ -29,7 +29,7 @@ public sealed record ChatTemplateReport(
     string ToolCallFormat, bool ThinkTags)
 {
     /// <summary>The report for <paramref name="formatter"/>.</summary>
-    public static ChatTemplateReport From(ChatPromptFormatter formatter)
+    public static ChatTemplateReport From(IChatTemplate formatter)
     {
         var c = formatter.Capabilities;
         string kind = formatter.Kind switch

@@ -1,7 +1,7 @@
 using InferenceServer.Api.Contracts;
 using InferenceServer.Api.Generation;
 using InferenceServer.Engine;
-using InferenceServer.LlamaSharp;
+using InferenceServer.Engine.Models;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -20,14 +20,15 @@ internal static class CapabilityEndpoints
         return v1;
     }
 
-    private static Ok<Capabilities> GetCapabilities(EngineClient engine, LlamaModelHost model, IOptions<EngineOptions> options,
+    private static Ok<Capabilities> GetCapabilities(EngineClient engine, ModelCard card, IOptions<EngineOptions> options,
         EndpointDataSource endpoints)
     {
-        // The engine has a model only after the host loaded it, so both model facts appear together.
+        // The engine has a model only after it loaded, so both model facts appear together.
         var loaded = engine.Model;
+        var chat = engine.Served?.ChatTemplate;
         var kvType = loaded?.KvShape?.Type ?? options.Value.KvCacheType;
         return TypedResults.Ok(new Capabilities(
-            model.ModelId,
+            card.Id,
             Routes(endpoints),
             new GenerationRequestFields(Lists(RequestFields.Chat), Lists(RequestFields.Completion)),
             kvType.ToString().ToLowerInvariant(),
@@ -36,8 +37,8 @@ internal static class CapabilityEndpoints
             options.Value.Deterministic,
             loaded is null ? null : options.Value.PrefixCaching && (loaded.NumCacheHolders > 0 || options.Value.ResolveKvLayout() == KvLayout.PerSequence),
             loaded?.MaxModelLength,
-            loaded is null ? null : model.Chat.UsesModelTemplate,
-            loaded is null ? null : ChatTemplateReport.From(model.Chat),
+            loaded is null ? null : chat?.UsesModelTemplate,
+            loaded is null || chat is null ? null : ChatTemplateReport.From(chat),
             Tools: RequestFields.IsImplemented(RequestFields.Chat, "tools"),
             StructuredOutputs: RequestFields.IsImplemented(RequestFields.Chat, "response_format"),
             Logprobs: RequestFields.IsImplemented(RequestFields.Chat, "logprobs")));

@@ -8,8 +8,8 @@ using InferenceServer.Api.Options;
 using InferenceServer.Api.Output;
 using InferenceServer.Api.Streaming;
 using InferenceServer.Engine;
+using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Sequences;
-using InferenceServer.LlamaSharp;
 using Microsoft.Extensions.Options;
 
 namespace InferenceServer.Api.Endpoints;
@@ -46,18 +46,18 @@ public static class GenerationEndpoints
     }
 
     private static Task<IResult> CreateChatCompletion(HttpContext http, TextGenerator generator, EngineClient engine,
-        LlamaModelHost model, InferenceMetrics metrics, ILoggerFactory loggers, IOptions<ServerOptions> server, TimeProvider time) =>
+        ModelCard model, InferenceMetrics metrics, ILoggerFactory loggers, IOptions<ServerOptions> server, TimeProvider time) =>
         HandleAsync(http, generator, engine, model, metrics, loggers.CreateLogger("InferenceServer.Requests"), "chat.completions",
-            GenerationRequestParser.ParseChat, () => new ChatResponseShape(model.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+            GenerationRequestParser.ParseChat, () => new ChatResponseShape(model.Id, DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
             server.Value.SseHeartbeat, time);
 
     private static Task<IResult> CreateCompletion(HttpContext http, TextGenerator generator, EngineClient engine,
-        LlamaModelHost model, InferenceMetrics metrics, ILoggerFactory loggers, IOptions<ServerOptions> server, TimeProvider time) =>
+        ModelCard model, InferenceMetrics metrics, ILoggerFactory loggers, IOptions<ServerOptions> server, TimeProvider time) =>
         HandleAsync(http, generator, engine, model, metrics, loggers.CreateLogger("InferenceServer.Requests"), "completions",
-            GenerationRequestParser.ParseCompletion, () => new CompletionResponseShape(model.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+            GenerationRequestParser.ParseCompletion, () => new CompletionResponseShape(model.Id, DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
             server.Value.SseHeartbeat, time);
 
-    private static async Task<IResult> HandleAsync(HttpContext http, TextGenerator generator, EngineClient engine, LlamaModelHost model,
+    private static async Task<IResult> HandleAsync(HttpContext http, TextGenerator generator, EngineClient engine, ModelCard model,
         InferenceMetrics metrics, ILogger logger, string endpoint, Func<JsonDocument, GenerationRequest> parse, Func<IResponseShape> newShape,
         TimeSpan heartbeat, TimeProvider time)
     {
@@ -74,10 +74,10 @@ public static class GenerationEndpoints
                 throw ErrorMapping.NotReady();
             using var body = await ApiErrors.ReadJsonAsync(http).ConfigureAwait(false);
             request = parse(body);
-            if (request.Model != model.ModelId)
+            if (request.Model != model.Id)
                 throw ApiException.ModelNotFound(request.Model);
             shape = newShape();
-            run = new GenerationRun(shape.Id, endpoint, model.ModelId, generator.Start(request, out parsing), request.Stream, logger, metrics);
+            run = new GenerationRun(shape.Id, endpoint, model.Id, generator.Start(request, out parsing), request.Stream, logger, metrics);
         }
         catch (ApiException ex)
         {

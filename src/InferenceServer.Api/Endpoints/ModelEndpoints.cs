@@ -1,7 +1,7 @@
 using InferenceServer.Api.Contracts;
 using InferenceServer.Api.Generation;
 using InferenceServer.Engine;
-using InferenceServer.LlamaSharp;
+using InferenceServer.Engine.Models;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace InferenceServer.Api.Endpoints;
@@ -23,12 +23,14 @@ public static class ModelEndpoints
         return v1;
     }
 
-    private static ModelObject Describe(LlamaModelHost model) => new(model.ModelId, model.CreatedUnixSeconds, "inference-server");
+    // created is 0 until the model has loaded.
+    private static ModelObject Describe(ModelCard card, EngineClient engine) =>
+        new(card.Id, engine.Served?.CreatedUnixSeconds ?? 0, "inference-server");
 
-    private static Ok<ModelList> ListModels(LlamaModelHost model) => TypedResults.Ok(new ModelList([Describe(model)]));
+    private static Ok<ModelList> ListModels(ModelCard card, EngineClient engine) => TypedResults.Ok(new ModelList([Describe(card, engine)]));
 
-    private static IResult GetModel(string id, LlamaModelHost model, HttpContext http) =>
-        id == model.ModelId ? TypedResults.Ok(Describe(model)) : ApiErrors.ToResult(http, ApiException.ModelNotFound(id));
+    private static IResult GetModel(string id, ModelCard card, EngineClient engine, HttpContext http) =>
+        id == card.Id ? TypedResults.Ok(Describe(card, engine)) : ApiErrors.ToResult(http, ApiException.ModelNotFound(id));
 
     private static Ok<EngineStats> GetStats(EngineClient engine) => TypedResults.Ok(engine.Stats);
 }

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using InferenceServer.LlamaSharp;
+using InferenceServer.Engine.Models;
 
 namespace InferenceServer.Api.Generation;
 

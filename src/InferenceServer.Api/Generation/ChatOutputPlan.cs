@@ -1,5 +1,5 @@
+using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Tools;
-using InferenceServer.LlamaSharp;
 
 namespace InferenceServer.Api.Generation;
 
@@ -10,7 +10,7 @@ internal static class ChatOutputPlan
     /// The format tool calls are parsed in: none without tools or with <c>tool_choice: "none"</c>, else the one the
     /// template shows, or the generic format when it shows none.
     /// </summary>
-    public static ToolCallFormat ToolCallFormat(GenerationRequest request, ChatPromptFormatter chat)
+    public static ToolCallFormat ToolCallFormat(GenerationRequest request, IChatTemplate chat)
     {
         if (request.Tools.Count == 0 || request.ToolChoice.Mode == ToolChoiceMode.None)
             return Engine.Tools.ToolCallFormat.None;
@@ -32,7 +32,7 @@ internal static class ChatOutputPlan
     /// The request's template variables, plus <c>enable_thinking: false</c> for <c>reasoning_effort: "none"</c> where
     /// the template reads it (unless <c>chat_template_kwargs</c> sets it).
     /// </summary>
-    public static IReadOnlyDictionary<string, object?>? TemplateVariables(GenerationRequest request, ChatPromptFormatter chat)
+    public static IReadOnlyDictionary<string, object?>? TemplateVariables(GenerationRequest request, IChatTemplate chat)
     {
         if (request.ReasoningEffort != "none" || !chat.Capabilities.Thinking
             || request.TemplateVariables?.ContainsKey("enable_thinking") == true)

@@ -1,8 +1,8 @@
 using InferenceServer.Api.Output;
 using InferenceServer.Api.Streaming;
+using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Scheduling;
 using InferenceServer.Engine.Sequences;
-using InferenceServer.LlamaSharp;
 
 namespace InferenceServer.Api.Generation;
 
@@ -11,7 +11,7 @@ namespace InferenceServer.Api.Generation;
 /// their logprobs, then split into reasoning, content and tool calls (<see cref="ChoiceOutputParser"/>). Stop strings
 /// apply to the raw text, as llama.cpp's server applies them.
 /// </summary>
-internal sealed class ChoiceOutput(int index, IncrementalDetokenizer detokenizer, IReadOnlyList<string> stop, LlamaTokenizer tokenizer,
+internal sealed class ChoiceOutput(int index, IncrementalDetokenizer detokenizer, IReadOnlyList<string> stop, ITokenizer tokenizer,
     OutputParsing parsing)
 {
     private readonly StopStringMatcher _stop = new(stop);

@@ -1,6 +1,6 @@
+using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Sequences;
 using InferenceServer.Engine.Tools;
-using InferenceServer.LlamaSharp;
 
 namespace InferenceServer.Api.Generation;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Sequences;
-using InferenceServer.LlamaSharp;
 
 namespace InferenceServer.Api.Generation;
 
@@ -83,7 +83,7 @@ public static class GenerationRequestParser
         {
             foreach (var p in kwargs.EnumerateObject())
             {
-                if (ChatPromptFormatter.ReservedVariableNames.Contains(p.Name))
+                if (IChatTemplate.ReservedVariableNames.Contains(p.Name))
                     throw ApiException.BadRequest($"'chat_template_kwargs' may not set '{p.Name}': the server sets it.",
                         "chat_template_kwargs", "invalid_value");
                 variables[p.Name] = p.Value.Clone();

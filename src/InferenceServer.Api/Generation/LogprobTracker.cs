@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Unicode;
 using InferenceServer.Engine.Execution;
-using InferenceServer.LlamaSharp;
+using InferenceServer.Engine.Models;
 
 namespace InferenceServer.Api.Generation;
 
@@ -15,7 +15,7 @@ namespace InferenceServer.Api.Generation;
 /// cut its end). When a stop string ends the choice, tokens whose text starts before the cut are listed, those that
 /// only formed the stop string are not; a token that straddles the cut keeps its whole bytes.
 /// </remarks>
-internal sealed class LogprobTracker(LlamaTokenizer tokenizer)
+internal sealed class LogprobTracker(ITokenizer tokenizer)
 {
     private readonly List<(TokenLogprobs Logprobs, int Start, int CodePoint, int End)> _pending = [];
     private int _produced;

@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
 using InferenceServer.Api.Output;
 using InferenceServer.Engine;
+using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Sequences;
-using InferenceServer.LlamaSharp;
 
 namespace InferenceServer.Api.Generation;
 
@@ -11,7 +11,7 @@ namespace InferenceServer.Api.Generation;
 /// checks the context limit, submits (all errors happen here, before any byte is sent), then detokenizes
 /// incrementally, applies stop strings and pairs token logprobs with the text that carries them.
 /// </summary>
-public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Microsoft.Extensions.Options.IOptions<EngineOptions> options,
+public sealed class TextGenerator(EngineClient engine, Microsoft.Extensions.Options.IOptions<EngineOptions> options,
     Microsoft.Extensions.Options.IOptions<Options.ServerOptions> server)
 {
     /// <summary>
@@ -27,15 +27,16 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
         int maxN = Math.Min(options.Value.MaxN, options.Value.MaxSequences);
         if (request.N > maxN)
             throw ApiException.BadRequest($"n = {request.N} is more than this server allows ({maxN}).", "n", "invalid_value");
-        var tokenizer = model.Tokenizer;
         string promptParam = request.Messages is null ? "prompt" : "messages";
         int maxModelLength = engine.Model?.MaxModelLength ?? throw ErrorMapping.NotReady();
+        var model = engine.Served ?? throw ErrorMapping.NotReady();
+        var tokenizer = model.Tokenizer;
         int[] prompt = request switch
         {
-            { Messages: { } messages } => TokenizeChat(request, messages, maxModelLength, out parsing),
+            { Messages: { } messages } => TokenizeChat(model, request, messages, maxModelLength, out parsing),
             { PromptTokenIds: { } ids } => ids.All(id => id < tokenizer.VocabSize) ? [.. ids]
                 : throw ApiException.BadRequest($"'prompt' holds a token id outside the vocabulary of {tokenizer.VocabSize}.", "prompt", "invalid_value"),
-            _ => TokenizeText(request.Prompt!, parseSpecial: false, maxModelLength, "prompt"),
+            _ => TokenizeText(tokenizer, request.Prompt!, parseSpecial: false, maxModelLength, "prompt"),
         };
         if (prompt.Length == 0)
             throw ApiException.BadRequest("The prompt is empty after tokenization.", promptParam);
@@ -44,7 +45,7 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
                 throw ApiException.BadRequest($"Invalid key in 'logit_bias': token id {token} is outside the vocabulary of {tokenizer.VocabSize}.", "logit_bias", "invalid_value");
 
         var sampling = request.Messages is null ? request.Sampling : ChatConstraints.Apply(request, parsing);
-        if (sampling.Grammar is { } grammar && GrammarSampler.Check(model.Weights.NativeHandle, grammar, sampling.GrammarTriggers, sampling.GrammarStartAfter) is { } grammarError)
+        if (sampling.Grammar is { } grammar && model.Grammar.Check(grammar, sampling.GrammarTriggers, sampling.GrammarStartAfter) is { } grammarError)
             throw GrammarRefused(request, sampling != request.Sampling && request.Sampling.Grammar is null, grammar, grammarError);
 
         var limits = server.Value;
@@ -67,13 +68,14 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
         }
     }
 
-    private int[] TokenizeChat(GenerationRequest request, IReadOnlyList<ChatMessage> messages, int maxModelLength, out OutputParsing parsing)
+    private static int[] TokenizeChat(ServedModel model, GenerationRequest request, IReadOnlyList<ChatMessage> messages, int maxModelLength,
+        out OutputParsing parsing)
     {
         // Every message costs at least one token, so more messages than the context cannot fit: refuse them before
         // spending time on the template.
         if (messages.Count > maxModelLength)
             throw TooLong(messages.Count, maxModelLength, "messages");
-        var chat = model.Chat;
+        var chat = model.ChatTemplate;
         var format = ChatOutputPlan.ToolCallFormat(request, chat);
         string prompt;
         try
@@ -88,16 +90,16 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
                 "messages", "chat_template_error");
         }
         parsing = new OutputParsing(format, chat.ThinkTags, ChatOutputPlan.EndsInsideThink(prompt), request.ParallelToolCalls);
-        return TokenizeText(prompt, parseSpecial: true, maxModelLength, "messages");
+        return TokenizeText(model.Tokenizer, prompt, parseSpecial: true, maxModelLength, "messages");
     }
 
-    private int[] TokenizeText(string text, bool parseSpecial, int maxModelLength, string param)
+    private static int[] TokenizeText(ITokenizer tokenizer, string text, bool parseSpecial, int maxModelLength, string param)
     {
         // No token is longer than the vocabulary's longest piece, so longer text is over the limit for sure.
-        long minTokens = System.Text.Encoding.UTF8.GetByteCount(text) / Math.Max(1, model.Tokenizer.MaxTokenBytes);
+        long minTokens = System.Text.Encoding.UTF8.GetByteCount(text) / Math.Max(1, tokenizer.MaxTokenBytes);
         if (minTokens > maxModelLength)
             throw TooLong(minTokens, maxModelLength, param);
-        return model.Tokenizer.Tokenize(text, parseSpecial);
+        return tokenizer.Tokenize(text, parseSpecial);
     }
 
     private static ApiException TooLong(long atLeast, int maxModelLength, string param) => ApiException.BadRequest(
@@ -112,7 +114,8 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
     public async IAsyncEnumerable<GenerationEvent> ReadAsync(GenerationStream stream, IReadOnlyList<string> stop, OutputParsing parsing,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var tokenizer = model.Tokenizer;
+        // A started generation implies a loaded model.
+        var tokenizer = engine.Served!.Tokenizer;
         var choices = Enumerable.Range(0, stream.NumChoices)
             .Select(i => new ChoiceOutput(i, tokenizer.CreateDetokenizer(parsing.Markers), stop, tokenizer, parsing)).ToArray();
         await foreach (var result in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))

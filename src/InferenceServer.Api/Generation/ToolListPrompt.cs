@@ -1,6 +1,6 @@
 using System.Text;
+using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Tools;
-using InferenceServer.LlamaSharp;
 
 namespace InferenceServer.Api.Generation;
 

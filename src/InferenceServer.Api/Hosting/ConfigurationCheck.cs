@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using InferenceServer.Api.Options;
 using InferenceServer.Engine;
-using InferenceServer.LlamaSharp;
 
 namespace InferenceServer.Api.Hosting;
 
@@ -12,13 +11,16 @@ namespace InferenceServer.Api.Hosting;
 /// </summary>
 internal static class ConfigurationCheck
 {
-    /// <summary>What is wrong with the <c>Engine</c>, <c>Model</c> and <c>Server</c> sections; null when nothing is.</summary>
-    public static string? Problem(IConfiguration configuration)
+    /// <summary>
+    /// What is wrong with the <c>Engine</c> section, the model's sections (<paramref name="modelProblem"/>, from the
+    /// model backend's composition) and the <c>Server</c> section, in that order; null when nothing is.
+    /// </summary>
+    public static string? Problem(IConfiguration configuration, Func<IConfiguration, string?> modelProblem)
     {
         try
         {
             return Validate<EngineOptions>(configuration, EngineOptions.SectionName)
-                ?? Validate<ModelOptions>(configuration, ModelOptions.SectionName)
+                ?? modelProblem(configuration)
                 ?? Validate<ServerOptions>(configuration, ServerOptions.SectionName);
         }
         catch (InvalidOperationException ex)
@@ -27,7 +29,9 @@ internal static class ConfigurationCheck
         }
     }
 
-    private static string? Validate<T>(IConfiguration configuration, string section) where T : class, new()
+    /// <summary>What is wrong with section <paramref name="section"/> bound to <typeparamref name="T"/>; null when nothing is.</summary>
+    /// <exception cref="InvalidOperationException">A value does not convert to its property's type.</exception>
+    public static string? Validate<T>(IConfiguration configuration, string section) where T : class, new()
     {
         var options = configuration.GetSection(section).Get<T>() ?? new T();
         var results = new List<ValidationResult>();

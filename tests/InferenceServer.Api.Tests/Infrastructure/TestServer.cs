@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using InferenceServer.Engine;
 using InferenceServer.Engine.Execution;
+using InferenceServer.Engine.Models;
 using InferenceServer.LlamaSharp;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,9 +17,10 @@ using InferenceServer.Testing;
 namespace InferenceServer.Api.Tests.Infrastructure;
 
 /// <summary>
-/// The real application on real Kestrel at 127.0.0.1 (random port), with real llama.cpp. Settings are ordinary
-/// configuration keys (e.g. <c>Engine:MaxSequences</c>). A gate, when given, holds the model load
-/// until it is completed, so tests can observe the not-ready state.
+/// The real application on real Kestrel at 127.0.0.1 (random port), with real llama.cpp, or for contract tests with
+/// the fake model of <see cref="FakeRunnerFactory"/> (no llama.cpp). Settings are ordinary configuration keys (e.g.
+/// <c>Engine:MaxSequences</c>). A gate, when given, holds the model load until it is completed, so tests can observe
+/// the not-ready state.
 /// </summary>
 public sealed class TestServer : WebApplicationFactory<Program>
 {
@@ -27,22 +29,39 @@ public sealed class TestServer : WebApplicationFactory<Program>
 
     private readonly IReadOnlyDictionary<string, string?> _settings;
     private readonly TaskCompletionSource? _gate;
+    private readonly FakeRunnerFactory? _fakeModel;
 
-    private TestServer(IReadOnlyDictionary<string, string?> settings, TaskCompletionSource? gate)
+    private TestServer(IReadOnlyDictionary<string, string?> settings, TaskCompletionSource? gate, FakeRunnerFactory? fakeModel)
     {
         _settings = settings;
         _gate = gate;
+        _fakeModel = fakeModel;
     }
 
     public Uri BaseAddress { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
     public EngineClient Engine => Services.GetRequiredService<EngineClient>();
+    /// <summary>The llama.cpp model host (not loaded on a fake-model server).</summary>
     public LlamaModelHost Model => Services.GetRequiredService<LlamaModelHost>();
+    /// <summary>The served model's id.</summary>
+    public string ModelId => Services.GetRequiredService<ModelCard>().Id;
 
     private static readonly SemaphoreSlim StartLock = new(1, 1);
 
-    /// <summary>Starts a server and, unless gated, waits until it is ready.</summary>
-    public static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TaskCompletionSource? gate = null)
+    /// <summary>
+    /// Starts a server on the fake model of <see cref="FakeRunnerFactory"/> (each step taking <paramref name="stepDelay"/>)
+    /// and, unless gated, waits until it is ready.
+    /// </summary>
+    public static Task<TestServer> StartFakeAsync(IReadOnlyDictionary<string, string?>? settings = null, TaskCompletionSource? gate = null,
+        TimeSpan stepDelay = default) =>
+        StartAsync(settings, gate, new FakeRunnerFactory { StepDelay = stepDelay });
+
+    /// <summary>Starts a server on llama.cpp and, unless gated, waits until it is ready.</summary>
+    public static Task<TestServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TaskCompletionSource? gate = null) =>
+        StartAsync(settings, gate, fakeModel: null);
+
+    private static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string?>? settings, TaskCompletionSource? gate,
+        FakeRunnerFactory? fakeModel)
     {
         var all = new Dictionary<string, string?>
         {
@@ -60,7 +79,7 @@ public sealed class TestServer : WebApplicationFactory<Program>
         TestServer server;
         for (int attempt = 1; ; attempt++)
         {
-            server = new TestServer(all, gate);
+            server = new TestServer(all, gate, fakeModel);
             server.UseKestrel(0);
             await StartLock.WaitAsync();
             try
@@ -95,13 +114,18 @@ public sealed class TestServer : WebApplicationFactory<Program>
     {
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
-        if (_gate is { } gate)
-            builder.ConfigureServices(services =>
+        if (_gate is null && _fakeModel is null)
+            return;
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<IModelRunnerFactory>();
+            services.AddSingleton<LlamaModelRunnerFactory>();
+            services.AddSingleton<IModelRunnerFactory>(sp =>
             {
-                services.RemoveAll<IModelRunnerFactory>();
-                services.AddSingleton<LlamaModelRunnerFactory>();
-                services.AddSingleton<IModelRunnerFactory>(sp => new GatedRunnerFactory(sp.GetRequiredService<LlamaModelRunnerFactory>(), gate.Task));
+                IModelRunnerFactory inner = _fakeModel ?? (IModelRunnerFactory)sp.GetRequiredService<LlamaModelRunnerFactory>();
+                return _gate is { } gate ? new GatedRunnerFactory(inner, gate.Task) : inner;
             });
+        });
     }
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json, HttpCompletionOption option = HttpCompletionOption.ResponseContentRead,
@@ -141,7 +165,7 @@ public sealed class TestServer : WebApplicationFactory<Program>
     /// <summary>Delays the real model load until the gate opens.</summary>
     private sealed class GatedRunnerFactory(IModelRunnerFactory inner, Task gate) : IModelRunnerFactory
     {
-        public async Task<IModelRunner> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
+        public async Task<LoadedModel> CreateAsync(EngineOptions options, CancellationToken cancellationToken)
         {
             await gate.WaitAsync(cancellationToken);
             return await inner.CreateAsync(options, cancellationToken);

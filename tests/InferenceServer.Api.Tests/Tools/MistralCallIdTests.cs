@@ -1,5 +1,6 @@
 using System.Net;
 using InferenceServer.Api.Tests.Infrastructure;
+using InferenceServer.Engine.Models;
 using InferenceServer.LlamaSharp;
 
 namespace InferenceServer.Api.Tests.Tools;

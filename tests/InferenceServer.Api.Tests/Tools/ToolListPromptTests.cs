@@ -1,7 +1,7 @@
 using System.Text.Json;
 using InferenceServer.Api.Generation;
+using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Tools;
-using InferenceServer.LlamaSharp;
 
 namespace InferenceServer.Api.Tests.Tools;
 

@@ -29,7 +29,7 @@ public class RealRunnerFixture : IAsyncLifetime
         var modelOptions = Microsoft.Extensions.Options.Options.Create(new ModelOptions { Path = DemoModel.Ensure(dir) });
         Host = new LlamaModelHost(modelOptions);
         var factory = new LlamaModelRunnerFactory(Host, modelOptions, NullLoggerFactory.Instance);
-        Runner = (LlamaModelRunner)await factory.CreateAsync(RunnerOptions, CancellationToken.None);
+        Runner = (LlamaModelRunner)(await factory.CreateAsync(RunnerOptions, CancellationToken.None)).Runner;
         RealEngineDriver.PrepareCellCounting(Runner);
     }
 

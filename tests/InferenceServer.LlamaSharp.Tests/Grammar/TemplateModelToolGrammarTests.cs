@@ -40,8 +40,8 @@ public sealed class TemplateModelToolGrammarTests : IDisposable
         var options = Options.Create(new ModelOptions { Path = path });
         _host = new LlamaModelHost(options);
         _host.Load(path);
-        _runner = (LlamaModelRunner)await new LlamaModelRunnerFactory(_host, options, NullLoggerFactory.Instance)
-            .CreateAsync(RealRunnerFixture.Options, CancellationToken.None);
+        _runner = (LlamaModelRunner)(await new LlamaModelRunnerFactory(_host, options, NullLoggerFactory.Instance)
+            .CreateAsync(RealRunnerFixture.Options, CancellationToken.None)).Runner;
         RealEngineDriver.PrepareCellCounting(_runner);
         return (_host, _runner);
     }

@@ -1,4 +1,4 @@
-namespace InferenceServer.LlamaSharp;
+namespace InferenceServer.Engine.Models;
 
 /// <summary>
 /// One chat turn as the template sees it: a role (system, developer, user, assistant, tool) and its text, plus the

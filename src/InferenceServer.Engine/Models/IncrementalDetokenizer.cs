@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace InferenceServer.LlamaSharp;
+namespace InferenceServer.Engine.Models;
 
 /// <summary>
 /// Turns a stream of token byte pieces into text pieces that are always valid UTF-8: bytes of a character split

@@ -1,6 +1,6 @@
-namespace InferenceServer.LlamaSharp;
+namespace InferenceServer.Engine.Models;
 
-/// <summary>How <see cref="ChatPromptFormatter"/> turns messages into a prompt.</summary>
+/// <summary>How an <see cref="IChatTemplate"/> turns messages into a prompt.</summary>
 public enum ChatTemplateKind
 {
     /// <summary>The model's Jinja template, rendered by InferenceServer.Templates as Hugging Face renders it.</summary>

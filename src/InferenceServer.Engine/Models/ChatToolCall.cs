@@ -1,4 +1,4 @@
-namespace InferenceServer.LlamaSharp;
+namespace InferenceServer.Engine.Models;
 
 /// <summary>A function call of an earlier assistant turn (OpenAI <c>tool_calls[]</c>).</summary>
 /// <param name="Id">The call id (<c>tool_calls[].id</c>), which the answering tool message names.</param>

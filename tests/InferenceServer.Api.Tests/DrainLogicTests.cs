@@ -1,0 +1,69 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using InferenceServer.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace InferenceServer.Api.Tests;
+
+/// <summary>
+/// The drain's logic on a host stop, in process on the fake model (see <see cref="ContractCollection"/>);
+/// <see cref="DrainTests"/> checks the same on a real SIGTERM to a real server process.
+/// </summary>
+[Collection(ContractCollection.Name)]
+public sealed class DrainLogicTests
+{
+    private static object Stream(string model, int maxTokens) => new
+    {
+        model, messages = new[] { new { role = "user", content = "hello" } }, max_tokens = maxTokens, stream = true,
+    };
+
+    [Fact]
+    public async Task A_host_stop_refuses_new_work_lets_short_streams_finish_and_cancels_the_rest()
+    {
+        // 10 ms a step: the short stream needs half a second, well inside the 2 s drain; the long one 40 s.
+        await using var server = await TestServer.StartFakeAsync(new Dictionary<string, string?>
+        {
+            ["Server:DrainTimeout"] = "00:00:02", ["Engine:MaxSequences"] = "4",
+        }, stepDelay: TimeSpan.FromMilliseconds(10));
+        async Task<List<string>> Read(object body, TaskCompletionSource started)
+        {
+            using var response = await server.PostAsync("v1/chat/completions", body, HttpCompletionOption.ResponseHeadersRead);
+            var events = new List<string>();
+            await foreach (var data in SseReader.ReadAsync(response))
+            {
+                events.Add(data);
+                if (data.Contains("\"content\""))
+                    started.TrySetResult();
+            }
+            started.TrySetResult();
+            return events;
+        }
+
+        TaskCompletionSource endlessStarted = new(), shortStarted = new();
+        var endless = Read(Stream(server.ModelId, 4000), endlessStarted);
+        await endlessStarted.Task;
+        var shortOne = Read(Stream(server.ModelId, 50), shortStarted);
+        await shortStarted.Task;
+        // The host runs the drain inside its stopping callbacks, on the thread that asked it to stop.
+        var stopping = Task.Run(() => server.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication());
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while ((await server.Http.GetAsync("health/ready")).StatusCode != HttpStatusCode.ServiceUnavailable)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "readiness did not turn 503 on the host stop");
+            await Task.Delay(20);
+        }
+        using var refused = await server.PostAsync("v1/chat/completions", Stream(server.ModelId, 5));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("shutting_down", (string?)JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!["code"]);
+
+        var finished = await shortOne;
+        Assert.Equal("[DONE]", finished[^1]);
+        Assert.Equal("length", (string?)JsonNode.Parse(finished[^2])!["choices"]![0]!["finish_reason"]);
+
+        var cancelled = await endless;
+        Assert.Equal("[DONE]", cancelled[^1]);
+        Assert.Equal("cancelled", (string?)JsonNode.Parse(cancelled[^2])!["error"]?["code"]);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+}
