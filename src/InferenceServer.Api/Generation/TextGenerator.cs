@@ -87,7 +87,7 @@ public sealed class TextGenerator(EngineClient engine, LlamaModelHost model, Mic
             throw ApiException.BadRequest(e.IsRaisedByTemplate ? e.Reason : $"The model's chat template failed on these messages: {e.Message}",
                 "messages", "chat_template_error");
         }
-        parsing = new OutputParsing(format, chat.ThinkTags, ChatOutputPlan.EndsInsideThink(prompt), request.ParallelToolCalls);
+        parsing = ChatOutputPlan.Parsing(request, chat, format, prompt);
         return TokenizeText(prompt, parseSpecial: true, maxModelLength, "messages");
     }
 

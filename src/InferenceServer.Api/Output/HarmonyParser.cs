@@ -1,0 +1,253 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using InferenceServer.Engine.Tools;
+
+namespace InferenceServer.Api.Output;
+
+/// <summary>
+/// Splits a reply in OpenAI's harmony format (gpt-oss, <see cref="ToolCallFormat.Harmony"/>) into reasoning, content and
+/// tool calls, incrementally (any split of the text gives the same result). The prompt ends with
+/// <c>&lt;|start|&gt;assistant</c>, so the reply opens with the first message's header; later messages open with
+/// <c>&lt;|start|&gt;</c>. A header runs to <c>&lt;|message|&gt;</c>; the body after it, up to <c>&lt;|end|&gt;</c>,
+/// <c>&lt;|call|&gt;</c>, <c>&lt;|return|&gt;</c>, the next <c>&lt;|start|&gt;</c> or the end of the text, goes where the
+/// header says:
+/// <list type="bullet">
+/// <item>recipient <c>functions.NAME</c> (<c>to=functions.NAME</c> before or after the channel): a call of NAME whose
+/// body is its JSON arguments, streamed as they arrive (text after the JSON is dropped; an empty body is <c>{}</c>);</item>
+/// <item>another recipient (a built-in tool such as <c>browser.search</c>), a role other than assistant, or any call
+/// while tools are off: dropped, as llama.cpp's server does;</item>
+/// <item>channel <c>analysis</c>: reasoning; anything else (<c>final</c>, <c>commentary</c> without recipient): content.</item>
+/// </list>
+/// Harmony words never reach content or reasoning: inside a body they are dropped. Text that cannot be a header (a
+/// character no header has, or more than 128 characters before <c>&lt;|message|&gt;</c>) is content, and so are plain
+/// words without markup the reply ends with (a reply that ignores the format).
+/// </summary>
+internal sealed partial class HarmonyParser(bool parseCalls, bool parallel, Func<string> newId)
+{
+    private const int MaxHeaderLength = 128;
+    private const string FunctionsPrefix = "functions.";
+
+    private enum State { Header, Body, Between }
+
+    private enum Route { Reasoning, Content, Call, Drop }
+
+    private readonly record struct Sinks(StringBuilder Reasoning, StringBuilder Content, List<ToolCallDelta> Calls);
+
+    private readonly StringBuilder _header = new();
+    private readonly StringBuilder _headerText = new();
+    private bool _headerHasMarkup;
+    private bool _firstMessage = true;
+    private string _pending = "";
+    private State _state = State.Header;
+    private Route _route;
+    private ToolCallBuilder? _call;
+    private bool _sendCall;
+    private bool _callArguments;
+    private bool _callEnded;
+
+    /// <summary>Number of calls made so far.</summary>
+    public int NumCalls { get; private set; }
+
+    /// <summary>True while the text so far ends inside an analysis body.</summary>
+    public bool InReasoning => _state == State.Body && _route == Route.Reasoning;
+
+    /// <summary>Adds text; appends to <paramref name="reasoning"/>, <paramref name="content"/> and <paramref name="calls"/>.</summary>
+    public void Add(string text, StringBuilder reasoning, StringBuilder content, List<ToolCallDelta> calls)
+    {
+        var sinks = new Sinks(reasoning, content, calls);
+        _pending += text;
+        while (true)
+        {
+            var (index, word) = MarkerSearch.First(_pending, ToolCallMarkers.Harmony);
+            if (word is null)
+            {
+                int safe = MarkerSearch.SafeLength(_pending, ToolCallMarkers.Harmony);
+                Text(_pending[..safe], sinks);
+                _pending = _pending[safe..];
+                return;
+            }
+            Text(_pending[..index], sinks);
+            _pending = _pending[(index + word.Length)..];
+            Word(word, sinks);
+        }
+    }
+
+    /// <summary>
+    /// Ends the reply. <paramref name="cut"/>: held text that may be the start of a harmony word is dropped (else it is
+    /// text); an unfinished call ends where its arguments got to.
+    /// </summary>
+    public void Finish(StringBuilder reasoning, StringBuilder content, List<ToolCallDelta> calls, bool cut)
+    {
+        var sinks = new Sinks(reasoning, content, calls);
+        if (!cut)
+            Text(_pending, sinks);
+        _pending = "";
+        if (_state == State.Header)
+            AbandonHeader(sinks);
+        CloseBody(sinks);
+        _state = State.Between;
+    }
+
+    private void Text(string text, Sinks sinks)
+    {
+        if (text.Length == 0)
+            return;
+        switch (_state)
+        {
+            case State.Header:
+                _header.Append(text);
+                _headerText.Append(text);
+                if (_header.Length > MaxHeaderLength || !text.All(IsHeaderChar))
+                {
+                    // Not a header: the text (without the header's markup) opens a content body.
+                    string plain = _headerText.ToString();
+                    ResetHeader();
+                    Open(Route.Content);
+                    Body(plain, sinks);
+                }
+                break;
+            case State.Between:
+                text = text.TrimStart();
+                if (text.Length == 0)
+                    return;
+                Open(Route.Content);
+                Body(text, sinks);
+                break;
+            default:
+                Body(text, sinks);
+                break;
+        }
+    }
+
+    private void Word(string word, Sinks sinks)
+    {
+        switch (word)
+        {
+            case ToolCallGrammar.HarmonyStart:
+                if (_state == State.Header)
+                    AbandonHeader(sinks);
+                CloseBody(sinks);
+                StartHeader();
+                break;
+            case ToolCallGrammar.HarmonyChannel or ToolCallGrammar.HarmonyConstrain when _state != State.Body:
+                if (_state == State.Between)
+                    StartHeader();
+                _header.Append(word);
+                _headerHasMarkup = true;
+                break;
+            case ToolCallGrammar.HarmonyMessage when _state == State.Header:
+                Open(Classify(_header.ToString()), sinks);
+                break;
+            case ToolCallGrammar.HarmonyMessage when _state == State.Between:
+                Open(Route.Content);
+                break;
+            case ToolCallGrammar.HarmonyEnd or ToolCallGrammar.HarmonyCall or ToolCallGrammar.HarmonyReturn:
+                if (_state == State.Header)
+                    AbandonHeader(sinks);
+                CloseBody(sinks);
+                _state = State.Between;
+                break;
+        }
+    }
+
+    private void StartHeader()
+    {
+        ResetHeader();
+        _state = State.Header;
+        _headerHasMarkup = true;
+        _firstMessage = false;
+    }
+
+    // A header that never reached <|message|>: plain words at the reply's start are content, markup is dropped.
+    private void AbandonHeader(Sinks sinks)
+    {
+        if (!_headerHasMarkup && !_header.ToString().Contains("to=", StringComparison.Ordinal))
+            sinks.Content.Append(_headerText);
+        ResetHeader();
+        _state = State.Between;
+    }
+
+    private void ResetHeader()
+    {
+        _header.Clear();
+        _headerText.Clear();
+        _headerHasMarkup = false;
+    }
+
+    private (Route Route, string? Name) Classify(string header)
+    {
+        string role = Role().Match(header).Groups[1].Value;
+        string? recipient = Recipient().Matches(header).Select(m => m.Groups[1].Value).FirstOrDefault(r => r != "assistant");
+        string? channel = Channel().Matches(header).LastOrDefault()?.Groups[1].Value;
+        if (!_firstMessage && role.Length > 0 && role != "assistant")
+            return (Route.Drop, null);
+        if (recipient is not null)
+            return parseCalls && recipient.StartsWith(FunctionsPrefix, StringComparison.Ordinal) && recipient.Length > FunctionsPrefix.Length
+                ? (Route.Call, recipient[FunctionsPrefix.Length..])
+                : (Route.Drop, null);
+        return (channel == "analysis" ? Route.Reasoning : Route.Content, null);
+    }
+
+    private void Open(Route route)
+    {
+        ResetHeader();
+        _state = State.Body;
+        _route = route;
+    }
+
+    private void Open((Route Route, string? Name) target, Sinks sinks)
+    {
+        Open(target.Route);
+        if (target.Route != Route.Call)
+            return;
+        _sendCall = parallel || NumCalls == 0;
+        _callArguments = false;
+        _callEnded = false;
+        _call = new ToolCallBuilder(NumCalls, newId(), target.Name);
+        // With the name known, the builder sends the call's first piece at once.
+        _call.Add("", _sendCall ? sinks.Calls : []);
+    }
+
+    private void Body(string text, Sinks sinks)
+    {
+        switch (_route)
+        {
+            case Route.Reasoning:
+                sinks.Reasoning.Append(text);
+                break;
+            case Route.Content:
+                sinks.Content.Append(text);
+                break;
+            case Route.Call when !_callEnded:
+                var output = _sendCall ? sinks.Calls : [];
+                int before = output.Count;
+                var (state, _) = _call!.Add(text, output);
+                _callArguments |= output.Skip(before).Any(d => d.Arguments.Length > 0);
+                _callEnded = state != CallState.Running;
+                break;
+        }
+    }
+
+    private void CloseBody(Sinks sinks)
+    {
+        if (_state != State.Body || _route != Route.Call || _call is null)
+            return;
+        if (!_callArguments && _sendCall)
+            sinks.Calls.Add(new ToolCallDelta(NumCalls, null, null, "{}"));
+        NumCalls++;
+        _call = null;
+        _route = Route.Drop;
+    }
+
+    private static bool IsHeaderChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' or '=' or ':' or '/' or ' ' or '\t' or '\n' or '\r';
+
+    // The role: the first word of a header, before its markup or recipient.
+    [GeneratedRegex(@"^\s*([^\s<=]*)(?:\s|<|$)")]
+    private static partial Regex Role();
+
+    [GeneratedRegex(@"(?:^|\s)to=([^\s<]+)")]
+    private static partial Regex Recipient();
+
+    [GeneratedRegex(@"<\|channel\|>([A-Za-z_]+)")]
+    private static partial Regex Channel();
+}
