@@ -13,7 +13,8 @@ namespace InferenceServer.Api.Output;
 /// header says:
 /// <list type="bullet">
 /// <item>recipient <c>functions.NAME</c> (<c>to=functions.NAME</c> before or after the channel): a call of NAME whose
-/// body is its JSON arguments, streamed as they arrive (text after the JSON is dropped; an empty body is <c>{}</c>);</item>
+/// body is its JSON arguments, read to the value's end (a harmony word inside a string is part of it) and streamed as
+/// they arrive (text after the JSON is dropped; an empty body is <c>{}</c>);</item>
 /// <item>another recipient (a built-in tool such as <c>browser.search</c>), a role other than assistant, or any call
 /// while tools are off: dropped, as llama.cpp's server does;</item>
 /// <item>channel <c>analysis</c>: reasoning; anything else (<c>final</c>, <c>commentary</c> without recipient): content.</item>
@@ -58,6 +59,14 @@ internal sealed partial class HarmonyParser(bool parseCalls, bool parallel, Func
         _pending += text;
         while (true)
         {
+            if (_state == State.Body && _route == Route.Call && !_callEnded)
+            {
+                // Arguments are read as JSON to their end: a harmony word inside one of their strings is part of it.
+                _pending = FeedCall(_pending, sinks);
+                if (_pending.Length == 0)
+                    return;
+                continue;
+            }
             var (index, word) = MarkerSearch.First(_pending, ToolCallMarkers.Harmony);
             if (word is null)
             {
@@ -219,13 +228,20 @@ internal sealed partial class HarmonyParser(bool parseCalls, bool parallel, Func
                 sinks.Content.Append(text);
                 break;
             case Route.Call when !_callEnded:
-                var output = _sendCall ? sinks.Calls : [];
-                int before = output.Count;
-                var (state, _) = _call!.Add(text, output);
-                _callArguments |= output.Skip(before).Any(d => d.Arguments.Length > 0);
-                _callEnded = state != CallState.Running;
+                FeedCall(text, sinks);
                 break;
         }
+    }
+
+    // Feeds the open call; returns the text after its JSON once complete.
+    private string FeedCall(string text, Sinks sinks)
+    {
+        var output = _sendCall ? sinks.Calls : [];
+        int before = output.Count;
+        var (state, after) = _call!.Add(text, output);
+        _callArguments |= output.Skip(before).Any(d => d.Arguments.Length > 0);
+        _callEnded = state != CallState.Running;
+        return after;
     }
 
     private void CloseBody(Sinks sinks)

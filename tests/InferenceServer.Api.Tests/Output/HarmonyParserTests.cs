@@ -59,6 +59,13 @@ public sealed class HarmonyParserTests
     }
 
     [Fact]
+    public void A_harmony_word_inside_an_argument_string_is_part_of_the_arguments()
+    {
+        AssertReply(Harmony(), "<|channel|>commentary to=functions.f<|message|>{\"city\": \"a<|start|>b\"}<|call|>", "", "",
+            [("f", "{\"city\": \"a<|start|>b\"}")]);
+    }
+
+    [Fact]
     public void A_preamble_is_content_and_an_empty_call_body_is_an_empty_object()
     {
         AssertReply(Harmony(), "<|channel|>commentary<|message|>Checking the clock.<|end|><|start|>assistant<|channel|>commentary to=functions.now<|message|><|call|>",
