@@ -9,7 +9,8 @@ namespace InferenceServer.Api.Tests.Tools;
 /// without ../shared): the template is read as harmony; with <c>tool_choice</c> "required" or a named tool every call
 /// parses, names a declared tool and validates, whole and streamed, at temperature 0 and 1, and the stream equals the
 /// whole reply at temperature 0; a forced call may follow an analysis message, which comes back as
-/// <c>reasoning_content</c>. <c>&lt;|call|&gt;</c> ends generation, so a reply holds one call even with parallel calls on.
+/// <c>reasoning_content</c>; with "auto" the lazy grammar wakes on a call's recipient and the call it then writes
+/// validates. <c>&lt;|call|&gt;</c> ends generation, so a reply holds one call even with parallel calls on.
 /// The grammar lets an analysis message run freely until <c>&lt;|end|&gt;</c>, which a random model rarely writes: a
 /// logit bias on it ends such a message within a few dozen tokens without touching the call.
 /// </summary>
@@ -88,6 +89,35 @@ public sealed class HarmonyToolCallProofTests(GptOssServerFixture gptOss, ITestO
         Assert.True(reasoning.Length > 0, choice.ToJsonString());
         AssertNoMarkup(choice);
         Assert.True((int)usage!["completion_tokens_details"]!["reasoning_tokens"]! > 0, usage.ToJsonString());
+    }
+
+    [SkippableFact]
+    public async Task Auto_wakes_on_the_recipient_and_every_call_it_makes_validates()
+    {
+        gptOss.SkipIfAbsent();
+        // A bias on the tokens of " to=" makes the reply start with them in some seeds: then the grammar wakes and
+        // writes the rest of the call; other seeds write " to to …", which is no header, and stay free text.
+        var bias = new JsonObject();
+        foreach (int id in gptOss.Server!.Model.Tokenizer.Tokenize(" to=", parseSpecial: false))
+            bias[id.ToString()] = 30;
+        int calls = 0;
+        for (int seed = 1; seed <= 8; seed++)
+        {
+            var request = Request(named: null, temperature: 1, parallel: false, stream: false, seed);
+            request["tool_choice"] = "auto";
+            request["logit_bias"] = bias.DeepClone();
+            var choice = (await gptOss.Server.ChatAsync(request))["choices"]![0]!;
+            AssertNoMarkup(choice);
+            if (choice["message"]!["tool_calls"] is null)
+                continue;
+            ProofTools.AssertCallsOnly(choice, named: null, single: true);
+            request["stream"] = true;
+            Assert.Equal(choice["message"]!["tool_calls"]![0]!["function"]!.ToJsonString(),
+                StreamedChoice.Assemble(await gptOss.Server.StreamAsync("v1/chat/completions", request))["message"]!["tool_calls"]![0]!["function"]!.ToJsonString());
+            calls++;
+        }
+        output.WriteLine($"{calls} of 8 seeds made a call");
+        Assert.True(calls > 0, "no seed woke the grammar");
     }
 
     /// <summary>Asserts no harmony word reached the message's content or reasoning.</summary>
