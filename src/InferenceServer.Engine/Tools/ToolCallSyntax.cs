@@ -59,18 +59,15 @@ internal sealed class ToolCallSyntax(GbnfRules rules, IReadOnlyList<(string Name
     /// </summary>
     public string Harmony(bool forced)
     {
-        string contentType = $"(\" \" {Gbnf.Literal(ToolCallGrammar.HarmonyConstrain)}? \"json\")?";
         string commentary = ToolCallGrammar.HarmonyChannel + "commentary";
         var calls = tools.Select(t => rules.Add($"root-{t.Name}-harmony-call",
             $"({Gbnf.Literal(" to=functions." + t.Name + commentary)} | {Gbnf.Literal(commentary + " to=functions." + t.Name)}) "
-            + $"{contentType} {Gbnf.Literal(ToolCallGrammar.HarmonyMessage)} {t.Arguments}"));
+            + $"{HarmonyAnswer.ContentType} {Gbnf.Literal(ToolCallGrammar.HarmonyMessage)} {t.Arguments}"));
         string call = rules.Add("root-harmony-call", string.Join(" | ", calls));
         if (!forced)
             return call;
-        string free = rules.Add("root-harmony-free", "([^<] | \"<\" [^|])*");
-        string analysis = rules.Add("root-harmony-analysis",
-            $"{Gbnf.Literal(ToolCallGrammar.HarmonyChannel + "analysis" + ToolCallGrammar.HarmonyMessage)} {free} "
-            + Gbnf.Literal(ToolCallGrammar.HarmonyEnd + ToolCallGrammar.HarmonyStart + "assistant"));
+        string free = rules.Add("root-harmony-free", HarmonyAnswer.FreeText);
+        string analysis = rules.Add("root-harmony-analysis", HarmonyAnswer.AnalysisMessage(free));
         return $"{analysis}? {call}";
     }
 

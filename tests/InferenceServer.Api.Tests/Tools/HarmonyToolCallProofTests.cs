@@ -10,7 +10,8 @@ namespace InferenceServer.Api.Tests.Tools;
 /// parses, names a declared tool and validates, whole and streamed, at temperature 0 and 1, and the stream equals the
 /// whole reply at temperature 0; a forced call may follow an analysis message, which comes back as
 /// <c>reasoning_content</c>; with "auto" the lazy grammar wakes on a call's recipient and the call it then writes
-/// validates. <c>&lt;|call|&gt;</c> ends generation, so a reply holds one call even with parallel calls on.
+/// validates; a <c>json_schema</c> answer comes as the final message (after any analysis) and validates.
+/// <c>&lt;|call|&gt;</c> ends generation, so a reply holds one call even with parallel calls on.
 /// The grammar lets an analysis message run freely until <c>&lt;|end|&gt;</c>, which a random model rarely writes: a
 /// logit bias on it ends such a message within a few dozen tokens without touching the call.
 /// </summary>
@@ -118,6 +119,34 @@ public sealed class HarmonyToolCallProofTests(GptOssServerFixture gptOss, ITestO
         }
         output.WriteLine($"{calls} of 8 seeds made a call");
         Assert.True(calls > 0, "no seed woke the grammar");
+    }
+
+    [SkippableTheory]
+    [InlineData(0.0, false)]
+    [InlineData(1.0, false)]
+    [InlineData(1.0, true)]
+    public async Task A_json_schema_answer_is_the_final_message(double temperature, bool stream)
+    {
+        gptOss.SkipIfAbsent();
+        var request = Request(named: null, temperature, parallel: false, stream, AnalysisSeed);
+        request.Remove("tools");
+        request.Remove("tool_choice");
+        request.Remove("parallel_tool_calls");
+        request["response_format"] = new JsonObject
+        {
+            ["type"] = "json_schema",
+            ["json_schema"] = new JsonObject { ["name"] = "weather", ["strict"] = true, ["schema"] = JsonNode.Parse(ProofTools.WeatherSchema) },
+        };
+
+        var choice = stream
+            ? StreamedChoice.Assemble(await gptOss.Server!.StreamAsync("v1/chat/completions", request))
+            : (await gptOss.Server!.ChatAsync(request))["choices"]![0]!;
+
+        string context = choice.ToJsonString();
+        output.WriteLine(context);
+        Assert.True((string?)choice["finish_reason"] == "stop", context);
+        AssertNoMarkup(choice);
+        ProofTools.AssertValidates(ProofTools.WeatherSchema, (string)choice["message"]!["content"]!, context);
     }
 
     /// <summary>Asserts no harmony word reached the message's content or reasoning.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using InferenceServer.Engine.Grammar;
 using InferenceServer.Engine.Tools;
 
 namespace InferenceServer.Engine.Tests.Tools;
@@ -36,6 +37,19 @@ public sealed class HarmonyGrammarBuildTests
         Assert.Empty(auto.Triggers!.Words);
         Assert.Equal([ToolCallGrammar.HarmonyCallStartPattern], auto.Triggers.Patterns);
         Assert.DoesNotContain("analysis", auto.Gbnf);
+    }
+
+    [Fact]
+    public void A_response_format_grammar_becomes_the_final_message_body()
+    {
+        var answer = HarmonyAnswer.InFinalMessage(new GrammarConstraint("root ::= \"yes\" | answer-root\nanswer-root ::= \"no\""));
+
+        Assert.False(answer.IsLazy);
+        Assert.StartsWith("root ::= harmony-analysis? \"<|channel|>final\" (\" \" \"<|constrain|>\"? \"json\")? \"<|message|>\" answer-root-1\n", answer.Gbnf);
+        Assert.Contains("answer-root-1 ::= \"yes\" | answer-root\n", answer.Gbnf);
+        Assert.Contains("answer-root ::= \"no\"", answer.Gbnf);
+        var lazy = new GrammarConstraint("root ::= \"x\"", GrammarTriggers.OfWords("x"));
+        Assert.Same(lazy, HarmonyAnswer.InFinalMessage(lazy));
     }
 
     [Theory]
