@@ -20,12 +20,12 @@ namespace InferenceServer.Api.Output;
 /// <item>channel <c>analysis</c>: reasoning; anything else (<c>final</c>, <c>commentary</c> without recipient): content.</item>
 /// </list>
 /// Harmony words never reach content or reasoning: inside a body they are dropped. Text that cannot be a header (a
-/// character no header has, or more than 128 characters before <c>&lt;|message|&gt;</c>) is content, and so are plain
+/// character no header has, or more than 256 characters before <c>&lt;|message|&gt;</c>) is content, and so are plain
 /// words without markup the reply ends with (a reply that ignores the format).
 /// </summary>
 internal sealed partial class HarmonyParser(bool parseCalls, bool parallel, Func<string> newId)
 {
-    private const int MaxHeaderLength = 128;
+    private const int MaxHeaderLength = 256;
     private const string FunctionsPrefix = "functions.";
 
     private enum State { Header, Body, Between }
