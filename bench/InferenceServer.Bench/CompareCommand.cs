@@ -97,15 +97,42 @@ internal static class CompareCommand
         foreach (var scenario in scenarios)
         {
             var levels = new List<(LevelResult Ours, LevelResult Peer)>();
+            var profiles = new List<StepProfile>();
             foreach (int c in scenario.Levels)
             {
                 var prompts = scenario.Prompts(c, vocab);
-                levels.Add((await LoadSweep.RunAsync(ours, c, prompts, scenario.OutputTokens, limit),
-                            await LoadSweep.RunAsync(theirs, c, prompts, scenario.OutputTokens, limit)));
+                var before = await server.StatsAsync();
+                var level = await LoadSweep.RunAsync(ours, c, prompts, scenario.OutputTokens, limit);
+                if (ReportScenarios.Profile(level, before, await server.StatsAsync()) is { } profile)
+                    profiles.Add(profile);
+                levels.Add((level, await LoadSweep.RunAsync(theirs, c, prompts, scenario.OutputTokens, limit)));
             }
             pairs.AddRange(levels.Select(l => (scenario.Shape, l.Ours, l.Peer)));
-            report.Section(m => AppendTable(m, $"{scenario.Name}: {scenario.Shape} tokens", levels.Select(l => l.Ours).Concat(levels.Select(l => l.Peer))));
+            report.Section(m =>
+            {
+                AppendTable(m, $"{scenario.Name}: {scenario.Shape} tokens", levels.Select(l => l.Ours).Concat(levels.Select(l => l.Peer)));
+                AppendSteps(m, levels, profiles, peer.Name);
+            });
         }
         return pairs;
+    }
+
+    // Where a level's time went: steps each server took (engine steps; llama-server's llama_decode calls), wall time per
+    // step, TPOT once every request decodes (LevelResult.SteadyTpot), and this server's engine thread per step.
+    private static void AppendSteps(System.Text.StringBuilder md, List<(LevelResult Ours, LevelResult Peer)> levels, List<StepProfile> profiles,
+        string peerName)
+    {
+        md.AppendLine($"Per step (this server: engine steps and its engine thread's phases; {peerName}: llama_decode calls):").AppendLine();
+        md.AppendLine($"| concurrency | steps | {peerName} steps | wall ms/step | {peerName} wall ms/step | execute ms/step | schedule + update ms/step | steady TPOT p50 ms | {peerName} steady TPOT p50 ms |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        static string PerStep(LevelResult r) => r.NumSteps is { } n && n > 0 ? F(r.WallSeconds * 1000 / n) : "–";
+        static string Steady(LevelResult r) => r.SteadyTpot is { } s ? F(s.PercentileMs(50)) : "–";
+        foreach (var (ours, peer) in levels)
+        {
+            var p = profiles.FirstOrDefault(x => x.Concurrency == ours.Concurrency);
+            md.AppendLine($"| {ours.Concurrency} | {ours.NumSteps?.ToString() ?? "–"} | {peer.NumSteps?.ToString() ?? "–"} | {PerStep(ours)} | {PerStep(peer)} | " +
+                          $"{(p is null ? "–" : F(p.Times.ExecuteMs))} | {(p is null ? "–" : F(p.Times.ScheduleMs + p.Times.UpdateMs))} | {Steady(ours)} | {Steady(peer)} |");
+        }
+        md.AppendLine();
     }
 }

@@ -29,13 +29,17 @@ internal static class GrammarCostBench
         };
         await using var engine = await InProcessEngine.StartAsync(BenchModels.Ensure(preset, cli.Get("weights", "f16")), options);
         int vocab = engine.Host.Tokenizer.VocabSize;
+        if (cli.Has("no-walk") && engine.Runner is { } runner)
+            runner.WalkGrammars = false;
 
         Console.WriteLine($"# Grammar cost: {preset} (vocabulary {vocab}), {threads} threads, {prompt} prompt tokens, {output} output tokens, {rounds} rounds");
         Console.WriteLine();
         Console.WriteLine("| concurrency | TPOT p50 without grammar (ms) | TPOT p50 with json_schema (ms) | with / without |");
         Console.WriteLine("|---:|---:|---:|---:|");
+        var walks = new List<string>();
         foreach (int c in concurrencies)
         {
+            var walksBefore = engine.Runner?.GrammarWalks ?? default;
             var plain = new List<double>();
             var constrained = new List<double>();
             var random = new Random(c);
@@ -47,7 +51,11 @@ internal static class GrammarCostBench
             }
             double a = Median(plain), b = Median(constrained);
             Console.WriteLine($"| {c} | {a:F2} | {b:F2} | {b / a:F2} |");
+            var w = engine.Runner?.GrammarWalks ?? default;
+            walks.Add($"concurrency {c}: {w.Walked - walksBefore.Walked} walked, {w.Masked - walksBefore.Masked} masked after the walk");
         }
+        Console.WriteLine();
+        Console.WriteLine($"Refused first draws ({(engine.Runner?.WalkGrammars == false ? "walk off" : "walk on")}): {string.Join("; ", walks)}.");
     }
 
     // One TPOT (ms) per request of a round of c concurrent requests.

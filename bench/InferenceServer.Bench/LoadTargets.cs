@@ -38,6 +38,7 @@ internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model, i
         if (logprobs is { } n)
             fields["logprobs"] = n;
         string body = fields.ToJsonString();
+        long start = Stopwatch.GetTimestamp();
         var sw = Stopwatch.StartNew();
         using var response = (await BenchHttp.SendAsync(_http, () => new HttpRequestMessage(HttpMethod.Post, "completions")
         {
@@ -53,17 +54,23 @@ internal sealed class OpenAiHttpTarget(string name, Uri baseUrl, string model, i
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
         double ttft = double.NaN;
         int tokens = 0;
+        var arrivals = new List<long>(outputTokens);
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             if (!line.StartsWith("data: ") || line == "data: [DONE]")
                 continue;
+            long now = Stopwatch.GetTimestamp();
             var chunk = JsonNode.Parse(line[6..])!;
-            if (double.IsNaN(ttft) && chunk["choices"]?.AsArray().Any(c => !string.IsNullOrEmpty((string?)c?["text"])) == true)
-                ttft = sw.Elapsed.TotalMilliseconds;
+            if (chunk["choices"]?.AsArray().Any(c => !string.IsNullOrEmpty((string?)c?["text"])) == true)
+            {
+                if (double.IsNaN(ttft))
+                    ttft = sw.Elapsed.TotalMilliseconds;
+                arrivals.Add(now);
+            }
             if (chunk["usage"] is JsonObject usage)
                 tokens = (int)usage["completion_tokens"]!;
         }
-        return new RequestTiming(ttft, sw.Elapsed.TotalMilliseconds, tokens);
+        return new RequestTiming(ttft, sw.Elapsed.TotalMilliseconds, tokens, start, arrivals.ToArray());
     }
 
     public Task<long?> ReadNumStepsAsync() => ServerSteps.ReadAsync(_http);

@@ -51,7 +51,7 @@ try
                   kv-memory       [--preset small] [--tokens 4096]
                   engine-decode   [--preset small] [--concurrency 16] [--prompt-tokens 32] [--output-tokens 128] [--blocks N]
                   grammar-cost    [--preset small] [--weights f16] [--concurrency 1,16] [--prompt-tokens 32] [--output-tokens 128] [--rounds 2]
-                                  [--threads 2]   (TPOT with a json_schema grammar beside none, alternating, and the ratio)
+                                  [--threads 2] [--no-walk]   (TPOT with a json_schema grammar beside none, alternating, and the ratio)
                   logprobs-cost   [--preset small] [--weights f16] [--concurrency 1,16] [--prompt-tokens 32] [--output-tokens 128]
                                   [--rounds 2] [--threads N]   (TPOT with logprobs 5 beside none, alternating, and the ratio)
                   report          [--quick] [--preset small --weights f16|q8_0|q4_k_m] [--threads N] [--out docs/benchmarks.md]

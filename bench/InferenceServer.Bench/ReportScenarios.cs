@@ -80,7 +80,8 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
     }
 
     // Per-step means between two stats snapshots taken around one load level.
-    private static StepProfile? Profile(LevelResult level, EngineStats before, EngineStats after)
+    /// <summary>The engine thread's time per step over <paramref name="level"/>, from stats read before and after it; null without steps.</summary>
+    public static StepProfile? Profile(LevelResult level, EngineStats before, EngineStats after)
     {
         long steps = after.NumSteps - before.NumSteps;
         if (steps <= 0 || after.StepTimes is not { } a)
@@ -116,26 +117,35 @@ internal sealed class ReportScenarios(string model, LLamaWeights weights, string
     public async Task<List<GrowthRow>> GrowthAsync(int[] contexts, int[] levels)
     {
         var rows = new List<GrowthRow>();
-        const int output = 32;
+        // Long enough that every request is still decoding when the last prompt is in (prefill runs MaxBatchTokens a
+        // step), so the steady-state TPOT has gaps to measure; the prompt is the rest of the context.
+        int Output(int context, int c) => 32 + context * (c - 1) / new EngineOptions().MaxBatchTokens;
+        // The per-sequence layout rounds a stream down to 256 cells.
+        static int Cells(int context) => (context + 255) / 256 * 256;
         await using var peerTarget = peer?.Target();
         if (peerTarget is not null)
             await LoadSweep.WarmUpAsync(peerTarget, _vocab);
         foreach (int context in contexts)
         {
-            var options = EngineSettings(levels.Max(), context + output, prefixCaching: false);
+            var options = EngineSettings(levels.Max(), Cells(context), prefixCaching: false);
             await using var server = await BenchServer.StartAsync(serverDll, model, ServerArgs(options));
             await using var http = new OpenAiHttpTarget(ServerTarget, server.V1, _modelId);
             await LoadSweep.WarmUpAsync(http, _vocab);
             foreach (int c in levels)
             {
-                var prompts = LoadSweep.Prompts(c, context, _vocab, context + c);
-                var ceiling = CeilingRunner.Run(weights.NativeHandle, c, prompts, output, threads);
+                int output = Output(context, c);
+                var prompts = LoadSweep.Prompts(c, context - output, _vocab, context + c);
+                // The ceiling in the server's layout (with its default flash attention): a unified loop at 16 × 4k
+                // would measure attention over everybody's cells, which a per-sequence server does not pay.
+                var ceiling = CeilingRunner.Run(weights.NativeHandle, c, prompts, output, threads, unified: !PerSequence, flashAttention: PerSequence);
                 var ours = await LoadSweep.RunAsync(http, c, prompts, output, limit);
                 rows.Add(new(context, ceiling, ours, peerTarget is null ? null : await LoadSweep.RunAsync(peerTarget, c, prompts, output, limit)));
             }
         }
         return rows;
     }
+
+    private bool PerSequence => serverArgs.Any(a => a.Equals("--Engine:KvLayout=PerSequence", StringComparison.OrdinalIgnoreCase));
 
     private EngineOptions EngineSettings(int maxSequences, int tokensPerSequence, bool prefixCaching) => new()
     {

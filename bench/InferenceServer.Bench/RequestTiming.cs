@@ -1,7 +1,17 @@
+using System.Diagnostics;
+
 namespace InferenceServer.Bench;
 
-/// <summary>One request's timings: time to first token, end to end, and tokens generated.</summary>
-internal readonly record struct RequestTiming(double TtftMs, double E2eMs, int OutputTokens)
+/// <summary>One request's timings.</summary>
+/// <param name="TtftMs">Time to first token, ms.</param>
+/// <param name="E2eMs">Time to the last byte of the response, ms.</param>
+/// <param name="OutputTokens">Tokens generated.</param>
+/// <param name="StartTimestamp">When the request was sent (<see cref="Stopwatch.GetTimestamp"/> ticks); 0 when not recorded.</param>
+/// <param name="TokenTimestamps">
+/// When each chunk with text arrived (<see cref="Stopwatch.GetTimestamp"/> ticks), for targets that stream; null
+/// otherwise. <see cref="LevelResult.SteadyTpot"/> reads them.
+/// </param>
+internal readonly record struct RequestTiming(double TtftMs, double E2eMs, int OutputTokens, long StartTimestamp = 0, long[]? TokenTimestamps = null)
 {
     /// <summary>Mean time per output token after the first (TPOT), in ms; NaN with fewer than two tokens.</summary>
     public double TpotMs => OutputTokens > 1 ? (E2eMs - TtftMs) / (OutputTokens - 1) : double.NaN;
@@ -28,6 +38,43 @@ internal sealed class LevelResult(string target, int concurrency, IReadOnlyList<
     public double RequestsPerSecond => Unfinished is null ? Requests.Count / WallSeconds : double.NaN;
 
     public LatencyStats Ttft => Stats(r => r.TtftMs);
+
+    /// <summary>
+    /// TPOT in steady state: per request, the mean gap between consecutive tokens of it during which no other request
+    /// of the level was waiting for its first token, so no prompt was being prefilled in the steps measured. Null when
+    /// the target does not report token arrivals or no request has such a gap (ms).
+    /// </summary>
+    public LatencyStats? SteadyTpot
+    {
+        get
+        {
+            if (Requests.Count == 0 || Requests.Any(r => r.TokenTimestamps is not { Length: > 0 } || r.StartTimestamp == 0))
+                return null;
+            var prefills = Requests.Select(r => (From: r.StartTimestamp, To: r.TokenTimestamps![0])).ToArray();
+            var stats = new LatencyStats();
+            for (int i = 0; i < Requests.Count; i++)
+            {
+                var t = Requests[i].TokenTimestamps!;
+                long sum = 0;
+                int gaps = 0;
+                for (int k = 1; k < t.Length; k++)
+                {
+                    bool clear = true;
+                    for (int j = 0; j < prefills.Length && clear; j++)
+                        clear = j == i || prefills[j].To <= t[k - 1] || prefills[j].From >= t[k];
+                    if (clear)
+                    {
+                        sum += t[k] - t[k - 1];
+                        gaps++;
+                    }
+                }
+                if (gaps > 0)
+                    stats.RecordMs(sum * 1000.0 / Stopwatch.Frequency / gaps);
+            }
+            return stats.Count == 0 ? null : stats;
+        }
+    }
+
     public LatencyStats Tpot => Stats(r => r.TpotMs);
     public LatencyStats E2e => Stats(r => r.E2eMs);
 

@@ -23,7 +23,8 @@ public sealed partial class GrammarSampler
             return;
         }
         var index = FirstCharIndex.For(_model);
-        ProbeFirstChars(index);
+        if (!_probeFresh)
+            ProbeFirstChars(index);
         var data = native.Data;
         if (_rest.Length < data.Length)
             (_rest, _restIndex) = (new LLamaTokenData[data.Length], new int[data.Length]);
@@ -53,8 +54,12 @@ public sealed partial class GrammarSampler
         }
     }
 
+    // Whether _allowedFirst is for the grammar's current state (the walk may have probed it this draw).
+    private bool _probeFresh;
+
     private void ProbeFirstChars(FirstCharIndex index)
     {
+        _probeFresh = true;
         if (_probe.Length == 0)
             _probe = new LLamaTokenData[128];
         int n = 0;

@@ -27,7 +27,7 @@ public sealed class LlamaModelRunner : IModelRunner
 {
     private readonly SafeLLamaContextHandle _context;
     private readonly LLamaBatch _batch = new();
-    private readonly Dictionary<long, SafeLLamaSamplerChainHandle> _samplers = [];
+    private readonly Dictionary<long, (SafeLLamaSamplerChainHandle Chain, ChainScores? Scores)> _samplers = [];
     // Grammar state per sequence, beside its chain and with the same lifetime (kept across preemption: recompute
     // replays tokens the grammar has already accepted, and the next sample continues from there).
     private readonly Dictionary<long, GrammarSampler> _grammars = [];
@@ -188,7 +188,7 @@ public sealed class LlamaModelRunner : IModelRunner
                         _context.MemorySequenceRemove((LLamaSeqId)released.Slot, (LLamaPos)released.NumRetainedTokens, (LLamaPos)(-1));
                     // A preempted sequence keeps its chain: its RNG and penalty history go on after recompute.
                     if (released.Finished && _samplers.Remove(released.SequenceId, out var chain))
-                        chain.Dispose();
+                        chain.Chain.Dispose();
                     if (released.Finished && _grammars.Remove(released.SequenceId, out var grammar))
                         grammar.Dispose();
                     break;
@@ -238,7 +238,7 @@ public sealed class LlamaModelRunner : IModelRunner
         }
         foreach (long id in _samplers.Keys.Where(id => !books.LiveSequenceIds.Contains(id)).ToList())
             if (_samplers.Remove(id, out var chain))
-                chain.Dispose();
+                chain.Chain.Dispose();
         foreach (long id in _grammars.Keys.Where(id => !books.LiveSequenceIds.Contains(id)).ToList())
             if (_grammars.Remove(id, out var grammar))
                 grammar.Dispose();
@@ -306,27 +306,45 @@ public sealed class LlamaModelRunner : IModelRunner
     // Reads only what Prepare made, so draws of different sequences may run at once.
     private int SampleToken(long sequenceId, Engine.Sequences.SamplingParams sampling, int row)
     {
-        var chain = _samplers[sequenceId];
-        return sampling.Grammar is null ? (int)chain.Sample(_context, row) : (int)_grammars[sequenceId].Sample(_context, row, chain);
+        var (chain, scores) = _samplers[sequenceId];
+        if (sampling.Grammar is null)
+            return (int)chain.Sample(_context, row);
+        var grammar = _grammars[sequenceId];
+        var before = grammar.WalkCounts;
+        int token = (int)grammar.Sample(_context, row, chain, WalkGrammars ? scores : null);
+        Interlocked.Add(ref _walked, grammar.WalkCounts.Walked - before.Walked);
+        Interlocked.Add(ref _masked, grammar.WalkCounts.Masked - before.Masked);
+        return token;
     }
+
+    private long _walked, _masked;
+
+    /// <summary>
+    /// Refused first draws of constrained sequences since start: picked by walking down the chain's scores, and
+    /// walked without a fit so the grammar masked the vocabulary (see <see cref="ChainScores"/>).
+    /// </summary>
+    public (long Walked, long Masked) GrammarWalks => (Interlocked.Read(ref _walked), Interlocked.Read(ref _masked));
+
+    /// <summary>Whether refused draws walk the chain's scores before masking; off only to compare the two (tests, bench).</summary>
+    public bool WalkGrammars { get; set; } = true;
 
     /// <summary>Live grammar states (one per constrained sequence that has sampled and not finished).</summary>
     public int NumGrammars => _grammars.Count;
 
     private SafeLLamaSamplerChainHandle SamplerFor(long sequenceId, Engine.Sequences.SamplingParams sampling)
     {
-        if (!_samplers.TryGetValue(sequenceId, out var chain))
+        if (!_samplers.TryGetValue(sequenceId, out var entry))
         {
-            chain = SamplerChainBuilder.Create(sampling, Info.VocabSize, Info.MaxModelLength);
-            _samplers.Add(sequenceId, chain);
+            entry.Chain = SamplerChainBuilder.Create(sampling, Info.VocabSize, Info.MaxModelLength, out entry.Scores);
+            _samplers.Add(sequenceId, entry);
         }
-        return chain;
+        return entry.Chain;
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var chain in _samplers.Values)
+        foreach (var (chain, _) in _samplers.Values)
             chain.Dispose();
         _samplers.Clear();
         foreach (var grammar in _grammars.Values)

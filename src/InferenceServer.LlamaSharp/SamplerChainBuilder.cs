@@ -11,7 +11,11 @@ namespace InferenceServer.LlamaSharp;
 public static class SamplerChainBuilder
 {
     /// <summary>Creates the chain. <paramref name="penaltyWindow"/> is how many recent tokens the penalties see.</summary>
-    public static SafeLLamaSamplerChainHandle Create(SamplingParams p, int vocabSize, int penaltyWindow)
+    public static SafeLLamaSamplerChainHandle Create(SamplingParams p, int vocabSize, int penaltyWindow) =>
+        Create(p, vocabSize, penaltyWindow, out _);
+
+    /// <summary>Creates the chain and the <see cref="ChainScores"/> its picks follow (null where it has none).</summary>
+    public static SafeLLamaSamplerChainHandle Create(SamplingParams p, int vocabSize, int penaltyWindow, out ChainScores? scores)
     {
         var chain = SafeLLamaSamplerChainHandle.Create(LLamaSamplerChainParams.Default());
         if (p.LogitBias.Count > 0)
@@ -26,6 +30,7 @@ public static class SamplerChainBuilder
         if (p.IsGreedy)
         {
             chain.AddGreedySampler();
+            scores = ChainScores.For(p, null);
             return chain;
         }
         if (p.TopK > 0)
@@ -35,7 +40,9 @@ public static class SamplerChainBuilder
         if (p.MinP > 0f)
             chain.AddMinP(p.MinP, 1);
         chain.AddTemperature(p.Temperature);
-        chain.AddCustom(new SeededGumbelSampler(p.Seed ?? 0));
+        var draw = new SeededGumbelSampler(p.Seed ?? 0);
+        chain.AddCustom(draw);
+        scores = ChainScores.For(p, draw);
         return chain;
     }
 }

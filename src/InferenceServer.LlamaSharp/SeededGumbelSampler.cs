@@ -21,12 +21,16 @@ public sealed class SeededGumbelSampler : ICustomSampler
     private readonly ulong _seed;
     private long _step;
     private float[] _noise = new float[1024];
+    private int _lastCount;
 
     /// <summary>Creates a sampler whose draws are fixed by <paramref name="seed"/>.</summary>
     public SeededGumbelSampler(ulong seed) => _seed = seed;
 
     /// <inheritdoc />
     public string Name => "seeded-gumbel";
+
+    /// <summary>logit + noise of each candidate of the last <see cref="Apply"/>, in the candidates' order.</summary>
+    internal ReadOnlySpan<float> LastScores => _noise.AsSpan(0, _lastCount);
 
     /// <summary>Tokens accepted so far (the index of the next draw).</summary>
     public long Step => _step;
@@ -35,6 +39,7 @@ public sealed class SeededGumbelSampler : ICustomSampler
     public void Apply(ref LLamaTokenDataArrayNative tokenData)
     {
         var candidates = tokenData.Data;
+        _lastCount = candidates.Length;
         if (candidates.Length == 0)
             return;
         if (_noise.Length < candidates.Length)
