@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using InferenceServer.Engine.Tools;
 
 namespace InferenceServer.Api.Output;
@@ -14,7 +13,8 @@ namespace InferenceServer.Api.Output;
 /// <list type="bullet">
 /// <item>recipient <c>functions.NAME</c> (<c>to=functions.NAME</c> before or after the channel): a call of NAME whose
 /// body is its JSON arguments, read to the value's end (a harmony word inside a string is part of it) and streamed as
-/// they arrive (text after the JSON is dropped; an empty body is <c>{}</c>);</item>
+/// they arrive (text after the JSON is dropped; an empty body is <c>{}</c>; a harmony word outside the JSON's strings
+/// ends unfinished arguments);</item>
 /// <item>another recipient (a built-in tool such as <c>browser.search</c>), a role other than assistant, or any call
 /// while tools are off: dropped, as llama.cpp's server does;</item>
 /// <item>channel <c>analysis</c>: reasoning; anything else (<c>final</c>, <c>commentary</c> without recipient): content.</item>
@@ -23,10 +23,11 @@ namespace InferenceServer.Api.Output;
 /// character no header has, or more than 256 characters before <c>&lt;|message|&gt;</c>) is content, and so are plain
 /// words without markup the reply ends with (a reply that ignores the format).
 /// </summary>
-internal sealed partial class HarmonyParser(bool parseCalls, bool parallel, Func<string> newId)
+internal sealed class HarmonyParser(bool parseCalls, bool parallel, Func<string> newId)
 {
     private const int MaxHeaderLength = 256;
     private const string FunctionsPrefix = "functions.";
+    private static readonly int MaxWordLength = ToolCallMarkers.Harmony.Max(w => w.Length);
 
     private enum State { Header, Body, Between }
 
@@ -45,6 +46,8 @@ internal sealed partial class HarmonyParser(bool parseCalls, bool parallel, Func
     private bool _sendCall;
     private bool _callArguments;
     private bool _callEnded;
+    private bool _inString;
+    private bool _escaped;
 
     /// <summary>Number of calls made so far.</summary>
     public int NumCalls { get; private set; }
@@ -61,9 +64,7 @@ internal sealed partial class HarmonyParser(bool parseCalls, bool parallel, Func
         {
             if (_state == State.Body && _route == Route.Call && !_callEnded)
             {
-                // Arguments are read as JSON to their end: a harmony word inside one of their strings is part of it.
-                _pending = FeedCall(_pending, sinks);
-                if (_pending.Length == 0)
+                if (!ReadArguments(sinks))
                     return;
                 continue;
             }
@@ -145,7 +146,7 @@ internal sealed partial class HarmonyParser(bool parseCalls, bool parallel, Func
                 _headerHasMarkup = true;
                 break;
             case ToolCallGrammar.HarmonyMessage when _state == State.Header:
-                Open(Classify(_header.ToString()), sinks);
+                Open(Classify(HarmonyHeader.Parse(_header.ToString())), sinks);
                 break;
             case ToolCallGrammar.HarmonyMessage when _state == State.Between:
                 Open(Route.Content);
@@ -183,18 +184,15 @@ internal sealed partial class HarmonyParser(bool parseCalls, bool parallel, Func
         _headerHasMarkup = false;
     }
 
-    private (Route Route, string? Name) Classify(string header)
+    private (Route Route, string? Name) Classify(HarmonyHeader header)
     {
-        string role = Role().Match(header).Groups[1].Value;
-        string? recipient = Recipient().Matches(header).Select(m => m.Groups[1].Value).FirstOrDefault(r => r != "assistant");
-        string? channel = Channel().Matches(header).LastOrDefault()?.Groups[1].Value;
-        if (!_firstMessage && role.Length > 0 && role != "assistant")
+        if (!_firstMessage && header.Role.Length > 0 && header.Role != "assistant")
             return (Route.Drop, null);
-        if (recipient is not null)
+        if (header.Recipient is { } recipient)
             return parseCalls && recipient.StartsWith(FunctionsPrefix, StringComparison.Ordinal) && recipient.Length > FunctionsPrefix.Length
                 ? (Route.Call, recipient[FunctionsPrefix.Length..])
                 : (Route.Drop, null);
-        return (channel == "analysis" ? Route.Reasoning : Route.Content, null);
+        return (header.Channel == "analysis" ? Route.Reasoning : Route.Content, null);
     }
 
     private void Open(Route route)
@@ -212,6 +210,8 @@ internal sealed partial class HarmonyParser(bool parseCalls, bool parallel, Func
         _sendCall = parallel || NumCalls == 0;
         _callArguments = false;
         _callEnded = false;
+        _inString = false;
+        _escaped = false;
         _call = new ToolCallBuilder(NumCalls, newId(), target.Name);
         // With the name known, the builder sends the call's first piece at once.
         _call.Add("", _sendCall ? sinks.Calls : []);
@@ -231,6 +231,49 @@ internal sealed partial class HarmonyParser(bool parseCalls, bool parallel, Func
                 FeedCall(text, sinks);
                 break;
         }
+    }
+
+    // Feeds the open call its arguments up to a harmony word outside their strings (a word inside a string is part of
+    // it), holding back a possible start of one; false when more text is needed.
+    private bool ReadArguments(Sinks sinks)
+    {
+        var (word, safe) = ScanArguments(_pending);
+        int end = word >= 0 ? word : safe;
+        string rest = _pending[end..];
+        string after = FeedCall(_pending[..end], sinks);
+        _pending = _callEnded ? after + rest : rest;
+        if (word >= 0)
+            _callEnded = true;
+        return _callEnded && _pending.Length > 0;
+    }
+
+    // Where a harmony word starts outside the arguments' strings (-1: none) and how much of the text can be fed now.
+    private (int Word, int Safe) ScanArguments(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (_inString)
+            {
+                if (_escaped)
+                    _escaped = false;
+                else if (c == '\\')
+                    _escaped = true;
+                else if (c == '"')
+                    _inString = false;
+            }
+            else if (c == '"')
+                _inString = true;
+            else if (c == '<')
+            {
+                string rest = text[i..Math.Min(text.Length, i + MaxWordLength)];
+                if (ToolCallMarkers.Harmony.Any(w => rest.StartsWith(w, StringComparison.Ordinal)))
+                    return (i, i);
+                if (ToolCallMarkers.Harmony.Any(w => w.StartsWith(rest, StringComparison.Ordinal)))
+                    return (-1, i);
+            }
+        }
+        return (-1, text.Length);
     }
 
     // Feeds the open call; returns the text after its JSON once complete.
@@ -256,14 +299,4 @@ internal sealed partial class HarmonyParser(bool parseCalls, bool parallel, Func
     }
 
     private static bool IsHeaderChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' or '=' or ':' or '/' or ' ' or '\t' or '\n' or '\r';
-
-    // The role: the first word of a header, before its markup or recipient.
-    [GeneratedRegex(@"^\s*([^\s<=]*)(?:\s|<|$)")]
-    private static partial Regex Role();
-
-    [GeneratedRegex(@"(?:^|\s)to=([^\s<]+)")]
-    private static partial Regex Recipient();
-
-    [GeneratedRegex(@"<\|channel\|>([A-Za-z_]+)")]
-    private static partial Regex Channel();
 }

@@ -66,6 +66,13 @@ public sealed class HarmonyParserTests
     }
 
     [Fact]
+    public void Arguments_that_are_not_json_end_at_the_next_harmony_word()
+    {
+        AssertReply(Harmony(), "<|channel|>commentary to=functions.f<|message|>{\"a\": 1<|call|><|start|>assistant<|channel|>final<|message|>Done.",
+            "", "Done.", [("f", "{\"a\": 1")]);
+    }
+
+    [Fact]
     public void A_preamble_is_content_and_an_empty_call_body_is_an_empty_object()
     {
         AssertReply(Harmony(), "<|channel|>commentary<|message|>Checking the clock.<|end|><|start|>assistant<|channel|>commentary to=functions.now<|message|><|call|>",
