@@ -108,8 +108,12 @@ public sealed class ChatPromptFormatter : IChatTemplate
             names["tools"] = TemplateValues.Tools(tools);
         if (ToolCallFormat is ToolCallFormat.MistralJson or ToolCallFormat.MistralArgs)
             messages = MistralCallIds.Adapt(messages);
+        bool harmony = ToolCallFormat == ToolCallFormat.Harmony;
+        if (harmony)
+            messages = HarmonyHistory.SplitCalls(messages);
         names["messages"] = ChatMessageAdapter.Adapt(messages, Capabilities)
-            .Select(m => TemplateValues.Message(m, Capabilities.ToolCallArguments == "object")).ToList();
+            .Select(m => TemplateValues.Message(m, Capabilities.ToolCallArguments == "object"))
+            .Select(m => harmony ? HarmonyHistory.WithThinking(m) : m).ToList();
         names["add_generation_prompt"] = true;
         names["bos_token"] = _bosToken;
         names["eos_token"] = _eosToken;

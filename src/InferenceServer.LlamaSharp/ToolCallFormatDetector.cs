@@ -11,7 +11,8 @@ namespace InferenceServer.LlamaSharp;
 /// <c>&lt;tool_call&gt;</c> → Hermes; <c>[TOOL_CALLS][</c> → Mistral JSON list; <c>[TOOL_CALLS]name[ARGS]</c> or
 /// <c>[TOOL_CALLS]name[CALL_ID]</c> → Mistral per-call arguments; <c>&lt;|python_tag|&gt;</c> or a bare
 /// <c>{"name": …, "parameters": …}</c> → Llama 3.x JSON; <c>&lt;｜tool▁call▁begin｜&gt;function&lt;｜tool▁sep｜&gt;name\n```json</c>
-/// → DeepSeek R1; <c>&lt;｜tool▁call▁begin｜&gt;name&lt;｜tool▁sep｜&gt;</c> → DeepSeek V3.1. Anything else, or a template that cannot render a call, is
+/// → DeepSeek R1; <c>&lt;｜tool▁call▁begin｜&gt;name&lt;｜tool▁sep｜&gt;</c> → DeepSeek V3.1; <c>to=functions.name</c> in a
+/// header of <c>&lt;|channel|&gt;</c> and <c>&lt;|message|&gt;</c> words → harmony (gpt-oss). Anything else, or a template that cannot render a call, is
 /// <see cref="ToolCallFormat.None"/>.
 /// </summary>
 public static partial class ToolCallFormatDetector
@@ -49,6 +50,8 @@ public static partial class ToolCallFormatDetector
             return ToolCallFormat.DeepSeekR1;
         if (rendered.Contains($"{ToolCallGrammar.DeepSeekCallBegin}{ToolName}{ToolCallGrammar.DeepSeekSep}", StringComparison.Ordinal))
             return ToolCallFormat.DeepSeekV31;
+        if (HarmonyCall().IsMatch(rendered))
+            return ToolCallFormat.Harmony;
         return ToolCallFormat.None;
     }
 
@@ -81,6 +84,10 @@ public static partial class ToolCallFormatDetector
             return null;
         }
     }
+
+    // The recipient before or after the channel, then the body: <|start|>assistant to=functions.f<|channel|>commentary json<|message|>.
+    [GeneratedRegex(@"(?:to=functions\.probe_tool_name[^\n]{0,40}<\|channel\|>|<\|channel\|>[a-z]+ to=functions\.probe_tool_name)[^\n]{0,40}<\|message\|>")]
+    private static partial Regex HarmonyCall();
 
     [GeneratedRegex("""\{\s*"name"\s*:\s*"probe_tool_name"\s*,\s*"parameters"\s*:""")]
     private static partial Regex Llama3Call();

@@ -29,6 +29,7 @@ public static class SyntheticTemplateCatalog
             Mistral(Control("[IMG]", "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]", "[TOOL_CONTENT]", "[ARGS]", "[CALL_ID]")),
         ["deepseek-ai-DeepSeek-R1-Distill-Qwen-32B"] = DeepSeekR1DistillQwen(),
         ["deepseek-ai-DeepSeek-V3.1"] = DeepSeekV31(),
+        ["openai-gpt-oss-120b"] = GptOss(),
     };
 
     /// <summary>Names of the catalogued templates (file names without <c>.jinja</c>), sorted.</summary>
@@ -104,6 +105,16 @@ public static class SyntheticTemplateCatalog
                 "<｜tool▁call▁begin｜>", "<｜tool▁call▁end｜>", "<｜tool▁output▁begin｜>", "<｜tool▁output▁end｜>", "<｜tool▁sep｜>"),
         ],
         "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", null, null, AddBos: true);
+
+    /// <summary>
+    /// gpt-oss (o200k_harmony): the harmony words are special tokens, in the model's id order; <c>&lt;|startoftext|&gt;</c>
+    /// is BOS (never added), <c>&lt;|return|&gt;</c> EOS. llama.cpp also ends generation on <c>&lt;|call|&gt;</c> (by its
+    /// text) and, since both are there, takes <c>&lt;|end|&gt;</c> out of that set. <c>&lt;|constrain|&gt;</c> is not in
+    /// the template but the model writes it before a call's content type.
+    /// </summary>
+    private static SyntheticSpecialTokens GptOss() => new(
+        Control("<|startoftext|>", "<|return|>", "<|constrain|>", "<|channel|>", "<|start|>", "<|end|>", "<|message|>", "<|call|>"),
+        "<|startoftext|>", "<|return|>", null, null, AddBos: false);
 
     private static SyntheticSpecialToken[] Control(params string[] texts) => texts.Select(SyntheticSpecialToken.Control).ToArray();
 

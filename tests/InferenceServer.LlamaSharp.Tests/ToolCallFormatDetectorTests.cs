@@ -25,6 +25,7 @@ public sealed class ToolCallFormatDetectorTests
     // Renders no tools in the reference either (tojson of a map() generator fails), so it cannot take tool calls.
     [InlineData("llama-cpp-deepseek-r1.jinja", ToolCallFormat.None)]
     [InlineData("deepseek-ai-DeepSeek-V3.1.jinja", ToolCallFormat.DeepSeekV31)]
+    [InlineData("openai-gpt-oss-120b.jinja", ToolCallFormat.Harmony)]
     [InlineData("google-gemma-2-2b-it.jinja", ToolCallFormat.None)]
     public void Shared_templates_get_the_format_their_tool_call_markup_shows(string file, ToolCallFormat expected)
     {
@@ -41,6 +42,7 @@ public sealed class ToolCallFormatDetectorTests
     [InlineData("{% for m in messages %}{% for c in m.tool_calls or [] %}<|python_tag|>{{ c.function.name }}.call({{ c.function.arguments | tojson }}){% endfor %}{{ m.content }}{% endfor %}", ToolCallFormat.Llama3Json)]
     [InlineData("{% for m in messages %}{% if m.tool_calls %}[TOOL_CALLS]{{ m.tool_calls | map(attribute='function') | list | tojson }}{% endif %}{{ m.content }}{% endfor %}", ToolCallFormat.MistralJson)]
     [InlineData("{% for m in messages %}{% for c in m.tool_calls or [] %}[TOOL_CALLS]{{ c.function.name }}[ARGS]{{ c.function.arguments | tojson }}{% endfor %}{{ m.content }}{% endfor %}", ToolCallFormat.MistralArgs)]
+    [InlineData("{% for m in messages %}{% for c in m.tool_calls or [] %}<|start|>assistant<|channel|>commentary to=functions.{{ c.function.name }} <|constrain|>json<|message|>{{ c.function.arguments | tojson }}<|call|>{% endfor %}{{ m.content }}{% endfor %}", ToolCallFormat.Harmony)]
     [InlineData("{% for m in messages %}{% for c in m.tool_calls or [] %}CALL {{ c.function.name }} {{ c.function.arguments | tojson }}{% endfor %}{{ m.content }}{% endfor %}", ToolCallFormat.None)]
     [InlineData("{% for m in messages %}{{ m.content }}{% endfor %}", ToolCallFormat.None)]
     public void Each_markup_names_its_format(string source, ToolCallFormat expected)

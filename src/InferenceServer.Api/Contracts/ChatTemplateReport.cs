@@ -20,7 +20,8 @@ namespace InferenceServer.Api.Contracts;
 /// <param name="Thinking">The template reads <c>enable_thinking</c> (pass it in <c>chat_template_kwargs</c>, or <c>reasoning_effort: "none"</c>).</param>
 /// <param name="ToolCallFormat">
 /// How tool calls in the output are parsed, from how the template renders one: <c>hermes</c>, <c>llama3_json</c>,
-/// <c>mistral_json</c>, <c>mistral_args</c>, or <c>generic</c> when it renders none (the server's own JSON format,
+/// <c>mistral_json</c>, <c>mistral_args</c>, <c>deepseek_r1</c>, <c>deepseek_v3_1</c>, <c>harmony</c> (gpt-oss; its replies
+/// are always read by channel, tools or not), or <c>generic</c> when it renders none (the server's own JSON format,
 /// described to the model in a system message).
 /// </param>
 /// <param name="ThinkTags">The template writes <c>&lt;think&gt;</c>: reasoning in those tags becomes <c>reasoning_content</c>.</param>
@@ -51,6 +52,7 @@ public sealed record ChatTemplateReport(
         Engine.Tools.ToolCallFormat.MistralArgs => "mistral_args",
         Engine.Tools.ToolCallFormat.DeepSeekR1 => "deepseek_r1",
         Engine.Tools.ToolCallFormat.DeepSeekV31 => "deepseek_v3_1",
+        Engine.Tools.ToolCallFormat.Harmony => "harmony",
         _ => "generic",
     };
 }

@@ -13,6 +13,7 @@ namespace InferenceServer.Api.Generation;
 /// rendered prompt leaves the reply inside <c>&lt;think&gt;</c>, the grammar applies only after <c>&lt;/think&gt;</c>
 /// (<see cref="ReasoningGate"/>), so the reasoning stays free. A reply that may open its own <c>&lt;think&gt;</c> (the
 /// prompt does not open it) is constrained from its first token, so a forced call or schema comes without reasoning.
+/// A harmony reply (gpt-oss) puts a <c>response_format</c> answer in its final message (<see cref="HarmonyAnswer"/>).
 /// </summary>
 internal static class ChatConstraints
 {
@@ -27,11 +28,15 @@ internal static class ChatConstraints
             throw ApiException.BadRequest(
                 $"'{request.GrammarParam}' cannot be combined with 'tools' unless 'tool_choice' is \"none\": the tool-call grammar shapes the reply.",
                 request.GrammarParam, "invalid_value");
+        bool fromTools = constraint is not null;
         constraint ??= request.Sampling.Grammar is { } gbnf
             ? new GrammarConstraint(gbnf, request.Sampling.GrammarTriggers, request.Sampling.GrammarStartAfter)
             : null;
         if (constraint is null)
             return request.Sampling;
+        // A harmony reply carries a response_format answer in its final message, after an optional analysis.
+        if (parsing.Channels && !fromTools && request.GrammarParam != "grammar")
+            constraint = HarmonyAnswer.InFinalMessage(constraint);
         // A request's own GBNF describes the whole reply, reasoning included, as llama.cpp's server applies it.
         if (parsing.StartsInReasoning && request.GrammarParam != "grammar")
             constraint = ReasoningGate.AfterReasoning(constraint, ReasoningGate.ThinkEnd);

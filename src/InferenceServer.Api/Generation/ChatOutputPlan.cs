@@ -44,6 +44,15 @@ internal static class ChatOutputPlan
         return variables;
     }
 
+    /// <summary>
+    /// How the reply to <paramref name="prompt"/> is split: tool calls in <paramref name="format"/>, <c>&lt;think&gt;</c>
+    /// tags where the template writes them, harmony channels whenever the template's format is harmony (gpt-oss writes
+    /// its reasoning in the analysis channel with or without tools).
+    /// </summary>
+    public static Output.OutputParsing Parsing(GenerationRequest request, IChatTemplate chat, ToolCallFormat format, string prompt) =>
+        new(format, chat.ThinkTags, EndsInsideThink(prompt), request.ParallelToolCalls,
+            Channels: chat.ToolCallFormat == Engine.Tools.ToolCallFormat.Harmony);
+
     /// <summary>True when the rendered prompt ends in an open <c>&lt;think&gt;</c>: the reply starts inside reasoning.</summary>
     public static bool EndsInsideThink(string prompt) => prompt.AsSpan().TrimEnd().EndsWith("<think>", StringComparison.Ordinal);
 }

@@ -89,7 +89,7 @@ public sealed class TextGenerator(EngineClient engine, Microsoft.Extensions.Opti
             throw ApiException.BadRequest(e.IsRaisedByTemplate ? e.Reason : $"The model's chat template failed on these messages: {e.Message}",
                 "messages", "chat_template_error");
         }
-        parsing = new OutputParsing(format, chat.ThinkTags, ChatOutputPlan.EndsInsideThink(prompt), request.ParallelToolCalls);
+        parsing = ChatOutputPlan.Parsing(request, chat, format, prompt);
         return TokenizeText(model.Tokenizer, prompt, parseSpecial: true, maxModelLength, "messages");
     }
 

@@ -6,7 +6,8 @@ namespace InferenceServer.Api.Output;
 
 /// <summary>
 /// Turns one choice's generated text into reasoning, content and tool-call deltas as it arrives (reasoning first, then
-/// tool calls in the rest), per <see cref="OutputParsing"/>. Pure: the same text split anywhere gives the same reply.
+/// tool calls in the rest; harmony replies by their messages' channels, <see cref="HarmonyParser"/>), per
+/// <see cref="OutputParsing"/>. Pure: the same text split anywhere gives the same reply.
 /// </summary>
 public sealed class ChoiceOutputParser
 {
@@ -14,6 +15,7 @@ public sealed class ChoiceOutputParser
 
     private readonly ReasoningParser? _reasoning;
     private readonly IToolCallParser? _tools;
+    private readonly HarmonyParser? _harmony;
 
     /// <summary>A parser for <paramref name="parsing"/>; <paramref name="newId"/> makes call ids (default: <see cref="NewCallId"/>).</summary>
     public ChoiceOutputParser(OutputParsing parsing, Func<string>? newId = null)
@@ -22,6 +24,11 @@ public sealed class ChoiceOutputParser
         if (parsing.ThinkTags || parsing.StartsInReasoning)
             _reasoning = new ReasoningParser(parsing.StartsInReasoning);
         newId ??= () => NewCallId(parsing.ToolCalls);
+        if (parsing.Channels)
+        {
+            _harmony = new HarmonyParser(parsing.ToolCalls == ToolCallFormat.Harmony, parsing.ParallelToolCalls, newId);
+            return;
+        }
         _tools = parsing.ToolCalls switch
         {
             ToolCallFormat.None => null,
@@ -31,10 +38,10 @@ public sealed class ChoiceOutputParser
     }
 
     /// <summary>True while the text so far ends inside reasoning.</summary>
-    public bool InReasoning => _reasoning?.InReasoning ?? false;
+    public bool InReasoning => _harmony?.InReasoning ?? _reasoning?.InReasoning ?? false;
 
     /// <summary>Number of tool calls sent so far.</summary>
-    public int NumToolCalls => _tools?.NumCalls ?? 0;
+    public int NumToolCalls => _harmony?.NumCalls ?? _tools?.NumCalls ?? 0;
 
     /// <summary>Parses the next piece of text.</summary>
     public OutputDelta Add(string text) => text.Length == 0 ? OutputDelta.Empty : Parse(text, finish: false);
@@ -52,6 +59,8 @@ public sealed class ChoiceOutputParser
 
     private OutputDelta Parse(string text, bool finish, bool cut = false)
     {
+        if (_harmony is not null)
+            return ParseHarmony(_harmony, text, finish, cut);
         var reasoning = new StringBuilder();
         var content = new StringBuilder();
         if (_reasoning is null)
@@ -70,6 +79,17 @@ public sealed class ChoiceOutputParser
         if (finish)
             _tools.Finish(visible, calls, cut);
         return Delta(reasoning, visible.ToString(), calls);
+    }
+
+    private static OutputDelta ParseHarmony(HarmonyParser harmony, string text, bool finish, bool cut)
+    {
+        var reasoning = new StringBuilder();
+        var content = new StringBuilder();
+        var calls = new List<ToolCallDelta>();
+        harmony.Add(text, reasoning, content, calls);
+        if (finish)
+            harmony.Finish(reasoning, content, calls, cut);
+        return Delta(reasoning, content.ToString(), calls);
     }
 
     private static OutputDelta Delta(StringBuilder reasoning, string content, List<ToolCallDelta> calls) =>

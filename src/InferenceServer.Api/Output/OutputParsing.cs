@@ -7,17 +7,23 @@ namespace InferenceServer.Api.Output;
 /// <param name="ThinkTags">Text in <c>&lt;think&gt;…&lt;/think&gt;</c> at the start of the reply is reasoning.</param>
 /// <param name="StartsInReasoning">The prompt ends inside an open <c>&lt;think&gt;</c>: the reply starts as reasoning.</param>
 /// <param name="ParallelToolCalls">False keeps only the first tool call.</param>
-public sealed record OutputParsing(ToolCallFormat ToolCalls, bool ThinkTags, bool StartsInReasoning, bool ParallelToolCalls = true)
+/// <param name="Channels">
+/// The reply is written in harmony messages (the template's format is <see cref="ToolCallFormat.Harmony"/>), with or
+/// without tools: <see cref="HarmonyParser"/> splits it; <paramref name="ToolCalls"/> is then Harmony or None.
+/// </param>
+public sealed record OutputParsing(ToolCallFormat ToolCalls, bool ThinkTags, bool StartsInReasoning, bool ParallelToolCalls = true,
+    bool Channels = false)
 {
     /// <summary>Everything is content (completions, and chat without tools or reasoning).</summary>
     public static OutputParsing Text { get; } = new(ToolCallFormat.None, false, false);
 
     /// <summary>True when the text passes through unchanged.</summary>
-    public bool IsPlainText => ToolCalls == ToolCallFormat.None && !ThinkTags && !StartsInReasoning;
+    public bool IsPlainText => ToolCalls == ToolCallFormat.None && !ThinkTags && !StartsInReasoning && !Channels;
 
     /// <summary>
     /// The markers of this parsing that the model may write as special tokens: they must reach the parser as text
     /// (control tokens otherwise render as nothing).
     /// </summary>
-    public IReadOnlyList<string> Markers => [.. ToolCallMarkers.Of(ToolCalls), .. ThinkTags || StartsInReasoning ? ReasoningParser.Tags : []];
+    public IReadOnlyList<string> Markers => Channels ? ToolCallMarkers.Harmony
+        : [.. ToolCallMarkers.Of(ToolCalls), .. ThinkTags || StartsInReasoning ? ReasoningParser.Tags : []];
 }

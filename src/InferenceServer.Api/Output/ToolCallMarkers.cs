@@ -17,6 +17,13 @@ internal static class ToolCallMarkers
     public const string DeepSeekCallEnd = ToolCallGrammar.DeepSeekCallEnd;
     public const string DeepSeekSep = ToolCallGrammar.DeepSeekSep;
 
+    /// <summary>Every word of the harmony format (gpt-oss), markup wherever it appears in a reply.</summary>
+    public static IReadOnlyList<string> Harmony { get; } =
+    [
+        ToolCallGrammar.HarmonyStart, ToolCallGrammar.HarmonyChannel, ToolCallGrammar.HarmonyMessage, ToolCallGrammar.HarmonyConstrain,
+        ToolCallGrammar.HarmonyEnd, ToolCallGrammar.HarmonyCall, ToolCallGrammar.HarmonyReturn,
+    ];
+
     /// <summary>Markers that open a call (or a list of calls) in content.</summary>
     public static IReadOnlyList<string> Openers(ToolCallFormat format) => format switch
     {
@@ -36,6 +43,7 @@ internal static class ToolCallMarkers
         ToolCallFormat.MistralArgs => [MistralCalls, MistralArgs, MistralCallId],
         ToolCallFormat.DeepSeekR1 or ToolCallFormat.DeepSeekV31 =>
             [DeepSeekCallsBegin, DeepSeekCallsEnd, DeepSeekCallBegin, DeepSeekCallEnd, DeepSeekSep],
+        ToolCallFormat.Harmony => Harmony,
         _ => [],
     };
 }

@@ -35,6 +35,16 @@ public enum ToolCallFormat
     DeepSeekV31,
 
     /// <summary>
+    /// OpenAI's harmony format (gpt-oss): the reply is a series of messages, each a header, <c>&lt;|message|&gt;</c>
+    /// and a body; reasoning is <c>&lt;|channel|&gt;analysis&lt;|message|&gt;…&lt;|end|&gt;</c>, the answer
+    /// <c>&lt;|channel|&gt;final&lt;|message|&gt;…</c>, a call <c>&lt;|channel|&gt;commentary to=functions.name
+    /// &lt;|constrain|&gt;json&lt;|message|&gt;{…}&lt;|call|&gt;</c> (the recipient may stand before the channel instead),
+    /// and later messages start with <c>&lt;|start|&gt;assistant</c>. <c>&lt;|call|&gt;</c> and <c>&lt;|return|&gt;</c> end
+    /// generation, so a reply makes at most one call.
+    /// </summary>
+    Harmony,
+
+    /// <summary>
     /// The server's own generic format for templates without tool support: the reply is one JSON object,
     /// <c>{"tool_calls": [{"name": …, "arguments": {…}}, …]}</c> or <c>{"content": "…"}</c>, described to the model
     /// in a system message.

@@ -24,7 +24,12 @@ namespace InferenceServer.Engine.Tools;
 /// optional <c>[CALL_ID]</c> of Mistral Small 3.2; DeepSeekR1 <c>&lt;｜tool▁calls▁begin｜&gt;</c> then
 /// <c>&lt;｜tool▁call▁begin｜&gt;function&lt;｜tool▁sep｜&gt;f\n```json\n{…}\n```&lt;｜tool▁call▁end｜&gt;</c> per call (separated
 /// by <c>\n</c>) then <c>&lt;｜tool▁calls▁end｜&gt;</c> (DeepSeek R1 and its Distill models); DeepSeekV31 the same words
-/// around <c>f&lt;｜tool▁sep｜&gt;{…}</c>, calls not separated (DeepSeek V3.1); Generic <c>{"tool_calls": [{"name": "f", "arguments": {…}}]}</c> or
+/// around <c>f&lt;｜tool▁sep｜&gt;{…}</c>, calls not separated (DeepSeek V3.1); Harmony (gpt-oss)
+/// <c> to=functions.f&lt;|channel|&gt;commentary json&lt;|message|&gt;{…}</c> as the template renders it, or
+/// <c>&lt;|channel|&gt;commentary to=functions.f &lt;|constrain|&gt;json&lt;|message|&gt;{…}</c> as the model often writes it,
+/// one call since <c>&lt;|call|&gt;</c> (end of generation) follows it; with <c>required</c> or a named tool an
+/// <c>&lt;|channel|&gt;analysis&lt;|message|&gt;…&lt;|end|&gt;&lt;|start|&gt;assistant</c> message may come first, and
+/// <c>auto</c> wakes on the recipient (<see cref="HarmonyCallStartPattern"/>), so reasoning stays free; Generic <c>{"tool_calls": [{"name": "f", "arguments": {…}}]}</c> or
 /// <c>{"content": "…"}</c>.</para>
 /// <para>Use: <c>ToolCallGrammar.Build(...)?.ApplyTo(sampling)</c>; for a thinking model wrap it in
 /// <see cref="ReasoningGate.AfterReasoning"/> first.</para>
@@ -49,6 +54,26 @@ public static class ToolCallGrammar
     public const string DeepSeekCallEnd = "<｜tool▁call▁end｜>";
     /// <summary>DeepSeek's word between a call's type (R1) or name (V3.1) and what follows.</summary>
     public const string DeepSeekSep = "<｜tool▁sep｜>";
+    /// <summary>Harmony's word before a message's role (gpt-oss).</summary>
+    public const string HarmonyStart = "<|start|>";
+    /// <summary>Harmony's word before a message's channel.</summary>
+    public const string HarmonyChannel = "<|channel|>";
+    /// <summary>Harmony's word between a message's header and its body.</summary>
+    public const string HarmonyMessage = "<|message|>";
+    /// <summary>Harmony's word before the content type of a message (<c>json</c>).</summary>
+    public const string HarmonyConstrain = "<|constrain|>";
+    /// <summary>Harmony's word after a message that does not end the reply.</summary>
+    public const string HarmonyEnd = "<|end|>";
+    /// <summary>Harmony's word after a tool call; it ends generation.</summary>
+    public const string HarmonyCall = "<|call|>";
+    /// <summary>Harmony's word after the final answer; it ends generation.</summary>
+    public const string HarmonyReturn = "<|return|>";
+    /// <summary>
+    /// Pattern that wakes a harmony grammar on a call's recipient, at the reply's start (the prompt ends with
+    /// <c>&lt;|start|&gt;assistant</c>) or after a later <c>&lt;|start|&gt;assistant</c>, before or after the channel; an
+    /// analysis or final message leaves it asleep.
+    /// </summary>
+    public const string HarmonyCallStartPattern = "(?:^|<\\|start\\|>assistant)( to=|<\\|channel\\|>commentary to=)";
     /// <summary>Pattern that wakes a Llama 3.x grammar on a reply that starts (after up to 16 blanks) with a JSON object.</summary>
     public const string Llama3JsonStartPattern = "^\\s{0,16}(\\{)";
 
@@ -79,6 +104,7 @@ public static class ToolCallGrammar
             ToolCallFormat.MistralArgs => builder.MistralArgs(many),
             ToolCallFormat.DeepSeekR1 => builder.DeepSeek(many, r1: true),
             ToolCallFormat.DeepSeekV31 => builder.DeepSeek(many, r1: false),
+            ToolCallFormat.Harmony => builder.Harmony(forced: choice.Mode != ToolChoiceMode.Auto),
             _ => builder.Generic(many, allowContent: choice.Mode == ToolChoiceMode.Auto),
         };
         return new GrammarConstraint(rules.Render(root), choice.Mode == ToolChoiceMode.Auto ? Triggers(format) : null);
@@ -91,6 +117,7 @@ public static class ToolCallGrammar
         ToolCallFormat.Llama3Json => new GrammarTriggers([PythonTag], [Llama3JsonStartPattern]),
         ToolCallFormat.MistralJson or ToolCallFormat.MistralArgs => GrammarTriggers.OfWords(MistralToolCalls),
         ToolCallFormat.DeepSeekR1 or ToolCallFormat.DeepSeekV31 => GrammarTriggers.OfWords(DeepSeekCallsBegin),
+        ToolCallFormat.Harmony => new GrammarTriggers([], [HarmonyCallStartPattern]),
         _ => null,
     };
 

@@ -53,6 +53,24 @@ internal sealed class ToolCallSyntax(GbnfRules rules, IReadOnlyList<(string Name
         return $"{Gbnf.Literal(ToolCallGrammar.DeepSeekCallsBegin)} {call}{more} {Gbnf.Literal(ToolCallGrammar.DeepSeekCallsEnd)}";
     }
 
+    /// <summary>
+    /// One harmony call, the recipient before or after the channel, with an optional content type; <paramref name="forced"/>
+    /// (eager from the reply's first token) lets an analysis message come first, its text free of harmony words.
+    /// </summary>
+    public string Harmony(bool forced)
+    {
+        string commentary = ToolCallGrammar.HarmonyChannel + "commentary";
+        var calls = tools.Select(t => rules.Add($"root-{t.Name}-harmony-call",
+            $"({Gbnf.Literal(" to=functions." + t.Name + commentary)} | {Gbnf.Literal(commentary + " to=functions." + t.Name)}) "
+            + $"{HarmonyAnswer.ContentType} {Gbnf.Literal(ToolCallGrammar.HarmonyMessage)} {t.Arguments}"));
+        string call = rules.Add("root-harmony-call", string.Join(" | ", calls));
+        if (!forced)
+            return call;
+        string free = rules.Add("root-harmony-free", HarmonyAnswer.FreeText);
+        string analysis = rules.Add("root-harmony-analysis", HarmonyAnswer.AnalysisMessage(free));
+        return $"{analysis}? {call}";
+    }
+
     public string Generic(bool many, bool allowContent)
     {
         string call = JsonCall("arguments");

@@ -26,6 +26,7 @@ public sealed class TemplateRoundTripTests
     [InlineData("Mistral-Small-3.2-24B-Instruct-2506.jinja", ToolCallFormat.MistralArgs)]
     [InlineData("unsloth-mistral-Devstral-Small-2507.jinja", ToolCallFormat.MistralArgs)]
     [InlineData("deepseek-ai-DeepSeek-V3.1.jinja", ToolCallFormat.DeepSeekV31)]
+    [InlineData("openai-gpt-oss-120b.jinja", ToolCallFormat.Harmony)]
     public void A_call_as_the_template_renders_it_parses_back(string file, ToolCallFormat format)
     {
         string? path = Infrastructure.SharedFiles.Find("templates/" + file);
@@ -59,7 +60,8 @@ public sealed class TemplateRoundTripTests
         string reply = full[prompt.Length..];
         reply = reply[..EndOfTurn.Select(e => reply.IndexOf(e, StringComparison.Ordinal)).Where(i => i >= 0).DefaultIfEmpty(reply.Length).Min()];
 
-        var parsing = new OutputParsing(format, source.Contains("<think>"), ChatOutputPlan.EndsInsideThink(prompt));
+        var parsing = new OutputParsing(format, source.Contains("<think>"), ChatOutputPlan.EndsInsideThink(prompt),
+            Channels: format == ToolCallFormat.Harmony);
         var parsed = ParsedReply.Of(parsing, [reply]);
 
         Assert.True(parsed.Content.Length == 0, $"content '{parsed.Content}' from '{reply}'");

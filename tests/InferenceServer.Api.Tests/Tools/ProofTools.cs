@@ -51,7 +51,8 @@ internal static class ProofTools
 
     /// <summary>Markup of every format that must never reach <c>content</c>.</summary>
     public static readonly string[] Markup = ["<tool_call>", "</tool_call>", "<|python_tag|>", "[TOOL_CALLS]", "[ARGS]", "[CALL_ID]", "\"name\"",
-        "<｜tool▁calls▁begin｜>", "<｜tool▁call▁begin｜>", "<｜tool▁sep｜>", "<｜tool▁call▁end｜>", "<｜tool▁calls▁end｜>"];
+        "<｜tool▁calls▁begin｜>", "<｜tool▁call▁begin｜>", "<｜tool▁sep｜>", "<｜tool▁call▁end｜>", "<｜tool▁calls▁end｜>",
+        "<|start|>", "<|channel|>", "<|message|>", "<|constrain|>", "<|end|>", "<|call|>", "<|return|>"];
 
     /// <summary>
     /// Asserts one choice's message is calls only: finish_reason "tool_calls", content null, at least one call (exactly
