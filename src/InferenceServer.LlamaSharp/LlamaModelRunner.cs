@@ -98,7 +98,7 @@ public sealed class LlamaModelRunner : IModelRunner
     {
         _batch.Clear();
         var sampleRows = new List<(ScheduledSequence Seq, int Row)>();
-        foreach (var s in group)
+        foreach (var s in BatchOrder(group, _perSequenceStreams))
         {
             var seqId = (LLamaSeqId)s.Slot;
             int last = s.TokenIds.Count - 1;
@@ -143,6 +143,14 @@ public sealed class LlamaModelRunner : IModelRunner
         sampled.AddRange(Draw(sampleRows, draws));
         _sampleTime += System.Diagnostics.Stopwatch.GetElapsedTime(sampleStart);
     }
+
+    /// <summary>
+    /// The order sequences enter a decode call. With a KV stream per sequence, llama.cpp splits a call into micro-batches
+    /// of consecutive sequence ids taken in batch order (<c>split_equal</c> with <c>sequential</c>), each a full pass over
+    /// the weights: slots 3, 0, 1, 2 make two passes where 0, 1, 2, 3 make one. So those go in slot order.
+    /// </summary>
+    internal static IEnumerable<ScheduledSequence> BatchOrder(IReadOnlyList<ScheduledSequence> group, bool perSequenceStreams) =>
+        perSequenceStreams ? group.OrderBy(s => s.Slot) : group;
 
     // Each sequence draws from its own row with its own chain and grammar state, so the draws are independent: with
     // several, they run on the thread pool while llama.cpp's threads rest (a grammar's mask over a large vocabulary is
