@@ -12,7 +12,8 @@ namespace InferenceServer.Api.Generation;
 /// <c>grammar</c> replaces the tool-call grammar (the reply is still parsed for calls) and covers the whole reply. When the
 /// rendered prompt leaves the reply inside <c>&lt;think&gt;</c>, the grammar applies only after <c>&lt;/think&gt;</c>
 /// (<see cref="ReasoningGate"/>), so the reasoning stays free. A reply that may open its own <c>&lt;think&gt;</c> (the
-/// prompt does not open it) is constrained from its first token, so a forced call or schema comes without reasoning.
+/// prompt neither opens nor closes it) may start with one reasoning block before an eager grammar; a lazy one
+/// (<c>auto</c>) stays asleep until its trigger wherever that comes.
 /// A harmony reply (gpt-oss) puts a <c>response_format</c> answer in its final message (<see cref="HarmonyAnswer"/>).
 /// </summary>
 internal static class ChatConstraints
@@ -40,6 +41,8 @@ internal static class ChatConstraints
         // A request's own GBNF describes the whole reply, reasoning included, as llama.cpp's server applies it.
         if (parsing.StartsInReasoning && request.GrammarParam != "grammar")
             constraint = ReasoningGate.AfterReasoning(constraint, ReasoningGate.ThinkEnd);
+        else if (parsing.ThinkTags && !parsing.ReasoningClosed && request.GrammarParam != "grammar")
+            constraint = ReasoningGate.OptionalReasoningFirst(constraint);
         return constraint.ApplyTo(request.Sampling);
     }
 

@@ -51,7 +51,8 @@ internal static class ChatOutputPlan
     /// </summary>
     public static Output.OutputParsing Parsing(GenerationRequest request, IChatTemplate chat, ToolCallFormat format, string prompt) =>
         new(format, chat.ThinkTags, EndsInsideThink(prompt), request.ParallelToolCalls,
-            Channels: chat.ToolCallFormat == Engine.Tools.ToolCallFormat.Harmony);
+            Channels: chat.ToolCallFormat == Engine.Tools.ToolCallFormat.Harmony,
+            ReasoningClosed: prompt.AsSpan().TrimEnd().EndsWith("</think>", StringComparison.Ordinal));
 
     /// <summary>True when the rendered prompt ends in an open <c>&lt;think&gt;</c>: the reply starts inside reasoning.</summary>
     public static bool EndsInsideThink(string prompt) => prompt.AsSpan().TrimEnd().EndsWith("<think>", StringComparison.Ordinal);

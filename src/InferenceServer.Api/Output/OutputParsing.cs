@@ -11,8 +11,9 @@ namespace InferenceServer.Api.Output;
 /// The reply is written in harmony messages (the template's format is <see cref="ToolCallFormat.Harmony"/>), with or
 /// without tools: <see cref="HarmonyParser"/> splits it; <paramref name="ToolCalls"/> is then Harmony or None.
 /// </param>
+/// <param name="ReasoningClosed">The prompt ends with <c>&lt;/think&gt;</c> (the template turned thinking off): the reply opens no reasoning.</param>
 public sealed record OutputParsing(ToolCallFormat ToolCalls, bool ThinkTags, bool StartsInReasoning, bool ParallelToolCalls = true,
-    bool Channels = false)
+    bool Channels = false, bool ReasoningClosed = false)
 {
     /// <summary>Everything is content (completions, and chat without tools or reasoning).</summary>
     public static OutputParsing Text { get; } = new(ToolCallFormat.None, false, false);

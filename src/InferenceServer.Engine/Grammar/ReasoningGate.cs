@@ -13,6 +13,29 @@ public static class ReasoningGate
     /// <summary>The end-of-reasoning marker of the <c>&lt;think&gt;</c> families (Qwen3, QwQ, DeepSeek R1).</summary>
     public const string ThinkEnd = "</think>";
 
+    /// <summary>The start-of-reasoning marker of the <c>&lt;think&gt;</c> families.</summary>
+    public const string ThinkStart = "<think>";
+
+    /// <summary>
+    /// <paramref name="constraint"/> (an eager grammar over the whole reply) after an optional reasoning block that
+    /// the model opens itself: <c>&lt;think&gt;</c>, text holding neither marker, <c>&lt;/think&gt;</c> and up to four
+    /// blanks or line breaks, then the grammar (as llama.cpp's server lets Qwen3 think before a forced call). A
+    /// constraint that is lazy or already waits for a marker is returned unchanged. The block's text also refuses a
+    /// marker right after a <c>&lt;</c>, a narrowing that keeps the rule small.
+    /// </summary>
+    public static GrammarConstraint OptionalReasoningFirst(GrammarConstraint constraint)
+    {
+        if (constraint.Triggers is not null || constraint.StartAfter is not null)
+            return constraint;
+        string inner = GbnfRename.FreshName(constraint.Gbnf, "answer-root");
+        string text = GbnfRename.FreshName(constraint.Gbnf, "reasoning-text");
+        string gbnf = $"root ::= ( \"{ThinkStart}\" {text} \"{ThinkEnd}\" [ \\t\\n]{{0,4}} )? {inner}\n" +
+                      $"{text} ::= ( [^<] | \"<\" [^/t] | \"<t\" [^h] | \"<th\" [^i] | \"<thi\" [^n] | \"<thin\" [^k] | \"<think\" [^>]" +
+                      " | \"</\" [^t] | \"</t\" [^h] | \"</th\" [^i] | \"</thi\" [^n] | \"</thin\" [^k] | \"</think\" [^>] )*\n" +
+                      GbnfRename.Rule(constraint.Gbnf, "root", inner);
+        return constraint with { Gbnf = gbnf };
+    }
+
     /// <summary><paramref name="constraint"/> applying only after <paramref name="endMarker"/> has been generated.</summary>
     /// <exception cref="ArgumentException">The marker is empty, or the constraint already waits for another one.</exception>
     public static GrammarConstraint AfterReasoning(GrammarConstraint constraint, string endMarker = ThinkEnd)

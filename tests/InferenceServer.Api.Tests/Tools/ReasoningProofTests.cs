@@ -19,6 +19,7 @@ public sealed class ReasoningProofTests(DeepSeekR1ServerFixture deepSeekR1, Qwen
     // leaves some of it (4 tokens with the tools prompt, 28 with the schema prompt).
     private const int ThinkEndBiasWithTools = 7;
     private const int ThinkEndBiasWithSchema = 6;
+    private const int Qwen3ThinkEndBias = 7;
 
     [SkippableTheory]
     [InlineData(false)]
@@ -59,6 +60,39 @@ public sealed class ReasoningProofTests(DeepSeekR1ServerFixture deepSeekR1, Qwen
         string reasoning = (string?)choice["message"]!["reasoning_content"] ?? "";
         Assert.True(reasoning.Length > 0 && !reasoning.Contains("</think>"), context);
         ProofTools.AssertValidates(ProofTools.WeatherSchema, (string)choice["message"]!["content"]!, context);
+    }
+
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_required_call_may_follow_reasoning_the_model_opens_itself(bool stream)
+    {
+        qwen3.SkipIfAbsent();
+        // Qwen3 with thinking on: the prompt does not open <think>, the model may. The bias makes it open one at once
+        // (the grammar refuses a second inside), and ends it after a few tokens.
+        var request = new JsonObject
+        {
+            ["model"] = qwen3.ModelId,
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Weather in Paris?" }),
+            ["temperature"] = 0,
+            ["max_tokens"] = 400,
+            ["logit_bias"] = new JsonObject
+            {
+                [qwen3.TokenId("<think>").ToString()] = 100, [qwen3.TokenId("</think>").ToString()] = Qwen3ThinkEndBias,
+            },
+            ["tools"] = ProofTools.Tools(),
+            ["tool_choice"] = "required",
+            ["parallel_tool_calls"] = false,
+            ["stream"] = stream,
+        };
+
+        var choice = stream
+            ? StreamedChoice.Assemble(await qwen3.Server!.StreamAsync("v1/chat/completions", request))
+            : (await qwen3.Server!.ChatAsync(request))["choices"]![0]!;
+
+        string reasoning = (string?)choice["message"]!["reasoning_content"] ?? "";
+        Assert.True(reasoning.Length > 0 && !reasoning.Contains("think>"), choice.ToJsonString());
+        ProofTools.AssertCallsOnly(choice, named: null, single: true);
     }
 
     [SkippableFact]

@@ -133,6 +133,35 @@ public sealed class LazyGrammarTests(TinyModelFixture model) : IClassFixture<Tin
         Assert.True(g.IsComplete);
     }
 
+    [Theory]
+    [InlineData("{\"n\": 4}", true)]
+    [InlineData("<think>maybe {\"n\": \"x\"} <b>or</b> not</think>\n\n{\"n\": 4}", true)]
+    [InlineData("<think></think>{\"n\": 4}", true)]
+    [InlineData("<think>no end {\"n\": 4}", false)]
+    [InlineData("<think>a</think>b</think>{\"n\": 4}", false)]
+    [InlineData("<think>a<think>b</think>{\"n\": 4}", false)]
+    [InlineData("<think>a <t <th <thin> </thin> </ b</think>{\"n\": 4}", true)]
+    [InlineData("text first {\"n\": 4}", false)]
+    [InlineData("<think>a</think>\n\n\n\n\n{\"n\": 4}", false)]
+    public void An_optional_reasoning_block_may_come_before_an_eager_grammar(string text, bool complete)
+    {
+        string gbnf = JsonSchemaGrammar.FromSchema(JsonDocument.Parse("""{"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]}""").RootElement);
+        var optional = ReasoningGate.OptionalReasoningFirst(new GrammarConstraint(gbnf));
+        Assert.Null(optional.StartAfter);
+        using var g = Create(optional.Gbnf, optional.Triggers, optional.StartAfter);
+        Assert.False(g.IsDormant);
+        Assert.Equal(complete, Walk(g, text) && g.IsComplete);
+    }
+
+    [Fact]
+    public void An_optional_reasoning_block_leaves_lazy_and_gated_grammars_alone()
+    {
+        var lazy = new GrammarConstraint("root ::= \"<c>\" [0-9]", GrammarTriggers.OfWords("<c>"));
+        Assert.Equal(lazy, ReasoningGate.OptionalReasoningFirst(lazy));
+        var gated = ReasoningGate.AfterReasoning(new GrammarConstraint("root ::= [0-9]"));
+        Assert.Equal(gated, ReasoningGate.OptionalReasoningFirst(gated));
+    }
+
     [Fact]
     public void A_gated_lazy_grammar_listens_for_its_trigger_only_after_the_reasoning()
     {
