@@ -35,6 +35,7 @@ public sealed partial class GrammarSampler : IDisposable
     private readonly byte[][] _tokenBytes;
     private readonly byte[][] _pieces;
     private readonly List<LLamaToken> _refused = [];
+    private readonly ReasoningSpan? _reasoning;
 
     private GrammarSampler(SafeLlamaModelHandle model, string gbnf, GrammarTriggers? triggers, string? startAfter)
     {
@@ -44,6 +45,7 @@ public sealed partial class GrammarSampler : IDisposable
         _fallbackEnd = model.Vocab.EOS ?? model.Vocab.EOT ?? default;
         _tokenBytes = TokenBytes.For(model);
         _pieces = TokenBytes.WithSpecial(model);
+        _reasoning = triggers?.QuietInReasoning == true ? new ReasoningSpan() : null;
         if (startAfter is null)
             Start();
         else
@@ -142,7 +144,8 @@ public sealed partial class GrammarSampler : IDisposable
         if (_grammar is null)
             return _start!.Admits(_pieces[(int)token]);
         if (_watch is { Awake: false })
-            return _watch.Predict((int)token, _pieces[(int)token]) is not { } replay || WakeFits(replay);
+            return _watch.Predict((int)token, _pieces[(int)token]) is not { } replay
+                || (_reasoning?.Holds(_pieces[(int)token]) != true && WakeFits(replay));
         return _utf8.Admits(_tokenBytes[(int)token]) && Allows(token);
     }
 
@@ -175,8 +178,12 @@ public sealed partial class GrammarSampler : IDisposable
         _grammar.Accept(token);
         if (!wasDormant)
             _utf8.Accept(_tokenBytes[(int)token]);
-        else if (_watch!.Accept((int)token, _pieces[(int)token]))
-            _utf8 = _wokenUtf8 ?? new Utf8Guard();
+        else
+        {
+            _reasoning?.Accept(_pieces[(int)token]);
+            if (_watch!.Accept((int)token, _pieces[(int)token]))
+                _utf8 = _wokenUtf8 ?? new Utf8Guard();
+        }
     }
 
     /// <inheritdoc />

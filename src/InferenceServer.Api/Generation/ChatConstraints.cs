@@ -12,8 +12,8 @@ namespace InferenceServer.Api.Generation;
 /// <c>grammar</c> replaces the tool-call grammar (the reply is still parsed for calls) and covers the whole reply. When the
 /// rendered prompt leaves the reply inside <c>&lt;think&gt;</c>, the grammar applies only after <c>&lt;/think&gt;</c>
 /// (<see cref="ReasoningGate"/>), so the reasoning stays free. A reply that may open its own <c>&lt;think&gt;</c> (the
-/// prompt neither opens nor closes it) may start with one reasoning block before an eager grammar; a lazy one
-/// (<c>auto</c>) stays asleep until its trigger wherever that comes.
+/// prompt neither opens nor closes it) may start with one reasoning block before an eager grammar, and a lazy one
+/// (<c>auto</c>) does not wake inside that block.
 /// A harmony reply (gpt-oss) puts a <c>response_format</c> answer in its final message (<see cref="HarmonyAnswer"/>).
 /// </summary>
 internal static class ChatConstraints
@@ -42,7 +42,7 @@ internal static class ChatConstraints
         if (parsing.StartsInReasoning && request.GrammarParam != "grammar")
             constraint = ReasoningGate.AfterReasoning(constraint, ReasoningGate.ThinkEnd);
         else if (parsing.ThinkTags && !parsing.ReasoningClosed && request.GrammarParam != "grammar")
-            constraint = ReasoningGate.OptionalReasoningFirst(constraint);
+            constraint = constraint.Triggers is null ? ReasoningGate.OptionalReasoningFirst(constraint) : ReasoningGate.QuietInReasoning(constraint);
         return constraint.ApplyTo(request.Sampling);
     }
 

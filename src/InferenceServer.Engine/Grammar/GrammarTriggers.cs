@@ -22,6 +22,13 @@ namespace InferenceServer.Engine.Grammar;
 /// </param>
 public sealed record GrammarTriggers(IReadOnlyList<string> Words, IReadOnlyList<string> Patterns)
 {
+    /// <summary>
+    /// True: no trigger wakes the grammar inside a <c>&lt;think&gt;…&lt;/think&gt;</c> block the reply opens at its start;
+    /// a token that would wake it there is refused (the sampler draws another), so a tool call never starts inside
+    /// the reasoning.
+    /// </summary>
+    public bool QuietInReasoning { get; init; }
+
     /// <summary>Triggers made of literal words only.</summary>
     public static GrammarTriggers OfWords(params string[] words) => new(words, []);
 
@@ -29,7 +36,7 @@ public sealed record GrammarTriggers(IReadOnlyList<string> Words, IReadOnlyList<
     public IReadOnlyList<string> AllPatterns() => [.. Words.Select(EscapePattern), .. Patterns];
 
     /// <summary>A stable text of the triggers, part of the compiled-grammar cache key.</summary>
-    public string Key() => string.Join("\u0001", Words) + "\u0002" + string.Join("\u0001", Patterns);
+    public string Key() => string.Join("\u0001", Words) + "\u0002" + string.Join("\u0001", Patterns) + (QuietInReasoning ? "\u0003" : "");
 
     /// <summary>Escapes the ECMAScript metacharacters of <paramref name="word"/> so it matches only itself.</summary>
     public static string EscapePattern(string word)

@@ -36,6 +36,15 @@ public static class ReasoningGate
         return constraint with { Gbnf = gbnf };
     }
 
+    /// <summary>
+    /// <paramref name="constraint"/> (a lazy grammar) with triggers that stay quiet inside a reasoning block the model
+    /// opens itself (<see cref="GrammarTriggers.QuietInReasoning"/>); other constraints are returned unchanged.
+    /// </summary>
+    public static GrammarConstraint QuietInReasoning(GrammarConstraint constraint) =>
+        constraint.Triggers is { } triggers && constraint.StartAfter is null
+            ? constraint with { Triggers = triggers with { QuietInReasoning = true } }
+            : constraint;
+
     /// <summary><paramref name="constraint"/> applying only after <paramref name="endMarker"/> has been generated.</summary>
     /// <exception cref="ArgumentException">The marker is empty, or the constraint already waits for another one.</exception>
     public static GrammarConstraint AfterReasoning(GrammarConstraint constraint, string endMarker = ThinkEnd)

@@ -163,6 +163,29 @@ public sealed class LazyGrammarTests(TinyModelFixture model) : IClassFixture<Tin
     }
 
     [Fact]
+    public void Quiet_triggers_do_not_wake_inside_a_reasoning_block_the_reply_opens()
+    {
+        var quiet = ReasoningGate.QuietInReasoning(new GrammarConstraint("root ::= \"<c>\" [0-9]", GrammarTriggers.OfWords("<c>")));
+        Assert.True(quiet.Triggers!.QuietInReasoning);
+        using var g = Create(quiet.Gbnf, quiet.Triggers, quiet.StartAfter);
+        Assert.True(Walk(g, "\n<think>I could write <c"));
+        Assert.False(g.TryAccept(Byte('>')));
+        Assert.True(g.IsDormant);
+        Assert.True(Walk(g, "x, then</thi"));
+        Assert.True(Walk(g, "<c"));
+        Assert.False(g.TryAccept(Byte('>')));
+        using var h = Create(quiet.Gbnf, quiet.Triggers, quiet.StartAfter);
+        Assert.True(Walk(h, "<think>I could write <cx, then</think>\n<c>"));
+        Assert.False(h.IsDormant);
+        Assert.True(Walk(h, "7"));
+        Assert.True(h.IsComplete);
+        // A reply that does not open with reasoning wakes as before.
+        using var free = Create(quiet.Gbnf, quiet.Triggers, quiet.StartAfter);
+        Assert.True(Walk(free, "text <think> <c>"));
+        Assert.False(free.IsDormant);
+    }
+
+    [Fact]
     public void A_gated_lazy_grammar_listens_for_its_trigger_only_after_the_reasoning()
     {
         var gated = ReasoningGate.AfterReasoning(new GrammarConstraint("root ::= \"<c>\" [0-9]", GrammarTriggers.OfWords("<c>")));
