@@ -18,6 +18,9 @@ public sealed partial class GrammarSampler
     /// </summary>
     public static string? Check(SafeLlamaModelHandle model, string gbnf, GrammarTriggers? triggers = null, string? startAfter = null)
     {
+        // Before llama.cpp sees it: llama.cpp expands an ambiguous grammar without limit, in native code.
+        if (GbnfAmbiguity.Problem(gbnf) is { } ambiguous)
+            return ambiguous;
         if (NonCharacterEscape(gbnf) is { } escape)
             return $"{escape} is not a Unicode scalar value (surrogates and code points past U+10FFFF never occur in UTF-8 text)";
         if (startAfter is { Length: 0 })

@@ -164,9 +164,27 @@ public sealed class StructuredOutputTests(DemoServerFixture fixture)
         // Grammars no output can satisfy.
         { """{"grammar":"root ::= [z-a]"}""", "grammar", "invalid_value" },
         { """{"grammar":"root ::= \"\\U00110000\""}""", "grammar", "invalid_value" },
+        // Ambiguous: llama.cpp would follow 2^40 parse stacks at once in native code (a core for hours).
+        { AmbiguousSchema(40), "response_format", "invalid_value" },
+        { """{"grammar":"root ::= a0\n""" + string.Concat(Enumerable.Range(0, 40).Select(i => $"a{i} ::= a{i + 1} | a{i + 1}\\n")) + """a40 ::= \"x\""}""",
+            "grammar", "invalid_value" },
         // More repetitions than llama.cpp allows: the 400 says so.
         { """{"response_format":{"type":"json_schema","json_schema":{"name":"w","schema":{"type":"string","maxLength":5000}}}}""", "response_format", "invalid_value" },
     };
+
+    // anyOf chains whose two branches are the same reference, `depth` deep.
+    private static string AmbiguousSchema(int depth)
+    {
+        var defs = new JsonObject();
+        for (int i = 0; i < depth; i++)
+            defs[$"a{i}"] = new JsonObject { ["anyOf"] = new JsonArray(new JsonObject { ["$ref"] = $"#/$defs/a{i + 1}" }, new JsonObject { ["$ref"] = $"#/$defs/a{i + 1}" }) };
+        defs[$"a{depth}"] = new JsonObject { ["type"] = "integer" };
+        var schema = new JsonObject { ["$ref"] = "#/$defs/a0", ["$defs"] = defs };
+        return new JsonObject
+        {
+            ["response_format"] = new JsonObject { ["type"] = "json_schema", ["json_schema"] = new JsonObject { ["name"] = "x", ["schema"] = schema } },
+        }.ToJsonString();
+    }
 
     [Theory]
     [MemberData(nameof(BadRequests))]
@@ -183,6 +201,8 @@ public sealed class StructuredOutputTests(DemoServerFixture fixture)
         Assert.Equal(code, (string?)error["code"]);
         if (param == "grammar" && fields.Contains("missing-rule"))
             Assert.Contains("rule 'missing-rule' is used but never defined", (string?)error["message"]);
+        if (fields.Contains("a40"))
+            Assert.Contains("too ambiguous", (string?)error["message"]);
         if (fields.Contains("5000"))
             Assert.True(((string?)error["message"])!.Contains("llama.cpp refuses more than 2000 repetitions"), text);
     }
