@@ -130,14 +130,18 @@ public static class ToolCallGrammar
             : throw new ArgumentException($"tool_choice names '{choice.Name}', which is not among the declared tools.", nameof(choice));
     }
 
+    private static readonly JsonElement NoParameters =
+        JsonDocument.Parse("""{"type":"object","properties":{},"additionalProperties":false}""").RootElement;
+
     // (name, rule of its arguments object) per offered tool.
     private static List<(string Name, string Arguments)> Arguments(GbnfRules rules, IReadOnlyList<ToolDefinition> tools, List<int> offered) =>
         [.. offered.Select(i => (tools[i].Name, ArgumentsRule(rules, tools[i], i)))];
 
     private static string ArgumentsRule(GbnfRules rules, ToolDefinition tool, int index)
     {
+        // OpenAI: omitting parameters defines a function with an empty parameter list.
         if (tool.Parameters is not { } schema || schema.ValueKind == JsonValueKind.Null)
-            return JsonPrimitives.Object(rules);
+            schema = NoParameters;
         try
         {
             return new SchemaConverter(schema, tool.Strict, rules).ConvertInto($"root-{tool.Name}-arguments");
