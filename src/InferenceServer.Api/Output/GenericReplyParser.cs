@@ -53,10 +53,53 @@ internal sealed class GenericReplyParser(bool parallel, Func<string> newId) : IT
     public void Finish(StringBuilder content, List<ToolCallDelta> calls, bool cut)
     {
         if (cut && _state == State.Object)
-            content.Append(PartialContent(_held.ToString()));
+        {
+            string held = _held.ToString();
+            var list = System.Text.RegularExpressions.Regex.Match(held, "^\\s*\\{\\s*\"tool_calls\"\\s*:\\s*\\[");
+            if (list.Success)
+                CutCalls(held, list.Length, calls);
+            else
+                content.Append(PartialContent(held));
+        }
         else if (_state != State.After || !string.IsNullOrWhiteSpace(_held.ToString()))
             content.Append(_held);
         _held.Clear();
+    }
+
+    // The calls of a cut {"tool_calls": [… reply: each complete one, then a cut one that is named, with the arguments
+    // written so far (as the other formats keep a cut call); a cut call not yet named is dropped.
+    private void CutCalls(string held, int i, List<ToolCallDelta> calls)
+    {
+        while (parallel || NumCalls == 0)
+        {
+            i = JsonWalk.SkipWhitespace(held, i);
+            int end = i < held.Length && held[i] == '{' ? JsonWalk.Value(held, i) : JsonWalk.Malformed;
+            if (end > 0)
+            {
+                using var call = JsonDocument.Parse(held[i..end]);
+                if (!IsCall(call.RootElement))
+                    return;
+                calls.Add(new ToolCallDelta(NumCalls, newId(), call.RootElement.GetProperty("name").GetString(), ""));
+                calls.Add(new ToolCallDelta(NumCalls++, null, null,
+                    call.RootElement.TryGetProperty("arguments", out var a) ? Arguments(a) : "{}"));
+                i = JsonWalk.SkipWhitespace(held, end);
+                if (i >= held.Length || held[i] != ',')
+                    return;
+                i++;
+                continue;
+            }
+            if (end != JsonWalk.Incomplete)
+                return;
+            var named = System.Text.RegularExpressions.Regex.Match(held[i..],
+                "^\\{\\s*\"name\"\\s*:\\s*(\"(?:[^\"\\\\]|\\\\.)*\")\\s*,\\s*\"arguments\"\\s*:\\s*(.*)$",
+                System.Text.RegularExpressions.RegexOptions.Singleline);
+            if (named.Success)
+            {
+                calls.Add(new ToolCallDelta(NumCalls, newId(), JsonSerializer.Deserialize<string>(named.Groups[1].Value), ""));
+                calls.Add(new ToolCallDelta(NumCalls++, null, null, named.Groups[2].Value));
+            }
+            return;
+        }
     }
 
     // The text of a cut {"content": "… reply (its escapes decoded up to the cut); "" for a cut call or other object.

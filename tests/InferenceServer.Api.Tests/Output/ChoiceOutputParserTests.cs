@@ -196,10 +196,17 @@ public sealed class ChoiceOutputParserTests
     }
 
     [Fact]
-    public void A_cut_generic_reply_keeps_the_content_written_so_far_and_drops_a_cut_call()
+    public void A_cut_generic_reply_keeps_the_content_and_the_named_calls_written_so_far()
     {
         AssertCut(new OutputParsing(ToolCallFormat.Generic, false, false), "{\"content\": \"a fairly \\\"long\\\" line\\nand", "a fairly \"long\" line\nand");
         AssertCut(new OutputParsing(ToolCallFormat.Generic, false, false), "{ \"tool_calls\": [{ \"name\" : \"get_", "");
+        AssertCut(new OutputParsing(ToolCallFormat.Generic, false, false), "{ \"tool_calls\": [{ \"name\" : \"ping\" , \"arguments\" : {  } },{ \"name\" : \"pi",
+            "", ("ping", "{  }"));
+        AssertCut(new OutputParsing(ToolCallFormat.Generic, false, false),
+            "{\"tool_calls\": [{\"name\": \"a\", \"arguments\": {\"x\": 1}}, {\"name\": \"b\\\"q\", \"arguments\": {\"y\": ", "",
+            ("a", "{\"x\": 1}"), ("b\"q", "{\"y\": "));
+        AssertCut(new OutputParsing(ToolCallFormat.Generic, false, false, ParallelToolCalls: false),
+            "{\"tool_calls\": [{\"name\": \"a\", \"arguments\": {}}, {\"name\": \"b\", \"arguments\": {", "", ("a", "{}"));
     }
 
     [Fact]
