@@ -36,6 +36,8 @@ public sealed partial class GrammarSampler : IDisposable
     private readonly byte[][] _pieces;
     private readonly List<LLamaToken> _refused = [];
     private readonly ReasoningSpan? _reasoning;
+    private readonly int[] _hiddenTokens;
+    private readonly HashSet<int> _hidden;
 
     private GrammarSampler(SafeLlamaModelHandle model, string gbnf, GrammarTriggers? triggers, string? startAfter)
     {
@@ -46,6 +48,10 @@ public sealed partial class GrammarSampler : IDisposable
         _tokenBytes = TokenBytes.For(model);
         _pieces = TokenBytes.WithSpecial(model);
         _reasoning = triggers?.QuietInReasoning == true ? new ReasoningSpan() : null;
+        // Tokens that would show in the grammar's text but not in the reply (a control token inside a JSON string
+        // would count toward its length and vanish from content): refused, unless the grammar names them as markers.
+        _hiddenTokens = [.. TokenBytes.Hidden(model).Where(h => !gbnf.Contains(h.Text, StringComparison.Ordinal)).Select(h => h.Token)];
+        _hidden = [.. _hiddenTokens];
         if (startAfter is null)
             Start();
         else
@@ -127,6 +133,9 @@ public sealed partial class GrammarSampler : IDisposable
                 for (int i = 0; i < data.Length; i++)
                     if (!float.IsNegativeInfinity(data[i].Logit) && !_utf8.Admits(_tokenBytes[(int)data[i].ID]))
                         data[i].Logit = float.NegativeInfinity;
+                // So do hidden tokens (the array is in token order until the chain sorts it).
+                foreach (int hidden in _hiddenTokens)
+                    data[hidden].Logit = float.NegativeInfinity;
             }
             // Tokens already refused here (by the start marker or a wake the grammar rejects); the candidate array is
             // in token order until the chain sorts it.
@@ -146,7 +155,7 @@ public sealed partial class GrammarSampler : IDisposable
         if (_watch is { Awake: false })
             return _watch.Predict((int)token, _pieces[(int)token]) is not { } replay
                 || (_reasoning?.Holds(_pieces[(int)token]) != true && WakeFits(replay));
-        return _utf8.Admits(_tokenBytes[(int)token]) && Allows(token);
+        return !_hidden.Contains((int)token) && _utf8.Admits(_tokenBytes[(int)token]) && Allows(token);
     }
 
     private bool Allows(LLamaToken token)

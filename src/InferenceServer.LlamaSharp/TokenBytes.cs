@@ -21,6 +21,21 @@ internal static class TokenBytes
     /// </summary>
     public static byte[][] WithSpecial(SafeLlamaModelHandle model) => SpecialTables.GetValue(model, m => Read(m, special: true));
 
+    private static readonly ConditionalWeakTable<SafeLlamaModelHandle, (int Token, string Text)[]> HiddenTables = new();
+
+    /// <summary>
+    /// Tokens that add nothing to the output text but that llama.cpp's grammar reads as text (control tokens such as
+    /// <c>&lt;|im_start|&gt;</c>), end-of-generation tokens excepted, with that text.
+    /// </summary>
+    public static (int Token, string Text)[] Hidden(SafeLlamaModelHandle model) => HiddenTables.GetValue(model, m =>
+    {
+        var plain = For(m);
+        var special = WithSpecial(m);
+        return [.. Enumerable.Range(0, plain.Length)
+            .Where(t => plain[t].Length == 0 && special[t].Length > 0 && !((LLamaToken)t).IsEndOfGeneration(m.Vocab))
+            .Select(t => (t, System.Text.Encoding.UTF8.GetString(special[t])))];
+    });
+
     private static byte[][] Read(SafeLlamaModelHandle model, bool special)
     {
         int count = model.Vocab.Count;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.ClientModel;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -132,6 +133,24 @@ public sealed class StructuredOutputTests(DemoServerFixture fixture)
         string prefix = (string)cut["choices"]![0]!["message"]!["content"]!;
         Assert.NotEmpty(prefix);
         Assert.StartsWith(prefix, "{\"a\":\"abcdefghijklmnopqrstuvwxyz\"}");
+    }
+
+    [Theory]
+    [InlineData("<|im_start|>")]
+    [InlineData("<|im_end|>")]
+    public async Task A_control_token_the_reply_would_not_show_never_enters_the_json(string controlToken)
+    {
+        // The grammar reads a control token as its text, the reply shows nothing for it: inside a string it would count
+        // toward minLength and vanish. The bias makes the model want it at every step.
+        int id = Server.Model.Tokenizer.Tokenize(controlToken, parseSpecial: true).Last();
+        const string schema = """{"type":"object","properties":{"s":{"type":"string","minLength":8,"maxLength":14}},"required":["s"]}""";
+        var body = JsonNode.Parse(JsonSerializer.Serialize(Request(JsonSchemaFormat(schema), maxTokens: 60, temperature: 0)))!.AsObject();
+        body["logit_bias"] = new JsonObject { [id.ToString()] = 100 };
+
+        var choice = (await Server.ChatAsync(body))["choices"]![0]!;
+
+        Assert.True((string?)choice["finish_reason"] == "stop", choice.ToJsonString());
+        AssertValid((string)choice["message"]!["content"]!, schema);
     }
 
     [Fact]
