@@ -1,6 +1,6 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using InferenceServer.Api.Tests.Infrastructure;
+using InferenceServer.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -47,23 +47,10 @@ public sealed class DrainLogicTests
         await shortStarted.Task;
         // The host runs the drain inside its stopping callbacks, on the thread that asked it to stop.
         var stopping = Task.Run(() => server.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication());
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while ((await server.Http.GetAsync("health/ready")).StatusCode != HttpStatusCode.ServiceUnavailable)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "readiness did not turn 503 on the host stop");
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync(async () => (await server.Http.GetAsync("health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(5), "readiness did not turn 503 on the host stop", TimeSpan.FromMilliseconds(20));
         using var refused = await server.PostAsync("v1/chat/completions", Stream(server.ModelId, 5));
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
-        Assert.Equal("shutting_down", (string?)JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!["code"]);
-
-        var finished = await shortOne;
-        Assert.Equal("[DONE]", finished[^1]);
-        Assert.Equal("length", (string?)JsonNode.Parse(finished[^2])!["choices"]![0]!["finish_reason"]);
-
-        var cancelled = await endless;
-        Assert.Equal("[DONE]", cancelled[^1]);
-        Assert.Equal("cancelled", (string?)JsonNode.Parse(cancelled[^2])!["error"]?["code"]);
+        await DrainOutcome.AssertAsync(refused, shortOne, endless);
         await stopping.WaitAsync(TimeSpan.FromSeconds(20));
     }
 }

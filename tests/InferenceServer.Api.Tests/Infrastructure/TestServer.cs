@@ -148,6 +148,17 @@ public sealed class TestServer : WebApplicationFactory<Program>
         return JsonNode.Parse(text)!;
     }
 
+    /// <summary>Posts a chat completion that must be refused; asserts a 400 <c>invalid_request_error</c> and returns its error object.</summary>
+    public async Task<JsonNode> ChatErrorAsync(string json)
+    {
+        using var response = await PostJsonAsync("v1/chat/completions", json);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.BadRequest, $"{json}: {(int)response.StatusCode} {text}");
+        var error = JsonNode.Parse(text)!["error"]!;
+        Assert.Equal("invalid_request_error", (string?)error["type"]);
+        return error;
+    }
+
     /// <summary>Streams a request and returns every <c>data:</c> payload in order.</summary>
     public async Task<List<string>> StreamAsync(string path, object body)
     {

@@ -1,6 +1,5 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using System.Text;
 using InferenceServer.Api.Tests.Infrastructure;
 using OpenAI;
 using OpenAI.Chat;
@@ -31,19 +30,7 @@ public sealed class HarmonySdkToolLoopProofTests(GptOssServerFixture gptOss) : I
         var client = Client();
         List<ChatMessage> messages = [new UserChatMessage("Weather in Paris for 3 days?")];
 
-        var calls = new List<(string? Id, string? Name, StringBuilder Arguments)>();
-        ChatFinishReason? finish = null;
-        await foreach (var update in client.CompleteChatStreamingAsync(messages, Options(ChatToolChoice.CreateRequiredChoice())))
-        {
-            foreach (StreamingChatToolCallUpdate piece in update.ToolCallUpdates)
-            {
-                if (piece.Index == calls.Count)
-                    calls.Add((piece.ToolCallId, piece.FunctionName, new StringBuilder()));
-                calls[piece.Index].Arguments.Append(piece.FunctionArgumentsUpdate?.ToString());
-            }
-            Assert.DoesNotContain(update.ContentUpdate, part => part.Text.Length > 0);
-            finish ??= update.FinishReason;
-        }
+        var (calls, finish) = await SdkStreamedCalls.ReadAsync(client, messages, Options(ChatToolChoice.CreateRequiredChoice()));
 
         Assert.Equal(ChatFinishReason.ToolCalls, finish);
         var (id, name, arguments) = Assert.Single(calls);

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using InferenceServer.Api.Tests.Infrastructure;
 
@@ -35,7 +34,7 @@ public sealed class ToolRefusalTests(ContractServerFixture fixture)
     [InlineData($$$"""{"tools":[{{{Tool}}}],"parallel_tool_calls":"no"}""", "parallel_tool_calls", "invalid_type")]
     public async Task Bad_tool_fields_are_refused_by_name(string fields, string param, string code)
     {
-        var error = await ErrorAsync(Body(User, fields));
+        var error = await Server.ChatErrorAsync(Body(User, fields));
 
         Assert.Equal(param, (string?)error["param"]);
         Assert.Equal(code, (string?)error["code"]);
@@ -50,7 +49,7 @@ public sealed class ToolRefusalTests(ContractServerFixture fixture)
     [InlineData("""[{"role":"user","content":"hi"},{"role":"assistant","tool_calls":{"id":"c1"}}]""", "messages[1].tool_calls")]
     public async Task Bad_tool_messages_are_refused_by_path(string messages, string param)
     {
-        var error = await ErrorAsync(Body(messages, "{}"));
+        var error = await Server.ChatErrorAsync(Body(messages, "{}"));
 
         Assert.Equal(param, (string?)error["param"]);
     }
@@ -64,13 +63,4 @@ public sealed class ToolRefusalTests(ContractServerFixture fixture)
         return body.ToJsonString();
     }
 
-    private async Task<JsonNode> ErrorAsync(string body)
-    {
-        using var response = await Server.PostJsonAsync("v1/chat/completions", body);
-        string text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{body}: {(int)response.StatusCode} {text}");
-        var error = JsonNode.Parse(text)!["error"]!;
-        Assert.Equal("invalid_request_error", (string?)error["type"]);
-        return error;
-    }
 }

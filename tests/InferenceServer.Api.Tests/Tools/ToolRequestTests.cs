@@ -81,7 +81,7 @@ public sealed class ToolRequestTests(ToolTemplateServer fixture) : IClassFixture
         Assert.True(ok.StatusCode == HttpStatusCode.OK, await ok.Content.ReadAsStringAsync());
 
         string deep = string.Concat(Enumerable.Repeat("[", 130)) + string.Concat(Enumerable.Repeat("]", 130));
-        var error = await ErrorAsync(Body(User, "{\"metadata\":{\"x\":" + deep + "}}"));
+        var error = await Server.ChatErrorAsync(Body(User, "{\"metadata\":{\"x\":" + deep + "}}"));
         Assert.Equal("invalid_json", (string?)error["code"]);
         Assert.Contains("128", (string?)error["message"]);
     }
@@ -95,15 +95,6 @@ public sealed class ToolRequestTests(ToolTemplateServer fixture) : IClassFixture
         return body.ToJsonString();
     }
 
-    private async Task<JsonNode> ErrorAsync(string body)
-    {
-        using var response = await Server.PostJsonAsync("v1/chat/completions", body);
-        string text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{body}: {(int)response.StatusCode} {text}");
-        var error = JsonNode.Parse(text)!["error"]!;
-        Assert.Equal("invalid_request_error", (string?)error["type"]);
-        return error;
-    }
 
     // Tokens of jinja2's render, as the server tokenizes a prompt.
     private int ReferenceTokens(JsonArray messages, JsonNode? tools, bool? enableThinking)
