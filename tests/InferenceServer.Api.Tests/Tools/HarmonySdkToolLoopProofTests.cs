@@ -30,15 +30,7 @@ public sealed class HarmonySdkToolLoopProofTests(GptOssServerFixture gptOss) : I
         var client = Client();
         List<ChatMessage> messages = [new UserChatMessage("Weather in Paris for 3 days?")];
 
-        var (calls, finish) = await SdkStreamedCalls.ReadAsync(client, messages, Options(ChatToolChoice.CreateRequiredChoice()));
-
-        Assert.Equal(ChatFinishReason.ToolCalls, finish);
-        var (id, name, arguments) = Assert.Single(calls);
-        Assert.False(string.IsNullOrEmpty(id));
-        ProofTools.AssertValidates(ProofTools.Schemas[name!], arguments.ToString(), name!);
-
-        messages.Add(new AssistantChatMessage([ChatToolCall.CreateFunctionToolCall(id, name, BinaryData.FromString(arguments.ToString()))]));
-        messages.Add(new ToolChatMessage(id, "Sunny, 21 degrees."));
+        await SdkToolTurns.StreamedRequiredCallAsync(client, messages, Options(ChatToolChoice.CreateRequiredChoice()));
         await AssertFinalAnswerAsync(client, messages);
     }
 
@@ -49,16 +41,7 @@ public sealed class HarmonySdkToolLoopProofTests(GptOssServerFixture gptOss) : I
         var client = Client();
         List<ChatMessage> messages = [new UserChatMessage("A table for two at Luigi's, please.")];
 
-        ChatCompletion first = await client.CompleteChatAsync(messages, Options(ChatToolChoice.CreateFunctionChoice("book_table")));
-
-        Assert.Equal(ChatFinishReason.ToolCalls, first.FinishReason);
-        Assert.DoesNotContain(first.Content, part => part.Text.Length > 0);
-        var call = Assert.Single(first.ToolCalls);
-        Assert.Equal("book_table", call.FunctionName);
-        ProofTools.AssertValidates(ProofTools.BookingSchema, call.FunctionArguments.ToString(), call.FunctionName);
-
-        messages.Add(new AssistantChatMessage(first));
-        messages.Add(new ToolChatMessage(call.Id, "Booked for 19:30."));
+        await SdkToolTurns.NamedBookingCallAsync(client, messages, Options(ChatToolChoice.CreateFunctionChoice("book_table")));
         await AssertFinalAnswerAsync(client, messages);
     }
 
