@@ -7,12 +7,15 @@ public sealed partial class GrammarSampler
 {
     // First tries by plain argmax: where most tokens fit (inside a string), one of the first few does.
     private const int QuickTries = 8;
-    // Then the best-scoring tokens whose first character may come next, in order, each a one-token grammar check: far
-    // cheaper than masking, which walks the whole vocabulary through llama.cpp and draws again over all of it.
-    private const int MaxWalk = 256;
+    // Then the best-scoring tokens whose first character may come next, in widening tiers, each tier one llama.cpp
+    // pass over just its tokens: far cheaper than masking, which passes the whole vocabulary and draws again over it.
+    // The wide tier is for string states near a length limit, where nearly every first character is allowed but only
+    // short tokens fit.
+    private static readonly int[] WalkTiers = [256, 4096];
     private float[] _scores = [];
     private readonly PriorityQueue<int, (float Score, int Index)> _best = new(WorstFirst.Instance);
     private readonly List<int> _order = [];
+    private LLamaTokenData[] _tier = [];
 
     /// <summary>Refused first draws picked by the walk, and walks that found nothing so the grammar masked the vocabulary.</summary>
     internal (long Walked, long Masked) WalkCounts => (_walked, _masked);
@@ -20,7 +23,7 @@ public sealed partial class GrammarSampler
 
     /// <summary>
     /// The token the chain would pick if the vocabulary were masked by the grammar, found without the mask: the
-    /// highest-scoring token of the chain's last run that fits; null when none of the first <see cref="MaxWalk"/> does.
+    /// highest-scoring token of the chain's last run that fits; null when none of the first 4,096 in score order does.
     /// Exact because the chain keeps every candidate (<see cref="ChainScores"/>), its scores do not depend on which
     /// other tokens are masked, and the walk takes equal scores by lower token id, as the chain's argmax does.
     /// </summary>
@@ -50,10 +53,41 @@ public sealed partial class GrammarSampler
             index = FirstCharIndex.For(_model);
             ProbeFirstChars(index);
         }
-        foreach (int i in BestByScore(scores, MaxWalk, index))
-            if (Fits(processed[i].ID))
-                return Walked(processed[i].ID);
+        foreach (int tier in WalkTiers)
+        {
+            var best = BestByScore(scores, tier, index);
+            if (FirstAllowed(best, processed) is { } token)
+                return Walked(token);
+            if (best.Count < tier)
+                break;
+            // All refused: the next tier need not check them again.
+            foreach (int i in best)
+                scores[i] = float.NegativeInfinity;
+        }
         return Masked();
+    }
+
+    // The first of the candidates at <paramref name="indices"/> (best first) that fits, checked in one grammar pass.
+    private LLamaToken? FirstAllowed(List<int> indices, ReadOnlySpan<LLamaTokenData> processed)
+    {
+        if (_tier.Length < indices.Count)
+            _tier = new LLamaTokenData[indices.Count];
+        int n = 0;
+        foreach (int i in indices)
+        {
+            var id = processed[i].ID;
+            if (!_hidden.Contains((int)id) && _utf8.Admits(_tokenBytes[(int)id]))
+                _tier[n++] = new LLamaTokenData(id, 0f, 0f);
+        }
+        if (n == 0)
+            return null;
+        // llama.cpp marks refused candidates in place and keeps their order.
+        using var pin = LLamaTokenDataArrayNative.Create(new LLamaTokenDataArray(_tier.AsMemory(0, n), false), out var native);
+        _grammar!.Apply(ref native);
+        foreach (var candidate in native.Data)
+            if (!float.IsNegativeInfinity(candidate.Logit))
+                return candidate.ID;
+        return null;
     }
 
     private LLamaToken Walked(LLamaToken token)

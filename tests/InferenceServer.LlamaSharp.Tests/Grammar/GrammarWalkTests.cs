@@ -19,6 +19,8 @@ public sealed class GrammarWalkTests(RealRunnerFixture fixture) : IClassFixture<
              "tags":{"type":"array","items":{"enum":["a b","ü€","x"]},"maxItems":3},"ok":{"type":"boolean"}},"required":["name","n","tags","ok"]}
             """).RootElement),
         "root ::= \"é\" [a-z ]{3,40} (\"€\" | \"→\") [0-9]{1,3}",
+        // Every letter may come next but only one- and two-character tokens fit: the walk's wide tier.
+        "root ::= [a-z] ([a-z] [0-9]){8,20}",
     ];
 
     private static readonly SamplingParams[] Samplings =
