@@ -118,20 +118,21 @@ internal static class CompareCommand
     }
 
     // Where a level's time went: steps each server took (engine steps; llama-server's llama_decode calls), wall time per
-    // step, TPOT once every request decodes (LevelResult.SteadyTpot), and this server's engine thread per step.
+    // step, TPOT once every request decodes (LevelResult.SteadyTpot), and this server's engine thread per step (execute split
+    // into the runner's forward passes and its sampling).
     private static void AppendSteps(System.Text.StringBuilder md, List<(LevelResult Ours, LevelResult Peer)> levels, List<StepProfile> profiles,
         string peerName)
     {
         md.AppendLine($"Per step (this server: engine steps and its engine thread's phases; {peerName}: llama_decode calls):").AppendLine();
-        md.AppendLine($"| concurrency | steps | {peerName} steps | wall ms/step | {peerName} wall ms/step | execute ms/step | schedule + update ms/step | steady TPOT p50 ms | {peerName} steady TPOT p50 ms |");
-        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine($"| concurrency | steps | {peerName} steps | wall ms/step | {peerName} wall ms/step | execute ms/step | of which forward | of which sampling | schedule + update ms/step | steady TPOT p50 ms | {peerName} steady TPOT p50 ms |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         static string PerStep(LevelResult r) => r.NumSteps is { } n && n > 0 ? F(r.WallSeconds * 1000 / n) : "–";
         static string Steady(LevelResult r) => r.SteadyTpot is { } s ? F(s.PercentileMs(50)) : "–";
         foreach (var (ours, peer) in levels)
         {
             var p = profiles.FirstOrDefault(x => x.Concurrency == ours.Concurrency);
             md.AppendLine($"| {ours.Concurrency} | {ours.NumSteps?.ToString() ?? "–"} | {peer.NumSteps?.ToString() ?? "–"} | {PerStep(ours)} | {PerStep(peer)} | " +
-                          $"{(p is null ? "–" : F(p.Times.ExecuteMs))} | {(p is null ? "–" : F(p.Times.ScheduleMs + p.Times.UpdateMs))} | {Steady(ours)} | {Steady(peer)} |");
+                          $"{(p is null ? "–" : F(p.Times.ExecuteMs))} | {(p is null ? "–" : F(p.Times.ForwardMs))} | {(p is null ? "–" : F(p.Times.SampleMs))} | {(p is null ? "–" : F(p.Times.ScheduleMs + p.Times.UpdateMs))} | {Steady(ours)} | {Steady(peer)} |");
         }
         md.AppendLine();
     }
