@@ -8,7 +8,9 @@ namespace InferenceServer.Engine.Grammar;
 /// </summary>
 internal static class IntegerRange
 {
-    private const long Largest = 9_999_999_999_999_999; // 16 digits
+    /// <summary>Digits of the longest integer a grammar produces.</summary>
+    public const int MaxDigits = 16;
+    private const long Largest = 9_999_999_999_999_999;
 
     /// <summary>The expression; null when the range is empty.</summary>
     public static string? Build(long? min, long? max)

@@ -39,14 +39,20 @@ internal sealed partial class SchemaConverter
     private string IntegerRule(JsonElement s, string path, string name)
     {
         long? min = Bound(s, path, "minimum", Math.Ceiling), max = Bound(s, path, "maximum", Math.Floor);
-        if (Bound(s, path, "exclusiveMinimum", x => Math.Floor(x) + 1) is { } exMin)
-            min = Math.Max(min ?? long.MinValue, exMin);
-        if (Bound(s, path, "exclusiveMaximum", x => Math.Ceiling(x) - 1) is { } exMax)
-            max = Math.Min(max ?? long.MaxValue, exMax);
+        string minKeyword = "minimum", maxKeyword = "maximum";
+        if (Bound(s, path, "exclusiveMinimum", x => Math.Floor(x) + 1) is { } exMin && exMin > (min ?? long.MinValue))
+            (min, minKeyword) = (exMin, "exclusiveMinimum");
+        if (Bound(s, path, "exclusiveMaximum", x => Math.Ceiling(x) - 1) is { } exMax && exMax < (max ?? long.MaxValue))
+            (max, maxKeyword) = (exMax, "exclusiveMaximum");
         if (min is null && max is null)
             return JsonPrimitives.Integer(_rules);
-        return _rules.Add(name, IntegerRange.Build(min, max)
-            ?? throw Error(Join(path, "minimum"), "leaves no integer between the bounds"));
+        if (IntegerRange.Build(min, max) is { } range)
+            return _rules.Add(name, range);
+        // Empty: the bounds cross, or one lies past the 16-digit integers the grammar produces.
+        if (min > max)
+            throw Error(Join(path, minKeyword), $"leaves no integer between the bounds ('{minKeyword}' is above '{maxKeyword}')");
+        throw Error(Join(path, max < 0 ? maxKeyword : minKeyword),
+            $"leaves no integer of at most {IntegerRange.MaxDigits} digits, the longest this server generates");
     }
 
     private string NumberRule(JsonElement s, string path)
