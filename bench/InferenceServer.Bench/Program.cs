@@ -3,6 +3,11 @@ using InferenceServer.Bench;
 // InferenceServer benchmarks. Every command prints markdown; numbers are measured side by side in one run.
 InferenceServer.LlamaSharp.LlamaNativeSetup.Configure(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
 var cli = new Cli(args);
+// With --server-arg Model:NativeLibrary=PATH the in-process loops (ceilings, raw batched loops) run on the same llama.cpp
+// as the server they are compared with.
+const string nativeLibraryArg = "Model:NativeLibrary=";
+if (cli.GetAll("server-arg").Select(a => a.TrimStart('-')).LastOrDefault(a => a.StartsWith(nativeLibraryArg, StringComparison.Ordinal)) is { } native)
+    InferenceServer.LlamaSharp.LlamaNativeSetup.UseLibrary(native[nativeLibraryArg.Length..]);
 try
 {
     switch (args.FirstOrDefault())

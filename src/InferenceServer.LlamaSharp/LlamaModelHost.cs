@@ -17,6 +17,9 @@ public sealed class LlamaModelHost : IDisposable
     public LlamaModelHost(IOptions<ModelOptions> options)
     {
         _options = options.Value;
+        // Before anything loads llama.cpp (generating the demo model does).
+        if (!string.IsNullOrWhiteSpace(_options.NativeLibrary))
+            LlamaNativeSetup.UseLibrary(_options.NativeLibrary);
         IsDemo = string.IsNullOrWhiteSpace(_options.Path);
         ModelId = !string.IsNullOrWhiteSpace(_options.Id) ? _options.Id!
             : IsDemo ? DemoModelId
@@ -54,12 +57,14 @@ public sealed class LlamaModelHost : IDisposable
 
     /// <summary>Loads the GGUF at <paramref name="path"/> (call once).</summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidOperationException">Model:NativeLibrary names a llama.cpp of another API version.</exception>
     /// <exception cref="LLama.Exceptions.LoadWeightsFailedException">llama.cpp could not load it.</exception>
     public void Load(string path)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"Model file not found: {path}", path);
         LlamaNativeSetup.EnsureRegistered();
+        LlamaNativeSetup.CheckLibrary();
         var weights = LLamaWeights.LoadFromFile(new ModelParams(path) { GpuLayerCount = _options.GpuLayerCount });
         var tokenizer = new LlamaTokenizer(weights.NativeHandle);
         var chat = new ChatPromptFormatter(weights.NativeHandle);

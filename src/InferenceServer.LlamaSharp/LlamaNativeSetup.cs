@@ -26,6 +26,56 @@ public static class LlamaNativeSetup
         EnsureRegistered();
     }
 
+    /// <summary>
+    /// Makes LLamaSharp load llama.cpp from <paramref name="llamaLibrary"/> (see <see cref="ModelOptions.NativeLibrary"/>)
+    /// instead of its prebuilt backend. Its ggml libraries are found the way the operating system finds a library's
+    /// dependencies (the build's run path, or the same folder).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="llamaLibrary"/>.</exception>
+    /// <exception cref="InvalidOperationException">llama.cpp is loaded already (a different library cannot replace it).</exception>
+    public static void UseLibrary(string llamaLibrary)
+    {
+        string path = Path.GetFullPath(llamaLibrary);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"No llama.cpp library at {path}.", path);
+        lock (_gate)
+        {
+            if (_library == path)
+                return;
+            if (NativeLibraryConfig.LLama.LibraryHasLoaded)
+                throw new InvalidOperationException($"llama.cpp is loaded already; {path} cannot replace it.");
+            NativeLibraryConfig.All.WithLibrary(path, null);
+            _library = path;
+        }
+    }
+
+    private static string? _library;
+
+    /// <summary>
+    /// Throws when the library chosen by <see cref="UseLibrary"/> does not speak the llama.cpp API LLamaSharp was built
+    /// for: its default context parameters, read through LLamaSharp's struct, must come out as llama.cpp sets them
+    /// (a library of another version shifts the fields). No-op for LLamaSharp's own backend. Loads llama.cpp.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The library's parameters do not line up with LLamaSharp's.</exception>
+    public static void CheckLibrary()
+    {
+        string? path;
+        lock (_gate)
+            path = _library;
+        if (path is null)
+            return;
+        // Through NativeApi first: its static constructor installs LLamaSharp's library resolver.
+        _ = NativeApi.llama_max_devices();
+        var p = LLamaContextParams.Default();
+        bool lines = p.n_batch == 2048 && p.n_ubatch == 512 && p.n_seq_max == 1 && p.n_threads > 0 && p.n_threads == p.n_threads_batch
+            && p.yarn_ext_factor == -1f && p.defrag_threshold == -1f && p.type_k == GGMLType.GGML_TYPE_F16 && p.type_v == GGMLType.GGML_TYPE_F16;
+        if (!lines)
+            throw new InvalidOperationException(
+                $"The llama.cpp library {path} does not match the llama.cpp API LLamaSharp was built for (its default context " +
+                $"parameters read n_batch {p.n_batch}, n_ubatch {p.n_ubatch}, n_seq_max {p.n_seq_max}, type_k {p.type_k}); build the " +
+                "llama.cpp version README names, or leave Model:NativeLibrary empty.");
+    }
+
     /// <summary>Registers the log callback if nobody has yet; until <see cref="Configure"/> runs, lines are dropped.</summary>
     public static void EnsureRegistered()
     {

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace InferenceServer.LlamaSharp;
 
 /// <summary>Which model to serve, bound from the <c>Model</c> configuration section (<c>--Model:Path</c>, <c>Model__Path</c>).</summary>
-public sealed class ModelOptions
+public sealed class ModelOptions : IValidatableObject
 {
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Model";
@@ -20,6 +20,20 @@ public sealed class ModelOptions
     /// <summary>Layers to offload to a GPU (needs the CUDA backend build); 0 keeps everything on the CPU.</summary>
     [Range(0, 1000)]
     public int GpuLayerCount { get; set; }
+
+    /// <summary>
+    /// Path of a <c>libllama.so</c> (<c>llama.dll</c>, <c>libllama.dylib</c>) built from the llama.cpp commit LLamaSharp's
+    /// binaries come from (README: "A llama.cpp built for this machine"), loaded instead of LLamaSharp's prebuilt
+    /// backend. Empty (default): the prebuilt CPU backend, whose variant (AVX, AVX2, AVX-512) is picked at run time.
+    /// </summary>
+    public string? NativeLibrary { get; set; }
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(NativeLibrary) && !File.Exists(NativeLibrary))
+            yield return new ValidationResult($"names no file (working directory: {Environment.CurrentDirectory}).", [nameof(NativeLibrary)]);
+    }
 
     /// <summary>The data folder, resolved.</summary>
     public string ResolveDataDirectory()
