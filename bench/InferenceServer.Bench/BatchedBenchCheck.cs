@@ -51,7 +51,9 @@ internal static class BatchedBenchCheck
         var md = new StringBuilder();
 
         md.AppendLine($"### Raw batched loop: {promptTokens}-token prompts, {outputTokens} tokens out per sequence").AppendLine();
-        md.AppendLine($"The ceiling loop through the llama.cpp bundled with the project's LLamaSharp package (second of two rounds) beside `llama-batched-bench` " +
+        string loop = LlamaSharp.LlamaNativeSetup.Library is { } native ? $"the llama.cpp at `{native}` (Model:NativeLibrary)"
+            : "the llama.cpp bundled with the project's LLamaSharp package";
+        md.AppendLine($"The ceiling loop through {loop} (second of two rounds) beside `llama-batched-bench` " +
                       $"on the same GGUF, {threads} thread(s) each, batches of 512, {(unified ? "unified KV" : "a KV stream per sequence")}, " +
                       $"flash attention {(flashAttention ? "on" : "off")}.").AppendLine();
         md.AppendLine($"- llama-batched-bench: `{binary} {string.Join(' ', args)}`{runs}");

@@ -51,6 +51,16 @@ public static class LlamaNativeSetup
 
     private static string? _library;
 
+    /// <summary>The library given to <see cref="UseLibrary"/>, full path; null while LLamaSharp's own backend is in use.</summary>
+    public static string? Library
+    {
+        get
+        {
+            lock (_gate)
+                return _library;
+        }
+    }
+
     /// <summary>
     /// Throws when the library chosen by <see cref="UseLibrary"/> does not speak the llama.cpp API LLamaSharp was built
     /// for: its default context parameters, read through LLamaSharp's struct, must come out as llama.cpp sets them
