@@ -40,7 +40,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.AddLlamaCpp();
 builder.Services.AddSingleton<EngineClient>();
 builder.Services.AddHostedService<EngineLoop>();
-builder.Services.AddSingleton<TextGenerator>();
+builder.Services.AddSingleton<InferenceServer.Api.Serving.InputProcessor>();
 builder.Services.AddSingleton<GracefulDrain>();
 builder.Services.AddSingleton(_ => Prometheus.Metrics.NewCustomRegistry());
 builder.Services.AddSingleton<InferenceMetrics>();

@@ -5,7 +5,7 @@ using InferenceServer.Api.Contracts;
 using InferenceServer.Api.Generation;
 using InferenceServer.Api.Metrics;
 using InferenceServer.Api.Options;
-using InferenceServer.Api.Output;
+using InferenceServer.Api.Serving;
 using InferenceServer.Api.Streaming;
 using InferenceServer.Engine;
 using InferenceServer.Engine.Models;
@@ -45,39 +45,42 @@ public static class GenerationEndpoints
         return v1;
     }
 
-    private static Task<IResult> CreateChatCompletion(HttpContext http, TextGenerator generator, EngineClient engine,
+    private static Task<IResult> CreateChatCompletion(HttpContext http, InputProcessor inputs, EngineClient engine,
         ModelCard model, InferenceMetrics metrics, ILoggerFactory loggers, IOptions<ServerOptions> server, TimeProvider time) =>
-        HandleAsync(http, generator, engine, model, metrics, loggers.CreateLogger("InferenceServer.Requests"), "chat.completions",
+        HandleAsync(http, inputs, engine, model, metrics, loggers.CreateLogger("InferenceServer.Requests"), "chat.completions",
             GenerationRequestParser.ParseChat, () => new ChatResponseShape(model.Id, DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
             server.Value.SseHeartbeat, time);
 
-    private static Task<IResult> CreateCompletion(HttpContext http, TextGenerator generator, EngineClient engine,
+    private static Task<IResult> CreateCompletion(HttpContext http, InputProcessor inputs, EngineClient engine,
         ModelCard model, InferenceMetrics metrics, ILoggerFactory loggers, IOptions<ServerOptions> server, TimeProvider time) =>
-        HandleAsync(http, generator, engine, model, metrics, loggers.CreateLogger("InferenceServer.Requests"), "completions",
+        HandleAsync(http, inputs, engine, model, metrics, loggers.CreateLogger("InferenceServer.Requests"), "completions",
             GenerationRequestParser.ParseCompletion, () => new CompletionResponseShape(model.Id, DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
             server.Value.SseHeartbeat, time);
 
-    private static async Task<IResult> HandleAsync(HttpContext http, TextGenerator generator, EngineClient engine, ModelCard model,
+    private static async Task<IResult> HandleAsync(HttpContext http, InputProcessor inputs, EngineClient engine, ModelCard model,
         InferenceMetrics metrics, ILogger logger, string endpoint, Func<JsonDocument, GenerationRequest> parse, Func<IResponseShape> newShape,
         TimeSpan heartbeat, TimeProvider time)
     {
         GenerationRun run;
         GenerationRequest request;
         IResponseShape shape;
-        OutputParsing parsing;
         try
         {
             ApiErrors.RequireJsonContentType(http);
             if (engine.IsStopping)
                 throw ErrorMapping.ShuttingDown();
-            if (!engine.IsReady)
+            // The one readiness check: a ready engine has its model and keeps it.
+            if (!engine.IsReady || engine.Served is not { } served || engine.Model is not { } info)
                 throw ErrorMapping.NotReady();
             using var body = await ApiErrors.ReadJsonAsync(http).ConfigureAwait(false);
             request = parse(body);
             if (request.Model != model.Id)
                 throw ApiException.ModelNotFound(request.Model);
             shape = newShape();
-            run = new GenerationRun(shape.Id, endpoint, model.Id, generator.Start(request, out parsing), request.Stream, logger, metrics);
+            var processed = inputs.Process(request, served, info.MaxModelLength);
+            var stream = Submit(engine, processed);
+            run = new GenerationRun(shape.Id, endpoint, model.Id, stream, new OutputProcessor(stream, processed, served.Tokenizer),
+                request.Stream, logger, metrics);
         }
         catch (ApiException ex)
         {
@@ -88,21 +91,30 @@ public static class GenerationEndpoints
         metrics.HttpResponses.WithLabels(endpoint, "200").Inc();
 
         if (request.Stream)
-            return new SseStreamResult(StreamAsync(run, shape, request, parsing, generator, http.RequestAborted), heartbeat, time);
-        return await CollectAsync(http, run, shape, request, parsing, generator).ConfigureAwait(false);
+            return new SseStreamResult(StreamAsync(run, shape, request, http.RequestAborted), heartbeat, time);
+        return await CollectAsync(http, run, shape, request).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> CollectAsync(HttpContext http, GenerationRun run, IResponseShape shape,
-        GenerationRequest request, OutputParsing parsing, TextGenerator generator)
+    private static GenerationStream Submit(EngineClient engine, ProcessedRequest processed)
     {
-        var usage = new UsageTally(run.Stream.NumChoices);
+        try
+        {
+            return engine.Submit(processed.PromptTokenIds, processed.Sampling, processed.Request.N);
+        }
+        catch (EngineRejectedException ex)
+        {
+            throw ErrorMapping.FromRejection(ex, processed.PromptParam);
+        }
+    }
+
+    private static async Task<IResult> CollectAsync(HttpContext http, GenerationRun run, IResponseShape shape, GenerationRequest request)
+    {
         var replies = Enumerable.Range(0, run.Stream.NumChoices).Select(_ => new ChoiceReply(request.Sampling.Logprobs is not null)).ToArray();
         try
         {
-            await foreach (var e in generator.ReadAsync(run.Stream, request.Stop, parsing, http.RequestAborted).ConfigureAwait(false))
+            await foreach (var e in run.Output.ReadAsync(http.RequestAborted).ConfigureAwait(false))
             {
                 run.Observe(e);
-                usage.Observe(e);
                 replies[e.ChoiceIndex].Observe(e);
             }
         }
@@ -116,15 +128,14 @@ public static class GenerationEndpoints
         {
             run.Complete();
         }
-        if (!usage.AllCompleted)
+        if (!run.Output.AllCompleted)
             return ApiErrors.ToResult(http, Aborted());
-        return Results.Text(shape.Full(replies, usage.ToUsage()), "application/json", Encoding.UTF8);
+        return Results.Text(shape.Full(replies, run.Output.Usage), "application/json", Encoding.UTF8);
     }
 
     private static async IAsyncEnumerable<string> StreamAsync(GenerationRun run, IResponseShape shape,
-        GenerationRequest request, OutputParsing parsing, TextGenerator generator, [EnumeratorCancellation] CancellationToken cancellationToken)
+        GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var usage = new UsageTally(run.Stream.NumChoices);
         string? error = null;
         string errorCode = "generation_failed";
         try
@@ -132,7 +143,7 @@ public static class GenerationEndpoints
             for (int i = 0; i < run.Stream.NumChoices; i++)
                 if (shape.FirstChunk(i) is { } first)
                     yield return first;
-            await using var events = generator.ReadAsync(run.Stream, request.Stop, parsing, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            await using var events = run.Output.ReadAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
             while (true)
             {
                 try
@@ -148,7 +159,6 @@ public static class GenerationEndpoints
                 }
                 var e = events.Current;
                 run.Observe(e);
-                usage.Observe(e);
                 if (e.FinishReason is not (null or FinishReason.Stop or FinishReason.Length))
                     break;
                 if (e.FinishReason is not null || e.HasOutput)
@@ -162,12 +172,12 @@ public static class GenerationEndpoints
             run.Complete();
         }
 
-        if (error is null && !usage.AllCompleted)
+        if (error is null && !run.Output.AllCompleted)
             (error, errorCode) = (Aborted().Message, Aborted().Error.Code!);
         if (error is not null)
             yield return ApiErrors.Serialize(new ErrorDetail(error, "server_error", null, errorCode));
         else if (request.IncludeUsage)
-            yield return shape.UsageChunk(usage.ToUsage());
+            yield return shape.UsageChunk(run.Output.Usage);
         yield return "[DONE]";
     }
 

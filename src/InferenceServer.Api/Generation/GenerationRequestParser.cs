@@ -74,7 +74,7 @@ public static class GenerationRequestParser
 
     // chat_template_kwargs entries become template variables (JSON values as given); reasoning_effort is passed too and
     // wins over a kwargs entry of that name, except its off value "none": templates that read it know only
-    // low/medium/high, so "none" leaves their default and turns thinking off instead (TextGenerator sets
+    // low/medium/high, so "none" leaves their default and turns thinking off instead (the input processor sets
     // enable_thinking: false where the template reads it).
     private static Dictionary<string, object?>? ParseTemplateVariables(JsonFieldReader r)
     {
