@@ -1,3 +1,4 @@
+using InferenceServer.Api.Errors;
 using InferenceServer.Api.Output;
 using InferenceServer.Engine.Grammar;
 using InferenceServer.Engine.Sequences;

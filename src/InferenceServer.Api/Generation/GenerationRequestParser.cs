@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using InferenceServer.Api.Errors;
 using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Sequences;
 
@@ -103,10 +104,10 @@ public static class GenerationRequestParser
         var r = new JsonFieldReader(root);
         var (prompt, promptTokens) = r.Get("prompt") switch
         {
-            null => throw ApiException.BadRequest("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter"),
-            { ValueKind: JsonValueKind.String } v => (JsonFieldReader.Text(v, "prompt"), null),
+            null => throw Nested.Missing("prompt"),
+            { ValueKind: JsonValueKind.String } v => (v.GetString()!, null),
             { ValueKind: JsonValueKind.Array } v when v.GetArrayLength() == 1 && v[0].ValueKind == JsonValueKind.String =>
-                (JsonFieldReader.Text(v[0], "prompt"), null),
+                (v[0].GetString()!, null),
             { ValueKind: JsonValueKind.Array } v when v.GetArrayLength() > 0 && v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number) =>
                 ((string?)null, TokenIds(v)),
             { } v => throw JsonFieldReader.WrongType("prompt", "a string or an array of token ids", v),
@@ -133,8 +134,7 @@ public static class GenerationRequestParser
 
     private static GenerationRequest ParseCommon(JsonFieldReader r, IReadOnlyList<ChatMessage>? messages, string? prompt, long? maxTokens)
     {
-        string model = r.String("model") is { Length: > 0 } m ? m : throw ApiException.BadRequest(
-            "Missing required parameter: 'model'.", "model", "missing_required_parameter");
+        string model = r.String("model") is { Length: > 0 } m ? m : throw Nested.Missing("model");
         int n = (int)(r.Integer("n", 1, int.MaxValue) ?? 1);
         bool stream = r.Bool("stream") ?? false;
         bool includeUsage = false;
@@ -197,7 +197,7 @@ public static class GenerationRequestParser
             case null:
                 return [];
             case { ValueKind: JsonValueKind.String } s:
-                return JsonFieldReader.Text(s, "stop") is { Length: > 0 } one ? [one] : [];
+                return s.GetString()! is { Length: > 0 } one ? [one] : [];
             case { ValueKind: JsonValueKind.Array } arr:
                 if (arr.GetArrayLength() > MaxStopStrings)
                     throw ApiException.BadRequest($"'stop' may hold at most {MaxStopStrings} strings.", "stop", "invalid_value");
@@ -206,7 +206,7 @@ public static class GenerationRequestParser
                 {
                     if (e.ValueKind != JsonValueKind.String)
                         throw JsonFieldReader.WrongType("stop", "a string or an array of strings", e);
-                    if (JsonFieldReader.Text(e, "stop") is { Length: > 0 } text)
+                    if (e.GetString()! is { Length: > 0 } text)
                         list.Add(text);
                 }
                 return list;

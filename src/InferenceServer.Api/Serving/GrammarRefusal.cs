@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using InferenceServer.Api.Errors;
 using InferenceServer.Api.Generation;
 
 namespace InferenceServer.Api.Serving;

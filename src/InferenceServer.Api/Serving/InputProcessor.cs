@@ -1,3 +1,4 @@
+using InferenceServer.Api.Errors;
 using InferenceServer.Api.Generation;
 using InferenceServer.Api.Options;
 using InferenceServer.Api.Output;

@@ -1,17 +1,17 @@
 using System.Diagnostics;
+using InferenceServer.Api.Endpoints;
 using InferenceServer.Api.Generation;
 using InferenceServer.Api.Metrics;
-using InferenceServer.Api.Serving;
 using InferenceServer.Engine;
 
-namespace InferenceServer.Api.Endpoints;
+namespace InferenceServer.Api.Serving;
 
 /// <summary>
 /// Book-keeping of one generation request for its log line and its latency metrics; how the choices ended and the
 /// token counts come from the request's <see cref="OutputProcessor"/>.
 /// </summary>
-internal sealed class GenerationRun(string requestId, string endpoint, string model, GenerationStream stream, OutputProcessor output,
-    bool isStreaming, ILogger logger, InferenceMetrics metrics)
+internal sealed class GenerationRun(string requestId, string endpoint, string model, GenerationRequest request, GenerationStream stream,
+    OutputProcessor output, ILogger logger, InferenceMetrics metrics)
 {
     private readonly long _start = Stopwatch.GetTimestamp();
     private readonly (double Ms, int Tokens)[] _last = new (double, int)[stream.NumChoices];
@@ -20,6 +20,7 @@ internal sealed class GenerationRun(string requestId, string endpoint, string mo
     private bool _queueObserved;
 
     public string RequestId { get; } = requestId;
+    public GenerationRequest Request { get; } = request;
     public GenerationStream Stream { get; } = stream;
     public OutputProcessor Output { get; } = output;
 
@@ -55,7 +56,7 @@ internal sealed class GenerationRun(string requestId, string endpoint, string mo
         if (!_failed && Output.AllCompleted)
             metrics.EndToEndLatency.Observe(durationMs / 1000);
         var usage = Output.Usage;
-        RequestLog.Completed(logger, RequestId, endpoint, model, Stream.SequenceId, isStreaming, Stream.NumPromptTokens,
+        RequestLog.Completed(logger, RequestId, endpoint, model, Stream.SequenceId, Request.Stream, Stream.NumPromptTokens,
             usage.CompletionTokens, _ttftMs, durationMs, string.Join(',', reasons.Distinct()));
     }
 }
