@@ -25,7 +25,7 @@ public static class GenerationRequestParser
     public const int MaxMessages = 16384;
 
     /// <summary>Parses a <c>POST /v1/chat/completions</c> body.</summary>
-    public static GenerationRequest ParseChat(JsonDocument body)
+    public static ChatCompletionRequest ParseChat(JsonDocument body)
     {
         var root = RequireObject(body);
         RequestFields.Check(root, RequestFields.Chat);
@@ -35,11 +35,12 @@ public static class GenerationRequestParser
         long? maxCompletion = r.Integer("max_completion_tokens", 1, int.MaxValue);
         // Both are validated; max_completion_tokens (the current name) wins when both are given.
         long? maxTokens = r.Integer("max_tokens", 1, int.MaxValue);
-        var request = ParseCommon(r, messages, prompt: null, maxTokens: maxCompletion ?? maxTokens);
-        return request with
+        var c = ParseCommon(r, maxCompletion ?? maxTokens);
+        return new ChatCompletionRequest(c.Model, messages, c.Sampling with { Logprobs = ParseChatLogprobs(r) }, c.MaxTokens, c.Stop, c.Stream,
+            c.IncludeUsage, c.N)
         {
+            GrammarParam = c.GrammarParam,
             MaxTokensParam = maxCompletion is null ? "max_tokens" : "max_completion_tokens",
-            Sampling = request.Sampling with { Logprobs = ParseChatLogprobs(r) },
             TemplateVariables = ParseTemplateVariables(r),
             Tools = tools,
             ToolChoice = toolChoice,
@@ -96,7 +97,7 @@ public static class GenerationRequestParser
     }
 
     /// <summary>Parses a <c>POST /v1/completions</c> body.</summary>
-    public static GenerationRequest ParseCompletion(JsonDocument body)
+    public static CompletionRequest ParseCompletion(JsonDocument body)
     {
         var root = RequireObject(body);
         RequestFields.Check(root, RequestFields.Completion);
@@ -114,13 +115,10 @@ public static class GenerationRequestParser
         };
         if (prompt is { Length: 0 })
             throw ApiException.BadRequest("'prompt' must not be empty.", "prompt", "invalid_value");
-        var request = ParseCommon(r, messages: null, prompt, r.Integer("max_tokens", 1, int.MaxValue));
+        var c = ParseCommon(r, r.Integer("max_tokens", 1, int.MaxValue));
         // Legacy logprobs: the number of top tokens (0–5) to list beside each sampled token's log probability.
-        return request with
-        {
-            PromptTokenIds = promptTokens,
-            Sampling = request.Sampling with { Logprobs = (int?)r.Integer("logprobs", 0, 5) },
-        };
+        return new CompletionRequest(c.Model, prompt, promptTokens, c.Sampling with { Logprobs = (int?)r.Integer("logprobs", 0, 5) },
+            c.MaxTokens, c.Stop, c.Stream, c.IncludeUsage, c.N) { GrammarParam = c.GrammarParam };
     }
 
     private static int[] TokenIds(JsonElement array) => array.EnumerateArray()
@@ -132,7 +130,11 @@ public static class GenerationRequestParser
         body.RootElement.ValueKind == JsonValueKind.Object ? body.RootElement
             : throw ApiException.BadRequest("The request body must be a JSON object.", null, "invalid_json");
 
-    private static GenerationRequest ParseCommon(JsonFieldReader r, IReadOnlyList<ChatMessage>? messages, string? prompt, long? maxTokens)
+    // The fields both endpoints share, in the order they are validated.
+    private readonly record struct CommonFields(string Model, SamplingParams Sampling, int? MaxTokens, IReadOnlyList<string> Stop, bool Stream,
+        bool IncludeUsage, int N, string? GrammarParam);
+
+    private static CommonFields ParseCommon(JsonFieldReader r, long? maxTokens)
     {
         string model = r.String("model") is { Length: > 0 } m ? m : throw Nested.Missing("model");
         int n = (int)(r.Integer("n", 1, int.MaxValue) ?? 1);
@@ -163,8 +165,7 @@ public static class GenerationRequestParser
         if (sampling.IgnoreEos && grammar is not null)
             throw ApiException.BadRequest($"'ignore_eos' cannot be combined with '{grammarParam}': the output ends where the grammar does.",
                 "ignore_eos", "invalid_value");
-        return new GenerationRequest(model, messages, prompt, sampling, (int?)maxTokens, ParseStop(r), stream, includeUsage, n)
-            { GrammarParam = grammarParam };
+        return new CommonFields(model, sampling, (int?)maxTokens, ParseStop(r), stream, includeUsage, n, grammarParam);
     }
 
     private static IReadOnlyDictionary<int, float> ParseLogitBias(JsonFieldReader r)

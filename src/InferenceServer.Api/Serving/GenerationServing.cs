@@ -74,7 +74,7 @@ internal sealed class GenerationServing(EngineClient engine, InputProcessor inpu
         }
         catch (EngineRejectedException ex)
         {
-            throw ApiException.FromRejection(ex, processed.PromptParam);
+            throw ApiException.FromRejection(ex, processed.Request.PromptParam);
         }
     }
 

@@ -26,42 +26,41 @@ internal sealed class InputProcessor(IOptions<EngineOptions> options, IOptions<S
         int maxN = Math.Min(options.Value.MaxN, options.Value.MaxSequences);
         if (request.N > maxN)
             throw ApiException.BadRequest($"n = {request.N} is more than this server allows ({maxN}).", "n", "invalid_value");
-        string promptParam = request.Messages is null ? "prompt" : "messages";
         var tokenizer = model.Tokenizer;
         var parsing = OutputParsing.Text;
         int[] prompt = request switch
         {
-            { Messages: { } messages } => TokenizeChat(model, request, messages, maxModelLength, out parsing),
-            { PromptTokenIds: { } ids } => ids.All(id => id < tokenizer.VocabSize) ? [.. ids]
+            ChatCompletionRequest chat => TokenizeChat(model, chat, maxModelLength, out parsing),
+            CompletionRequest { PromptTokenIds: { } ids } => ids.All(id => id < tokenizer.VocabSize) ? [.. ids]
                 : throw ApiException.BadRequest($"'prompt' holds a token id outside the vocabulary of {tokenizer.VocabSize}.", "prompt", "invalid_value"),
-            _ => TokenizeText(tokenizer, request.Prompt!, parseSpecial: false, maxModelLength, "prompt"),
+            CompletionRequest completion => TokenizeText(tokenizer, completion.Prompt!, parseSpecial: false, maxModelLength, "prompt"),
+            _ => throw new ArgumentOutOfRangeException(nameof(request), request.GetType().Name, "Not a chat or completion request."),
         };
         if (prompt.Length == 0)
-            throw ApiException.BadRequest("The prompt is empty after tokenization.", promptParam);
+            throw ApiException.BadRequest("The prompt is empty after tokenization.", request.PromptParam);
         foreach (int token in request.Sampling.LogitBias.Keys)
             if (token >= tokenizer.VocabSize)
                 throw ApiException.BadRequest($"Invalid key in 'logit_bias': token id {token} is outside the vocabulary of {tokenizer.VocabSize}.", "logit_bias", "invalid_value");
         var sampling = Constrain(request, parsing, model.Grammar);
-        return new ProcessedRequest(request, prompt, sampling with { MaxTokens = MaxTokens(request, prompt.Length, promptParam, maxModelLength) },
-            parsing, promptParam);
+        return new ProcessedRequest(request, prompt, sampling with { MaxTokens = MaxTokens(request, prompt.Length, maxModelLength) }, parsing);
     }
 
     // The grammar the reply follows (a chat request's tools and reasoning shape it), checked by llama.cpp's parser.
     private static SamplingParams Constrain(GenerationRequest request, OutputParsing parsing, IGrammarChecker checker)
     {
-        var sampling = request.Messages is null ? request.Sampling : ChatConstraints.Apply(request, parsing);
+        var sampling = request is ChatCompletionRequest chat ? ChatConstraints.Apply(chat, parsing) : request.Sampling;
         if (sampling.Grammar is { } grammar && checker.Check(grammar, sampling.GrammarTriggers, sampling.GrammarStartAfter) is { } why)
             throw GrammarRefusal.Error(request, sampling != request.Sampling && request.Sampling.Grammar is null, grammar, why);
         return sampling;
     }
 
     // The server's prompt and max_tokens ceilings; without max_tokens the reply may fill the context (up to the ceiling).
-    private int MaxTokens(GenerationRequest request, int numPromptTokens, string promptParam, int maxModelLength)
+    private int MaxTokens(GenerationRequest request, int numPromptTokens, int maxModelLength)
     {
         var limits = server.Value;
         if (limits.MaxPromptTokens > 0 && numPromptTokens > limits.MaxPromptTokens)
             throw ApiException.BadRequest($"The prompt has {numPromptTokens} tokens; this server accepts at most {limits.MaxPromptTokens}.",
-                promptParam, "prompt_too_long");
+                request.PromptParam, "prompt_too_long");
         if (limits.MaxTokensCeiling > 0 && request.MaxTokens > limits.MaxTokensCeiling)
             throw ApiException.BadRequest($"{request.MaxTokensParam} is {request.MaxTokens}; this server allows at most {limits.MaxTokensCeiling}.",
                 request.MaxTokensParam, "invalid_value");
@@ -71,9 +70,9 @@ internal sealed class InputProcessor(IOptions<EngineOptions> options, IOptions<S
         return maxTokens;
     }
 
-    private static int[] TokenizeChat(ServedModel model, GenerationRequest request, IReadOnlyList<ChatMessage> messages, int maxModelLength,
-        out OutputParsing parsing)
+    private static int[] TokenizeChat(ServedModel model, ChatCompletionRequest request, int maxModelLength, out OutputParsing parsing)
     {
+        var messages = request.Messages;
         // Every message costs at least one token, so more messages than the context cannot fit: refuse them before
         // spending time on the template.
         if (messages.Count > maxModelLength)

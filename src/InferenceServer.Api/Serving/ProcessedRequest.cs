@@ -9,6 +9,5 @@ namespace InferenceServer.Api.Serving;
 /// <param name="PromptTokenIds">The prompt as token ids (chat: the rendered chat template).</param>
 /// <param name="Sampling">Final sampling settings: the grammar the reply follows and a resolved <see cref="SamplingParams.MaxTokens"/>.</param>
 /// <param name="Parsing">How the output processor splits the reply into reasoning, content and tool calls.</param>
-/// <param name="PromptParam">The request field that holds the prompt (<c>messages</c> or <c>prompt</c>), for errors.</param>
 internal sealed record ProcessedRequest(
-    GenerationRequest Request, IReadOnlyList<int> PromptTokenIds, SamplingParams Sampling, OutputParsing Parsing, string PromptParam);
+    GenerationRequest Request, IReadOnlyList<int> PromptTokenIds, SamplingParams Sampling, OutputParsing Parsing);
