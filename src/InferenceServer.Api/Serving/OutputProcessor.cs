@@ -69,7 +69,7 @@ internal sealed class OutputProcessor
         await foreach (var result in _stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             int index = result.ChoiceIndex;
-            // The engine's answer to a stop-string abort; goes when the engine stops echoing aborts.
+            // The engine's echo of a stop-string abort (ParallelSamplesTests); goes when the engine stops echoing.
             if (_finishReasons[index] is not null)
                 continue;
             if (result.FinishReason == FinishReason.Error)
