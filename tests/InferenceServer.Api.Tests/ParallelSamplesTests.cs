@@ -9,11 +9,12 @@ public sealed class ParallelSamplesTests(DemoServerFixture fixture)
 {
     private TestServer Server => fixture.Server;
 
-    private object Chat(int n, double temperature, int? seed = null, bool stream = false) => new
+    private object Chat(int n, double temperature, int? seed = null, bool stream = false, string[]? stop = null) => new
     {
         model = fixture.ModelId,
         messages = new[] { new { role = "user", content = "Name three things about the world and its people." } },
-        n, temperature, seed, max_tokens = 12, stream, ignore_eos = true,
+        n, temperature, seed, max_tokens = 12, stream, ignore_eos = true, stop,
+        stream_options = stream ? new { include_usage = true } : null,
     };
 
     private static List<string> Contents(JsonNode response) =>
@@ -69,5 +70,49 @@ public sealed class ParallelSamplesTests(DemoServerFixture fixture)
         Assert.Equal(2, texts.Count);
         Assert.Equal(texts[0], texts[1]);
         Assert.Equal(12, (int)body["usage"]!["completion_tokens"]!);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_stop_string_ends_only_its_own_choice_while_the_other_runs_on(bool stream)
+    {
+        var reference = Contents(await Server.ChatAsync(Chat(2, 1.0, seed: 5)));
+        // The earliest three characters of choice 0 that choice 1 never writes: choice 0 stops steps before choice 1 ends.
+        string stop = Enumerable.Range(1, reference[0].Length / 2).Select(i => reference[0].Substring(i, 3))
+            .First(s => !reference[1].Contains(s, StringComparison.Ordinal));
+        string expected = reference[0][..reference[0].IndexOf(stop, StringComparison.Ordinal)];
+
+        List<string> contents;
+        List<string> finishReasons;
+        int completionTokens;
+        if (stream)
+        {
+            var events = await Server.StreamAsync("v1/chat/completions", Chat(2, 1.0, seed: 5, stream: true, stop: [stop]));
+            Assert.Equal("[DONE]", events[^1]);
+            var chunks = events[..^1].Select(e => JsonNode.Parse(e)!).ToList();
+            Assert.All(chunks, c => Assert.Null(c["error"]));
+            var choices = chunks.SelectMany(c => c["choices"]!.AsArray()).ToList();
+            contents = [.. Enumerable.Range(0, 2).Select(i =>
+                string.Concat(choices.Where(c => (int)c!["index"]! == i).Select(c => (string?)c!["delta"]!["content"] ?? "")))];
+            finishReasons = [.. Enumerable.Range(0, 2).Select(i =>
+                Assert.Single(choices, c => (int)c!["index"]! == i && c["finish_reason"] is not null)!["finish_reason"]!.GetValue<string>())];
+            // Nothing of a choice follows its finish chunk.
+            int end0 = choices.FindIndex(c => (int)c!["index"]! == 0 && c["finish_reason"] is not null);
+            Assert.DoesNotContain(choices.Skip(end0 + 1), c => (int)c!["index"]! == 0);
+            completionTokens = (int)chunks[^1]["usage"]!["completion_tokens"]!;
+        }
+        else
+        {
+            var whole = await Server.ChatAsync(Chat(2, 1.0, seed: 5, stop: [stop]));
+            contents = Contents(whole);
+            finishReasons = [.. whole["choices"]!.AsArray().Select(c => (string)c!["finish_reason"]!)];
+            completionTokens = (int)whole["usage"]!["completion_tokens"]!;
+        }
+
+        Assert.Equal([expected, reference[1]], contents);
+        Assert.Equal(["stop", "length"], finishReasons);
+        // Choice 1 ran all its 12 tokens; choice 0 counts those up to the one that completed the stop string.
+        Assert.InRange(completionTokens, 13, 23);
     }
 }

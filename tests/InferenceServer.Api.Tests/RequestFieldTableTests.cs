@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using InferenceServer.Api.Errors;
 using InferenceServer.Api.Generation;
 using InferenceServer.Api.Tests.Infrastructure;
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using InferenceServer.Api.Contracts;
+using InferenceServer.Api.Errors;
 using InferenceServer.Api.Generation;
 using InferenceServer.Api.Options;
 using InferenceServer.Api.Streaming;
@@ -54,7 +55,7 @@ internal static class EngineKvEndpoints
         int interval = DefaultIntervalMs;
         if (interval_ms is not null && (!int.TryParse(interval_ms, System.Globalization.NumberStyles.None,
                 System.Globalization.CultureInfo.InvariantCulture, out interval) || interval is < MinIntervalMs or > MaxIntervalMs))
-            return ApiErrors.ToResult(http, ApiException.BadRequest(
+            return ApiErrors.ToResult(ApiException.BadRequest(
                 $"interval_ms must be a whole number of milliseconds between {MinIntervalMs} and {MaxIntervalMs}; got '{interval_ms}'.",
                 "interval_ms", "invalid_value"));
         if (engine.Model is null || engine.IsStopping)
@@ -80,5 +81,5 @@ internal static class EngineKvEndpoints
     }
 
     private static IResult Unavailable(HttpContext http, EngineClient engine) =>
-        ApiErrors.ToResult(http, engine.Model is null ? ErrorMapping.NotReady() : ErrorMapping.ShuttingDown());
+        ApiErrors.ToResult(engine.Model is null ? ApiException.NotReady() : ApiException.ShuttingDown());
 }

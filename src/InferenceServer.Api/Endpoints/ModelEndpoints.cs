@@ -1,4 +1,5 @@
 using InferenceServer.Api.Contracts;
+using InferenceServer.Api.Errors;
 using InferenceServer.Api.Generation;
 using InferenceServer.Engine;
 using InferenceServer.Engine.Models;
@@ -30,7 +31,7 @@ public static class ModelEndpoints
     private static Ok<ModelList> ListModels(ModelCard card, EngineClient engine) => TypedResults.Ok(new ModelList([Describe(card, engine)]));
 
     private static IResult GetModel(string id, ModelCard card, EngineClient engine, HttpContext http) =>
-        id == card.Id ? TypedResults.Ok(Describe(card, engine)) : ApiErrors.ToResult(http, ApiException.ModelNotFound(id));
+        id == card.Id ? TypedResults.Ok(Describe(card, engine)) : ApiErrors.ToResult(ApiException.ModelNotFound(id));
 
     private static Ok<EngineStats> GetStats(EngineClient engine) => TypedResults.Ok(engine.Stats);
 }

@@ -1,3 +1,4 @@
+using InferenceServer.Api.Errors;
 using InferenceServer.Api.Output;
 using InferenceServer.Engine.Grammar;
 using InferenceServer.Engine.Sequences;
@@ -20,7 +21,7 @@ internal static class ChatConstraints
 {
     /// <summary><paramref name="request"/>'s sampling settings with the grammar its reply must follow.</summary>
     /// <exception cref="ApiException">400: tools together with response_format or grammar; a tool's parameters cannot be enforced.</exception>
-    public static SamplingParams Apply(GenerationRequest request, OutputParsing parsing)
+    public static SamplingParams Apply(ChatCompletionRequest request, OutputParsing parsing)
     {
         // A caller's own GBNF replaces the tool-call grammar (the reply is still parsed for calls); a response_format
         // would contradict it.
@@ -46,7 +47,7 @@ internal static class ChatConstraints
         return constraint.ApplyTo(request.Sampling);
     }
 
-    private static GrammarConstraint? ToolConstraint(GenerationRequest request, OutputParsing parsing)
+    private static GrammarConstraint? ToolConstraint(ChatCompletionRequest request, OutputParsing parsing)
     {
         if (parsing.ToolCalls == ToolCallFormat.None)
             return null;

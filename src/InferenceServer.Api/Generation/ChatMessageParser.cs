@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using InferenceServer.Api.Errors;
 using InferenceServer.Engine.Models;
 
 namespace InferenceServer.Api.Generation;
@@ -106,7 +107,7 @@ internal static class ChatMessageParser
             case null:
                 throw Nested.Missing(param);
             case { ValueKind: JsonValueKind.String } s:
-                return JsonFieldReader.Text(s, param);
+                return s.GetString()!;
             case { ValueKind: JsonValueKind.Array } parts:
                 var text = new StringBuilder();
                 int j = 0;

@@ -10,7 +10,7 @@ internal static class ChatOutputPlan
     /// The format tool calls are parsed in: none without tools or with <c>tool_choice: "none"</c>, else the one the
     /// template shows, or the generic format when it shows none.
     /// </summary>
-    public static ToolCallFormat ToolCallFormat(GenerationRequest request, IChatTemplate chat)
+    public static ToolCallFormat ToolCallFormat(ChatCompletionRequest request, IChatTemplate chat)
     {
         if (request.Tools.Count == 0 || request.ToolChoice.Mode == ToolChoiceMode.None)
             return Engine.Tools.ToolCallFormat.None;
@@ -23,7 +23,7 @@ internal static class ChatOutputPlan
     /// shows calls but does not render the tools list gets them in a system message too (<see cref="ToolListPrompt"/>).
     /// </summary>
     public static (IReadOnlyList<ChatMessage> Messages, IReadOnlyList<ToolDefinition> Tools) Conversation(
-        GenerationRequest request, IReadOnlyList<ChatMessage> messages, ToolCallFormat format, bool templateListsTools) =>
+        ChatCompletionRequest request, IReadOnlyList<ChatMessage> messages, ToolCallFormat format, bool templateListsTools) =>
         format == Engine.Tools.ToolCallFormat.Generic ? (GenericToolPrompt.Apply(messages, request.Tools, request.ToolChoice), [])
         : templateListsTools ? (messages, request.Tools)
         : (ToolListPrompt.Apply(messages, request.Tools, format), request.Tools);
@@ -32,7 +32,7 @@ internal static class ChatOutputPlan
     /// The request's template variables, plus <c>enable_thinking: false</c> for <c>reasoning_effort: "none"</c> where
     /// the template reads it (unless <c>chat_template_kwargs</c> sets it).
     /// </summary>
-    public static IReadOnlyDictionary<string, object?>? TemplateVariables(GenerationRequest request, IChatTemplate chat)
+    public static IReadOnlyDictionary<string, object?>? TemplateVariables(ChatCompletionRequest request, IChatTemplate chat)
     {
         if (request.ReasoningEffort != "none" || !chat.Capabilities.Thinking
             || request.TemplateVariables?.ContainsKey("enable_thinking") == true)
@@ -49,7 +49,7 @@ internal static class ChatOutputPlan
     /// tags where the template writes them, harmony channels whenever the template's format is harmony (gpt-oss writes
     /// its reasoning in the analysis channel with or without tools).
     /// </summary>
-    public static Output.OutputParsing Parsing(GenerationRequest request, IChatTemplate chat, ToolCallFormat format, string prompt) =>
+    public static Output.OutputParsing Parsing(ChatCompletionRequest request, IChatTemplate chat, ToolCallFormat format, string prompt) =>
         new(format, chat.ThinkTags, EndsInsideThink(prompt), request.ParallelToolCalls,
             Channels: chat.ToolCallFormat == Engine.Tools.ToolCallFormat.Harmony,
             ReasoningClosed: prompt.AsSpan().TrimEnd().EndsWith("</think>", StringComparison.Ordinal));

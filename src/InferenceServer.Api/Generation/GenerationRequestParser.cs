@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using InferenceServer.Api.Errors;
 using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Sequences;
 
@@ -24,7 +25,7 @@ public static class GenerationRequestParser
     public const int MaxMessages = 16384;
 
     /// <summary>Parses a <c>POST /v1/chat/completions</c> body.</summary>
-    public static GenerationRequest ParseChat(JsonDocument body)
+    public static ChatCompletionRequest ParseChat(JsonDocument body)
     {
         var root = RequireObject(body);
         RequestFields.Check(root, RequestFields.Chat);
@@ -34,11 +35,12 @@ public static class GenerationRequestParser
         long? maxCompletion = r.Integer("max_completion_tokens", 1, int.MaxValue);
         // Both are validated; max_completion_tokens (the current name) wins when both are given.
         long? maxTokens = r.Integer("max_tokens", 1, int.MaxValue);
-        var request = ParseCommon(r, messages, prompt: null, maxTokens: maxCompletion ?? maxTokens);
-        return request with
+        var c = ParseCommon(r, maxCompletion ?? maxTokens);
+        return new ChatCompletionRequest(c.Model, messages, c.Sampling with { Logprobs = ParseChatLogprobs(r) }, c.MaxTokens, c.Stop, c.Stream,
+            c.IncludeUsage, c.N)
         {
+            GrammarParam = c.GrammarParam,
             MaxTokensParam = maxCompletion is null ? "max_tokens" : "max_completion_tokens",
-            Sampling = request.Sampling with { Logprobs = ParseChatLogprobs(r) },
             TemplateVariables = ParseTemplateVariables(r),
             Tools = tools,
             ToolChoice = toolChoice,
@@ -74,7 +76,7 @@ public static class GenerationRequestParser
 
     // chat_template_kwargs entries become template variables (JSON values as given); reasoning_effort is passed too and
     // wins over a kwargs entry of that name, except its off value "none": templates that read it know only
-    // low/medium/high, so "none" leaves their default and turns thinking off instead (TextGenerator sets
+    // low/medium/high, so "none" leaves their default and turns thinking off instead (the input processor sets
     // enable_thinking: false where the template reads it).
     private static Dictionary<string, object?>? ParseTemplateVariables(JsonFieldReader r)
     {
@@ -95,7 +97,7 @@ public static class GenerationRequestParser
     }
 
     /// <summary>Parses a <c>POST /v1/completions</c> body.</summary>
-    public static GenerationRequest ParseCompletion(JsonDocument body)
+    public static CompletionRequest ParseCompletion(JsonDocument body)
     {
         var root = RequireObject(body);
         RequestFields.Check(root, RequestFields.Completion);
@@ -103,23 +105,20 @@ public static class GenerationRequestParser
         var r = new JsonFieldReader(root);
         var (prompt, promptTokens) = r.Get("prompt") switch
         {
-            null => throw ApiException.BadRequest("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter"),
-            { ValueKind: JsonValueKind.String } v => (JsonFieldReader.Text(v, "prompt"), null),
+            null => throw Nested.Missing("prompt"),
+            { ValueKind: JsonValueKind.String } v => (v.GetString()!, null),
             { ValueKind: JsonValueKind.Array } v when v.GetArrayLength() == 1 && v[0].ValueKind == JsonValueKind.String =>
-                (JsonFieldReader.Text(v[0], "prompt"), null),
+                (v[0].GetString()!, null),
             { ValueKind: JsonValueKind.Array } v when v.GetArrayLength() > 0 && v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number) =>
                 ((string?)null, TokenIds(v)),
             { } v => throw JsonFieldReader.WrongType("prompt", "a string or an array of token ids", v),
         };
         if (prompt is { Length: 0 })
             throw ApiException.BadRequest("'prompt' must not be empty.", "prompt", "invalid_value");
-        var request = ParseCommon(r, messages: null, prompt, r.Integer("max_tokens", 1, int.MaxValue));
+        var c = ParseCommon(r, r.Integer("max_tokens", 1, int.MaxValue));
         // Legacy logprobs: the number of top tokens (0–5) to list beside each sampled token's log probability.
-        return request with
-        {
-            PromptTokenIds = promptTokens,
-            Sampling = request.Sampling with { Logprobs = (int?)r.Integer("logprobs", 0, 5) },
-        };
+        return new CompletionRequest(c.Model, prompt, promptTokens, c.Sampling with { Logprobs = (int?)r.Integer("logprobs", 0, 5) },
+            c.MaxTokens, c.Stop, c.Stream, c.IncludeUsage, c.N) { GrammarParam = c.GrammarParam };
     }
 
     private static int[] TokenIds(JsonElement array) => array.EnumerateArray()
@@ -131,10 +130,13 @@ public static class GenerationRequestParser
         body.RootElement.ValueKind == JsonValueKind.Object ? body.RootElement
             : throw ApiException.BadRequest("The request body must be a JSON object.", null, "invalid_json");
 
-    private static GenerationRequest ParseCommon(JsonFieldReader r, IReadOnlyList<ChatMessage>? messages, string? prompt, long? maxTokens)
+    // The fields both endpoints share, in the order they are validated.
+    private readonly record struct CommonFields(string Model, SamplingParams Sampling, int? MaxTokens, IReadOnlyList<string> Stop, bool Stream,
+        bool IncludeUsage, int N, string? GrammarParam);
+
+    private static CommonFields ParseCommon(JsonFieldReader r, long? maxTokens)
     {
-        string model = r.String("model") is { Length: > 0 } m ? m : throw ApiException.BadRequest(
-            "Missing required parameter: 'model'.", "model", "missing_required_parameter");
+        string model = r.String("model") is { Length: > 0 } m ? m : throw Nested.Missing("model");
         int n = (int)(r.Integer("n", 1, int.MaxValue) ?? 1);
         bool stream = r.Bool("stream") ?? false;
         bool includeUsage = false;
@@ -163,8 +165,7 @@ public static class GenerationRequestParser
         if (sampling.IgnoreEos && grammar is not null)
             throw ApiException.BadRequest($"'ignore_eos' cannot be combined with '{grammarParam}': the output ends where the grammar does.",
                 "ignore_eos", "invalid_value");
-        return new GenerationRequest(model, messages, prompt, sampling, (int?)maxTokens, ParseStop(r), stream, includeUsage, n)
-            { GrammarParam = grammarParam };
+        return new CommonFields(model, sampling, (int?)maxTokens, ParseStop(r), stream, includeUsage, n, grammarParam);
     }
 
     private static IReadOnlyDictionary<int, float> ParseLogitBias(JsonFieldReader r)
@@ -197,7 +198,7 @@ public static class GenerationRequestParser
             case null:
                 return [];
             case { ValueKind: JsonValueKind.String } s:
-                return JsonFieldReader.Text(s, "stop") is { Length: > 0 } one ? [one] : [];
+                return s.GetString()! is { Length: > 0 } one ? [one] : [];
             case { ValueKind: JsonValueKind.Array } arr:
                 if (arr.GetArrayLength() > MaxStopStrings)
                     throw ApiException.BadRequest($"'stop' may hold at most {MaxStopStrings} strings.", "stop", "invalid_value");
@@ -206,7 +207,7 @@ public static class GenerationRequestParser
                 {
                     if (e.ValueKind != JsonValueKind.String)
                         throw JsonFieldReader.WrongType("stop", "a string or an array of strings", e);
-                    if (JsonFieldReader.Text(e, "stop") is { Length: > 0 } text)
+                    if (e.GetString()! is { Length: > 0 } text)
                         list.Add(text);
                 }
                 return list;

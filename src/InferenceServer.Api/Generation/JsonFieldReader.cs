@@ -1,10 +1,12 @@
 using System.Text.Json;
+using InferenceServer.Api.Errors;
 
 namespace InferenceServer.Api.Generation;
 
 /// <summary>
 /// Reads typed optional fields of a JSON request object, throwing a 400 <see cref="ApiException"/> that names the
-/// field when a value has the wrong type or range. JSON null counts as absent; unknown fields are ignored.
+/// field when a value has the wrong type or range. JSON null counts as absent; unknown fields are ignored. Strings
+/// always decode: lone surrogate escapes were refused when the body was read (<see cref="Endpoints.RequestBody"/>).
 /// </summary>
 internal readonly struct JsonFieldReader(JsonElement root)
 {
@@ -12,21 +14,8 @@ internal readonly struct JsonFieldReader(JsonElement root)
         root.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
 
     public string? String(string name) => Get(name) is { } v
-        ? v.ValueKind == JsonValueKind.String ? Text(v, name) : throw WrongType(name, "a string", v)
+        ? v.ValueKind == JsonValueKind.String ? v.GetString()! : throw WrongType(name, "a string", v)
         : null;
-
-    /// <summary>The string value of <paramref name="value"/>; 400 when it is not valid Unicode (a lone surrogate escape).</summary>
-    public static string Text(JsonElement value, string param)
-    {
-        try
-        {
-            return value.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            throw ApiException.BadRequest($"Invalid '{param}': the string is not valid Unicode.", param, "invalid_value");
-        }
-    }
 
     public JsonElement? Object(string name) => Get(name) is { } v
         ? v.ValueKind == JsonValueKind.Object ? v : throw WrongType(name, "an object", v)

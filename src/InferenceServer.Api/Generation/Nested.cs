@@ -1,3 +1,4 @@
+using InferenceServer.Api.Errors;
 namespace InferenceServer.Api.Generation;
 
 /// <summary>Errors of nested request fields named by their full path (e.g. <c>messages[2].role</c>).</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using InferenceServer.Api.Errors;
 
 namespace InferenceServer.Api.Generation;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using InferenceServer.Api.Errors;
 using InferenceServer.Engine.Grammar;
 
 namespace InferenceServer.Api.Generation;
@@ -36,8 +37,8 @@ internal static class StructuredOutputParser
         if (r.Object("response_format") is not { } format)
             return null;
         var fr = new JsonFieldReader(format);
-        string type = Nested(() => fr.String("type"), "response_format", "type")
-            ?? throw ApiException.BadRequest("Missing required parameter: 'response_format.type'.", "response_format.type", "missing_required_parameter");
+        string type = Nested.Read(() => fr.String("type"), "response_format", "type")
+            ?? throw Nested.Missing("response_format.type");
         switch (type)
         {
             case "text":
@@ -55,16 +56,16 @@ internal static class StructuredOutputParser
     private static string JsonSchema(JsonFieldReader fr)
     {
         const string at = "response_format.json_schema";
-        var spec = Nested(() => fr.Object("json_schema"), "response_format", "json_schema")
-            ?? throw ApiException.BadRequest($"Missing required parameter: '{at}'.", at, "missing_required_parameter");
+        var spec = Nested.Read(() => fr.Object("json_schema"), "response_format", "json_schema")
+            ?? throw Nested.Missing(at);
         var sr = new JsonFieldReader(spec);
-        string name = Nested(() => sr.String("name"), at, "name")
-            ?? throw ApiException.BadRequest($"Missing required parameter: '{at}.name'.", $"{at}.name", "missing_required_parameter");
+        string name = Nested.Read(() => sr.String("name"), at, "name")
+            ?? throw Nested.Missing($"{at}.name");
         // OpenAI's rule for the name: a-z, A-Z, 0-9, underscores and dashes, at most 64 characters.
         if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
             throw ApiException.BadRequest($"Invalid '{at}.name': use 1 to 64 letters, digits, underscores or dashes.", $"{at}.name", "invalid_value");
-        Nested(() => sr.String("description"), at, "description");
-        bool strict = Nested(() => sr.Bool("strict"), at, "strict") ?? false;
+        Nested.Read(() => sr.String("description"), at, "description");
+        bool strict = Nested.Read(() => sr.Bool("strict"), at, "strict") ?? false;
         // No schema: any JSON value, as OpenAI's reference describes for an absent schema.
         var schema = sr.Get("schema");
         if (schema is { ValueKind: not (JsonValueKind.Object or JsonValueKind.True) } bad)
@@ -110,19 +111,6 @@ internal static class StructuredOutputParser
                 throw ApiException.BadRequest($"Invalid 'grammar': parentheses nest deeper than {MaxGrammarNesting} levels.", "grammar", "invalid_value");
             else if (c == ')')
                 depth--;
-        }
-    }
-
-    // Re-raises a field error with the full path of the nested field (e.g. response_format.type).
-    private static T Nested<T>(Func<T> read, string at, string field)
-    {
-        try
-        {
-            return read();
-        }
-        catch (ApiException ex) when (ex.Error.Param == field)
-        {
-            throw ApiException.BadRequest(ex.Message.Replace($"'{field}'", $"'{at}.{field}'"), $"{at}.{field}", ex.Error.Code);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using InferenceServer.Api.Errors;
 using InferenceServer.Engine.Tools;
 
 namespace InferenceServer.Api.Generation;
@@ -24,7 +25,7 @@ internal static partial class ToolRequestParser
         bool? parallel = r.Bool("parallel_tool_calls");
         if (tools.Count == 0)
         {
-            if (choiceValue is { } c && !(c.ValueKind == JsonValueKind.String && JsonFieldReader.Text(c, "tool_choice") == "none"))
+            if (choiceValue is { } c && !(c.ValueKind == JsonValueKind.String && c.GetString() == "none"))
                 throw OnlyWithTools("tool_choice");
             return (tools, ToolChoice.None, parallel ?? true);
         }
@@ -96,7 +97,7 @@ internal static partial class ToolRequestParser
     private static ToolChoice ParseChoice(JsonElement value)
     {
         if (value.ValueKind == JsonValueKind.String)
-            return JsonFieldReader.Text(value, "tool_choice") switch
+            return value.GetString()! switch
             {
                 "none" => ToolChoice.None,
                 "auto" => ToolChoice.Auto,

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using InferenceServer.Api.Contracts;
 using InferenceServer.Api.Endpoints;
+using InferenceServer.Api.Errors;
 using InferenceServer.Api.Options;
 using Microsoft.Extensions.Options;
 

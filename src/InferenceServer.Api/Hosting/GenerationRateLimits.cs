@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using InferenceServer.Api.Contracts;
 using InferenceServer.Api.Endpoints;
+using InferenceServer.Api.Errors;
 using InferenceServer.Api.Options;
 using Microsoft.AspNetCore.RateLimiting;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using InferenceServer.Api.Endpoints;
+using InferenceServer.Api.Errors;
 using InferenceServer.Api.Generation;
 using Microsoft.Extensions.FileProviders;
 
@@ -41,8 +42,8 @@ internal static class PageEndpoints
     {
         try
         {
-            ApiErrors.RequireJsonContentType(http);
-            using var body = await ApiErrors.ReadJsonAsync(http).ConfigureAwait(false);
+            RequestBody.RequireJsonContentType(http);
+            using var body = await RequestBody.ReadJsonAsync(http).ConfigureAwait(false);
             if (body.RootElement.ValueKind != JsonValueKind.Object
                 || !body.RootElement.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
                 throw ApiException.BadRequest("'text' must be a string of Markdown.", "text", "invalid_type");
@@ -50,7 +51,7 @@ internal static class PageEndpoints
         }
         catch (ApiException ex)
         {
-            return ApiErrors.ToResult(http, ex);
+            return ApiErrors.ToResult(ex);
         }
     }
 }

@@ -1,11 +1,12 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using InferenceServer.Api.Contracts;
 using InferenceServer.Api.Generation;
 
 namespace InferenceServer.Api.Streaming;
 
 /// <summary><c>chat.completion</c> and <c>chat.completion.chunk</c> objects of one request, sharing one id.</summary>
-public sealed class ChatResponseShape(string model, long created) : IResponseShape
+public sealed class ChatResponseShape(string model, long created) : IResponseShape<ChatCompletionResponse>
 {
     /// <inheritdoc />
     public string Id { get; } = "chatcmpl-" + Guid.NewGuid().ToString("N");
@@ -32,10 +33,12 @@ public sealed class ChatResponseShape(string model, long created) : IResponseSha
     public string UsageChunk(Usage usage) => Chunk([], usage);
 
     /// <inheritdoc />
-    public string Full(IReadOnlyList<ChoiceReply> choices, Usage usage) =>
-        JsonSerializer.Serialize(new ChatCompletionResponse(Id, created, model, choices.Select((c, i) =>
-            new ChatChoice(i, Message(c), c.FinishReason!) { Logprobs = ChatLogprobs.From(c.Logprobs) }).ToList(), usage),
-        ApiJsonContext.Wire.ChatCompletionResponse);
+    public ChatCompletionResponse Full(IReadOnlyList<ChoiceReply> choices, Usage usage) =>
+        new(Id, created, model, choices.Select((c, i) =>
+            new ChatChoice(i, Message(c), c.FinishReason!) { Logprobs = ChatLogprobs.From(c.Logprobs) }).ToList(), usage);
+
+    /// <inheritdoc />
+    public JsonTypeInfo<ChatCompletionResponse> ResponseJson => ApiJsonContext.Wire.ChatCompletionResponse;
 
     // Content is null when the reply is only tool calls (blanks around them aside), as OpenAI sends it.
     private static AssistantMessage Message(ChoiceReply c)

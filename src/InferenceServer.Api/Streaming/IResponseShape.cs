@@ -1,13 +1,16 @@
+using System.Text.Json.Serialization.Metadata;
 using InferenceServer.Api.Contracts;
 using InferenceServer.Api.Generation;
 
 namespace InferenceServer.Api.Streaming;
 
 /// <summary>
-/// The wire shape of one endpoint's responses (chat completions or completions), as serialized JSON strings.
-/// Every chunk names the choice it belongs to by its index.
+/// The wire shape of one endpoint's responses (chat completions or completions): stream chunks as serialized JSON
+/// strings (SSE payloads), the whole response as a <typeparamref name="TResponse"/>. Every chunk names the choice it
+/// belongs to by its index.
 /// </summary>
-public interface IResponseShape
+/// <typeparam name="TResponse">The whole non-streaming response.</typeparam>
+public interface IResponseShape<TResponse>
 {
     /// <summary>Response id prefix plus a unique part, e.g. <c>chatcmpl-…</c>.</summary>
     string Id { get; }
@@ -21,5 +24,7 @@ public interface IResponseShape
     /// <summary>The usage chunk (empty choices).</summary>
     string UsageChunk(Usage usage);
     /// <summary>The whole non-streaming response; <paramref name="choices"/> are in index order.</summary>
-    string Full(IReadOnlyList<ChoiceReply> choices, Usage usage);
+    TResponse Full(IReadOnlyList<ChoiceReply> choices, Usage usage);
+    /// <summary>The source-generated JSON contract <see cref="Full"/> is written with.</summary>
+    JsonTypeInfo<TResponse> ResponseJson { get; }
 }

@@ -1,24 +1,28 @@
 using System.Diagnostics;
+using InferenceServer.Api.Endpoints;
 using InferenceServer.Api.Generation;
 using InferenceServer.Api.Metrics;
 using InferenceServer.Engine;
 
-namespace InferenceServer.Api.Endpoints;
+namespace InferenceServer.Api.Serving;
 
-/// <summary>Book-keeping of one generation request for its log line and its latency metrics.</summary>
-internal sealed class GenerationRun(string requestId, string endpoint, string model, GenerationStream stream, bool isStreaming,
-    ILogger logger, InferenceMetrics metrics)
+/// <summary>
+/// Book-keeping of one generation request for its log line and its latency metrics; how the choices ended and the
+/// token counts come from the request's <see cref="OutputProcessor"/>.
+/// </summary>
+internal sealed class GenerationRun(string requestId, string endpoint, string model, GenerationRequest request, GenerationStream stream,
+    OutputProcessor output, ILogger logger, InferenceMetrics metrics)
 {
     private readonly long _start = Stopwatch.GetTimestamp();
-    private readonly UsageTally _usage = new(stream.NumChoices);
     private readonly (double Ms, int Tokens)[] _last = new (double, int)[stream.NumChoices];
-    private readonly string?[] _finishReasons = new string?[stream.NumChoices];
     private double? _ttftMs;
     private bool _failed;
     private bool _queueObserved;
 
     public string RequestId { get; } = requestId;
+    public GenerationRequest Request { get; } = request;
     public GenerationStream Stream { get; } = stream;
+    public OutputProcessor Output { get; } = output;
 
     public void Observe(GenerationEvent e)
     {
@@ -39,8 +43,6 @@ internal sealed class GenerationRun(string requestId, string endpoint, string mo
             metrics.InterTokenLatency.Observe((now - lastMs) / newTokens / 1000);
         if (newTokens > 0)
             _last[e.ChoiceIndex] = (now, e.NumCompletionTokens);
-        _usage.Observe(e);
-        _finishReasons[e.ChoiceIndex] = e.WireFinishReason ?? _finishReasons[e.ChoiceIndex];
     }
 
     public void Failed() => _failed = true;
@@ -48,13 +50,13 @@ internal sealed class GenerationRun(string requestId, string endpoint, string mo
     public void Complete()
     {
         double durationMs = Stopwatch.GetElapsedTime(_start).TotalMilliseconds;
-        var reasons = _finishReasons.Select(f => _failed ? "error" : f ?? "abort").ToList();
+        var reasons = Output.WireFinishReasons.Select(f => _failed ? "error" : f ?? "abort").ToList();
         foreach (string reason in reasons)
             metrics.RequestsFinished.WithLabels(reason).Inc();
-        if (!_failed && _usage.AllCompleted)
+        if (!_failed && Output.AllCompleted)
             metrics.EndToEndLatency.Observe(durationMs / 1000);
-        var usage = _usage.ToUsage();
-        RequestLog.Completed(logger, RequestId, endpoint, model, Stream.SequenceId, isStreaming, Stream.NumPromptTokens,
+        var usage = Output.Usage;
+        RequestLog.Completed(logger, RequestId, endpoint, model, Stream.SequenceId, Request.Stream, Stream.NumPromptTokens,
             usage.CompletionTokens, _ttftMs, durationMs, string.Join(',', reasons.Distinct()));
     }
 }

@@ -1,15 +1,17 @@
+using InferenceServer.Api.Generation;
 using InferenceServer.Api.Output;
 using InferenceServer.Api.Streaming;
 using InferenceServer.Engine.Models;
 using InferenceServer.Engine.Scheduling;
 using InferenceServer.Engine.Sequences;
 
-namespace InferenceServer.Api.Generation;
+namespace InferenceServer.Api.Serving;
 
 /// <summary>
 /// The output state of one choice: token results become text (detokenizer), are cut at stop strings, paired with
 /// their logprobs, then split into reasoning, content and tool calls (<see cref="ChoiceOutputParser"/>). Stop strings
-/// apply to the raw text, as llama.cpp's server applies them.
+/// apply to the raw text, as llama.cpp's server applies them. Whether the choice still runs is the
+/// <see cref="OutputProcessor"/>'s to know: it hands a choice no result after the one that ended it.
 /// </summary>
 internal sealed class ChoiceOutput(int index, IncrementalDetokenizer detokenizer, IReadOnlyList<string> stop, ITokenizer tokenizer,
     OutputParsing parsing)
@@ -18,9 +20,6 @@ internal sealed class ChoiceOutput(int index, IncrementalDetokenizer detokenizer
     private readonly LogprobTracker _logprobs = new(tokenizer);
     private readonly ChoiceOutputParser _parser = new(parsing);
     private int _numReasoningTokens;
-
-    /// <summary>The choice has ended (finished, or cut by a stop string).</summary>
-    public bool Ended { get; private set; }
 
     /// <summary>True when a stop string ended the choice: the caller aborts its sequence.</summary>
     public bool Stopped => _stop.Stopped;
@@ -32,12 +31,12 @@ internal sealed class ChoiceOutput(int index, IncrementalDetokenizer detokenizer
         FinishReason? finish = _stop.Stopped ? FinishReason.Stop : result.FinishReason;
         if (finish is not null && !_stop.Stopped)
             safe += _stop.Flush();
-        Ended = finish is not null;
-        var released = _logprobs.Release(safe, Ended, _stop.Stopped);
+        bool ended = finish is not null;
+        var released = _logprobs.Release(safe, ended, _stop.Stopped);
         var delta = _parser.Add(safe);
         if (result.TokenId is not null && (delta.Reasoning.Length > 0 || _parser.InReasoning))
             _numReasoningTokens++;
-        if (Ended)
+        if (ended)
             delta = Merge(delta, _parser.Finish(cut: _stop.Stopped || finish == FinishReason.Length));
         if (delta.IsEmpty && finish is null && released is null)
             return null;

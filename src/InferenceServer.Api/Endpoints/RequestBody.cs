@@ -1,17 +1,12 @@
-using System.Text;
 using System.Text.Json;
-using InferenceServer.Api.Contracts;
-using InferenceServer.Api.Generation;
+using InferenceServer.Api.Errors;
 using Microsoft.Net.Http.Headers;
 
 namespace InferenceServer.Api.Endpoints;
 
-/// <summary>Reading request JSON and writing OpenAI-shaped error responses.</summary>
-public static class ApiErrors
+/// <summary>Reading a request's JSON body: its content type, its JSON and its Unicode, each refused with an OpenAI error.</summary>
+public static class RequestBody
 {
-    /// <summary>Seconds a client should wait after a 429 (sent as <c>Retry-After</c>).</summary>
-    public const int RetryAfterSeconds = 1;
-
     /// <summary>
     /// Refuses a body not declared as <c>application/json</c> (parameters such as <c>charset</c> allowed, media type
     /// compared case-insensitively). Browsers send <c>text/plain</c>, form and multipart bodies cross-origin without a
@@ -25,10 +20,7 @@ public static class ApiErrors
         if (MediaTypeHeaderValue.TryParse(contentType, out var media)
             && media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
             return;
-        string got = string.IsNullOrWhiteSpace(contentType) ? "no Content-Type" : $"Content-Type '{contentType}'";
-        throw new ApiException(StatusCodes.Status415UnsupportedMediaType, new ErrorDetail(
-            $"Unsupported media type: the request has {got}. Send the JSON body with 'Content-Type: application/json'.",
-            "invalid_request_error", null, "unsupported_media_type"));
+        throw ApiException.UnsupportedMediaType(string.IsNullOrWhiteSpace(contentType) ? "no Content-Type" : $"Content-Type '{contentType}'");
     }
 
     // Tool and response schemas nest (each level of a nested object is two JSON levels); the default limit of 64 refused
@@ -60,8 +52,7 @@ public static class ApiErrors
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            throw new ApiException(StatusCodes.Status413PayloadTooLarge, new ErrorDetail(
-                "The request body is larger than this server accepts (Server:MaxRequestBodyBytes).", "invalid_request_error", null, "request_too_large"));
+            throw ApiException.RequestTooLarge();
         }
         catch (BadHttpRequestException ex)
         {
@@ -113,33 +104,4 @@ public static class ApiErrors
                 break;
         }
     }
-
-    /// <summary>The error as an <c>application/json</c> result with its status code (and Retry-After on 429).</summary>
-    public static IResult ToResult(HttpContext http, ApiException ex)
-    {
-        if (ex.StatusCode == StatusCodes.Status429TooManyRequests)
-            http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString();
-        return Results.Text(Serialize(ex.Error), "application/json", Encoding.UTF8, ex.StatusCode);
-    }
-
-    /// <summary>
-    /// Writes an OpenAI error body for a 4xx/5xx response that has none (unknown path 404, wrong method 405, …), so a
-    /// client always gets the same error shape.
-    /// </summary>
-    public static async Task WriteStatusCodeBodyAsync(HttpContext http)
-    {
-        int status = http.Response.StatusCode;
-        string message = status switch
-        {
-            StatusCodes.Status404NotFound => $"Unknown request URL: {http.Request.Method} {http.Request.Path}.",
-            StatusCodes.Status405MethodNotAllowed => $"Method {http.Request.Method} is not allowed for {http.Request.Path}.",
-            _ => $"The request failed with status {status}.",
-        };
-        http.Response.ContentType = "application/json";
-        await http.Response.WriteAsync(Serialize(new ErrorDetail(message, status >= 500 ? "server_error" : "invalid_request_error", null, null)));
-    }
-
-    /// <summary>The JSON text <c>{"error":{…}}</c>.</summary>
-    public static string Serialize(ErrorDetail error) =>
-        JsonSerializer.Serialize(new ErrorResponse(error), ApiJsonContext.Wire.ErrorResponse);
 }
