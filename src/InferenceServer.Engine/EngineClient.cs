@@ -19,6 +19,7 @@ public sealed class EngineClient
     private readonly TimeProvider _time;
     private readonly Random _seeds;
     private long _nextSequenceId;
+    private long _nextRequestId;
     private int _numInInbox;
     // Wakes the engine thread with a plain kernel wait: an async wait on the channel completes through the thread
     // pool, which a busy host can starve for seconds.
@@ -91,12 +92,12 @@ public sealed class EngineClient
         var now = _time.GetUtcNow();
         var sequence = new Sequence(Interlocked.Increment(ref _nextSequenceId), promptTokenIds, sampling, now);
         var forks = Enumerable.Range(1, numSequences - 1).Select(i => new Sequence(Interlocked.Increment(ref _nextSequenceId), promptTokenIds,
-            sampling with { Seed = ChoiceSeed(sampling.Seed!.Value, i) }, now, choiceIndex: i)).ToArray();
-        var results = Channel.CreateUnbounded<StepResult>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            sampling with { Seed = ChoiceSeed(sampling.Seed!.Value, i) }, now, choiceIndex: i));
+        var request = new EngineRequest(Interlocked.Increment(ref _nextRequestId), [sequence, .. forks], n);
+        var outputs = Channel.CreateUnbounded<RequestOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         Interlocked.Increment(ref _numInInbox);
-        Post(new EngineCommand.Add(sequence, forks, results.Writer));
-        long[] ids = [sequence.SequenceId, .. forks.Select(f => f.SequenceId)];
-        return new GenerationStream(ids, promptTokenIds.Count, results.Reader, Abort, n);
+        Post(new EngineCommand.Add(request, outputs.Writer));
+        return new GenerationStream(request.RequestId, sequence.SequenceId, n, promptTokenIds.Count, outputs.Reader, Abort);
     }
 
     /// <summary>
@@ -115,8 +116,8 @@ public sealed class EngineClient
         return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Asks the engine thread to cancel <paramref name="sequenceId"/>.</summary>
-    public void Abort(long sequenceId) => Post(new EngineCommand.Abort(sequenceId));
+    /// <summary>Asks the engine thread to cancel request <paramref name="requestId"/>, or only its choice <paramref name="choiceIndex"/>.</summary>
+    public void Abort(long requestId, int? choiceIndex = null) => Post(new EngineCommand.Abort(requestId, choiceIndex));
 
     private void Post(EngineCommand command)
     {

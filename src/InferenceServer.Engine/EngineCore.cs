@@ -53,8 +53,8 @@ public sealed partial class EngineCore
     public StepTimes? StepTimes => NumSteps == 0 ? null : new StepTimes(ScheduleTime.TotalMilliseconds,
         ExecuteTime.TotalMilliseconds, UpdateTime.TotalMilliseconds, ForwardTime.TotalMilliseconds, SampleTime.TotalMilliseconds);
 
-    /// <summary>Runs one step; returns its plan and the results for the sequences' streams.</summary>
-    public (SchedulerOutput Plan, IReadOnlyList<StepResult> Results) Step()
+    /// <summary>Runs one step: schedule, execute, update. Returns its plan and one output per request with news.</summary>
+    public StepOutput Step()
     {
         long start = Stopwatch.GetTimestamp();
         FlushKvEvents();
@@ -62,15 +62,12 @@ public sealed partial class EngineCore
         if (plan.IsEmpty)
         {
             Runner.Apply(plan.Events);
-            return (plan, []);
+            return new StepOutput(plan, []);
         }
         long scheduled = Stopwatch.GetTimestamp();
         var (output, failed) = Execute(plan);
         long executed = Stopwatch.GetTimestamp();
-        var results = failed.Count == 0
-            ? Scheduler.Update(plan, output)
-            : [.. Scheduler.Update(plan with { Scheduled = [.. plan.Scheduled.Except(failed)] }, output),
-               .. Scheduler.Fail(failed, "The model failed to compute this request.")];
+        var outputs = Scheduler.Update(plan, output, failed);
         FlushKvEvents();
         NumSteps++;
         ScheduleTime += Stopwatch.GetElapsedTime(start, scheduled);
@@ -78,15 +75,26 @@ public sealed partial class EngineCore
         UpdateTime += Stopwatch.GetElapsedTime(executed);
         ForwardTime += output.ForwardTime;
         SampleTime += output.SampleTime;
-        return (plan, results);
+        return new StepOutput(plan, outputs);
     }
 
-    /// <summary>Cancels a live sequence (see <see cref="Scheduling.Scheduler.Abort"/>) and frees its KV at once.</summary>
-    public IReadOnlyList<StepResult> Abort(long sequenceId)
+    /// <summary>Queues <paramref name="request"/> (see <see cref="Scheduling.Scheduler.Add(Sequences.EngineRequest)"/>).</summary>
+    public void Add(Sequences.EngineRequest request) => Scheduler.Add(request);
+
+    /// <summary>Cancels every live choice of a request (see <see cref="Scheduling.Scheduler.Abort(long)"/>) and frees its KV at once.</summary>
+    public IReadOnlyList<RequestOutput> Abort(long requestId)
     {
-        var results = Scheduler.Abort(sequenceId);
+        var outputs = Scheduler.Abort(requestId);
         FlushKvEvents();
-        return results;
+        return outputs;
+    }
+
+    /// <summary>Ends one choice of a request with no further result for it (see <see cref="Scheduling.Scheduler.Abort(long, int)"/>).</summary>
+    public IReadOnlyList<RequestOutput> Abort(long requestId, int choiceIndex)
+    {
+        var outputs = Scheduler.Abort(requestId, choiceIndex);
+        FlushKvEvents();
+        return outputs;
     }
 
     /// <summary>Hands the KV changes decided since the last step to the runner, so llama.cpp's memory never lags the books.</summary>

@@ -22,7 +22,7 @@ public sealed partial class EngineLoop : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<EngineLoop> _logger;
     private readonly IHostApplicationLifetime _lifetime;
-    private readonly Dictionary<long, RequestStream> _streams = [];
+    private readonly Dictionary<long, ChannelWriter<RequestOutput>> _streams = [];
     private IModelRunner? _runner;
     private EngineCore? _core;
     private KvCacheReport? _kvReport;
@@ -112,7 +112,7 @@ public sealed partial class EngineLoop : BackgroundService
     /// <summary>One step of the core; then results go to their streams.</summary>
     private void Step(EngineCore core)
     {
-        var (plan, results) = core.Step();
+        var (plan, outputs) = core.Step();
         if (plan.IsEmpty)
         {
             // Nothing fits yet (only possible while blocks are tied up elsewhere): wait for news, don't spin.
@@ -121,7 +121,7 @@ public sealed partial class EngineLoop : BackgroundService
         }
         // Stats first: a client that sees its token must not then read the books of before the step.
         PublishStats();
-        Deliver(results);
+        Deliver(outputs);
         if (plan.Preempted.Count > 0)
             Log.Preempted(_logger, plan.Preempted.Count, core.Scheduler.NumWaiting);
     }
@@ -134,15 +134,15 @@ public sealed partial class EngineLoop : BackgroundService
             switch (command)
             {
                 case EngineCommand.Add add:
-                    var stream = new RequestStream(add.Results, 1 + add.Forks.Count);
-                    _streams.Add(add.Sequence.SequenceId, stream);
-                    foreach (var fork in add.Forks)
-                        _streams.Add(fork.SequenceId, stream);
-                    core.Scheduler.Add(add.Sequence, add.Forks);
+                    _streams.Add(add.Request.RequestId, add.Outputs);
+                    core.Add(add.Request);
                     added++;
                     break;
+                case EngineCommand.Abort { ChoiceIndex: { } choice } abort:
+                    Deliver(core.Abort(abort.RequestId, choice));
+                    break;
                 case EngineCommand.Abort abort:
-                    Deliver(core.Abort(abort.SequenceId));
+                    Deliver(core.Abort(abort.RequestId));
                     break;
                 case EngineCommand.AbortAll:
                     foreach (long id in _streams.Keys.ToArray())
@@ -163,19 +163,17 @@ public sealed partial class EngineLoop : BackgroundService
     private void WaitForInbox(CancellationToken stoppingToken) =>
         _client.WaitForCommands(Timeout.InfiniteTimeSpan, stoppingToken);
 
-    private void Deliver(IReadOnlyList<StepResult> results)
+    private void Deliver(IReadOnlyList<RequestOutput> outputs)
     {
-        foreach (var result in results)
+        foreach (var output in outputs)
         {
-            if (!_streams.TryGetValue(result.SequenceId, out var stream))
+            if (!_streams.TryGetValue(output.RequestId, out var writer))
                 continue;
-            stream.Writer.TryWrite(result);
-            if (result.FinishReason is not null)
+            writer.TryWrite(output);
+            if (output.Finished)
             {
-                _streams.Remove(result.SequenceId);
-                // A request's stream ends when the last of its choices ends.
-                if (--stream.NumLive == 0)
-                    stream.Writer.TryComplete();
+                _streams.Remove(output.RequestId);
+                writer.TryComplete();
             }
         }
     }
@@ -186,17 +184,10 @@ public sealed partial class EngineLoop : BackgroundService
             Deliver(core.Abort(id));
         while (_client.Inbox.TryRead(out var command))
             if (command is EngineCommand.Add add)
-                add.Results.TryComplete(new EngineRejectedException(RejectionReason.ShuttingDown, "The server is shutting down."));
+                add.Outputs.TryComplete(new EngineRejectedException(RejectionReason.ShuttingDown, "The server is shutting down."));
             else if (command is EngineCommand.Snapshot snapshot)
                 snapshot.Reply.TrySetResult(null);
         PublishStats();
-    }
-
-    /// <summary>Where a request's results go, and how many of its choices are still live.</summary>
-    private sealed class RequestStream(ChannelWriter<StepResult> writer, int numLive)
-    {
-        public ChannelWriter<StepResult> Writer { get; } = writer;
-        public int NumLive { get; set; } = numLive;
     }
 
     private void PublishStats()

@@ -50,16 +50,22 @@ public sealed class SchedulerHarness
     /// <summary>One step of the engine core; results are recorded per sequence.</summary>
     public SchedulerOutput Step()
     {
-        var (plan, results) = Core.Step();
-        foreach (var r in results)
+        var step = Core.Step();
+        Outputs.Add(step.Outputs);
+        foreach (var r in step.Results)
             Results[r.SequenceId].Add(r);
-        return plan;
+        return step.Plan;
     }
 
+    /// <summary>Every step's request outputs, in step order.</summary>
+    public List<IReadOnlyList<RequestOutput>> Outputs { get; } = [];
+
+    /// <summary>Cancels one sequence (its pending forks along), as the scheduler does below the request's choices.</summary>
     public void Abort(long id)
     {
-        foreach (var r in Core.Abort(id))
+        foreach (var r in Scheduler.Requests.Collect(Scheduler.AbortSequence(id)).SelectMany(o => o.Results))
             Results[r.SequenceId].Add(r);
+        Core.FlushKvEvents();
     }
 
     public int RunToIdle(int maxSteps = 10_000)

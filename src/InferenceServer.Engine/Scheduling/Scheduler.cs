@@ -34,6 +34,7 @@ public sealed class Scheduler
     private readonly LinkedList<Sequence> _waiting = new();
     private readonly List<Sequence> _running = [];
     private readonly Dictionary<long, Sequence> _live = [];
+    private readonly RequestTable _requests = new();
     private readonly SlotPool _slots;
     private readonly TimeProvider _time;
     private readonly int _maxBatchTokens;
@@ -87,11 +88,16 @@ public sealed class Scheduler
     /// <summary>Every sequence that holds blocks: running ones and the reserved forks of running ones.</summary>
     public IEnumerable<Sequence> Holding => _running.Concat(_running.SelectMany(s => s.PendingForks));
 
-    /// <summary>Queues a new sequence at the back, with the other choices of its request as pending forks.</summary>
-    public void Add(Sequence sequence, IReadOnlyList<Sequence>? forks = null)
+    /// <summary>The live requests, for turning sequences' results into request outputs.</summary>
+    internal RequestTable Requests => _requests;
+
+    /// <summary>Queues a request at the back: its first sequence prefills the prompt, the others wait as its pending forks.</summary>
+    public void Add(EngineRequest request)
     {
+        var sequence = request.Sequences[0];
+        _requests.Add(request);
         _live.Add(sequence.SequenceId, sequence);
-        foreach (var child in forks ?? [])
+        foreach (var child in request.Sequences.Skip(1))
         {
             _live.Add(child.SequenceId, child);
             sequence.MutablePendingForks.Add(child);
@@ -99,6 +105,10 @@ public sealed class Scheduler
         _waiting.AddLast(sequence);
         NumPromptTokens += sequence.NumPromptTokens;
     }
+
+    /// <summary>Queues a request of <paramref name="sequence"/> and <paramref name="forks"/> (one choice each) under the first sequence's id.</summary>
+    public void Add(Sequence sequence, IReadOnlyList<Sequence>? forks = null) =>
+        Add(new EngineRequest(sequence.SequenceId, [sequence, .. forks ?? []]));
 
     /// <summary>Looks up a live (not finished) sequence.</summary>
     public Sequence? Find(long sequenceId) => _live.GetValueOrDefault(sequenceId);
@@ -238,11 +248,25 @@ public sealed class Scheduler
         _kv.Release(seq, finished, numRetained);
     }
 
+    /// <summary>The error a sequence ends with when the runner could not compute it.</summary>
+    public const string FailedMessage = "The model failed to compute this request.";
+
     /// <summary>
     /// Applies a step's results: advances computed tokens, starts forks, appends sampled tokens, checks
-    /// end-of-generation, max_tokens and the context limit, and frees the blocks of sequences that finished.
+    /// end-of-generation, max_tokens and the context limit, and frees the blocks of sequences that finished. The
+    /// scheduled sequences in <paramref name="failed"/> computed nothing: they end with an error (see <see cref="FailedMessage"/>).
+    /// Returns one output per request with news.
     /// </summary>
-    public IReadOnlyList<StepResult> Update(SchedulerOutput output, RunnerOutput runnerOutput)
+    public IReadOnlyList<RequestOutput> Update(SchedulerOutput output, RunnerOutput runnerOutput,
+        IReadOnlyCollection<ScheduledSequence>? failed = null)
+    {
+        var computed = failed is not { Count: > 0 } ? output : output with { Scheduled = [.. output.Scheduled.Except(failed)] };
+        var results = Advance(computed, runnerOutput);
+        results.AddRange(Fail(failed ?? [], FailedMessage));
+        return _requests.Collect(results);
+    }
+
+    private List<StepResult> Advance(SchedulerOutput output, RunnerOutput runnerOutput)
     {
         foreach (var s in output.Scheduled)
         {
@@ -279,8 +303,8 @@ public sealed class Scheduler
         return results;
     }
 
-    /// <summary>Ends the scheduled sequences that the runner could not compute (their pending forks included).</summary>
-    public IReadOnlyList<StepResult> Fail(IEnumerable<ScheduledSequence> failed, string error)
+    // Ends the scheduled sequences that the runner could not compute (their pending forks included).
+    private List<StepResult> Fail(IEnumerable<ScheduledSequence> failed, string error)
     {
         var results = new List<StepResult>();
         foreach (var s in failed)
@@ -293,10 +317,37 @@ public sealed class Scheduler
     }
 
     /// <summary>
+    /// Cancels every live choice of request <paramref name="requestId"/> (see <see cref="AbortSequence"/>); each gets a
+    /// last result with finish reason Abort. Nothing when the request is not live.
+    /// </summary>
+    public IReadOnlyList<RequestOutput> Abort(long requestId)
+    {
+        if (_requests.Find(requestId) is not { } request)
+            return [];
+        var results = new List<StepResult>();
+        foreach (var sequence in request.Sequences)
+            results.AddRange(AbortSequence(sequence.SequenceId));
+        return _requests.Collect(results, request);
+    }
+
+    /// <summary>
+    /// Ends choice <paramref name="choiceIndex"/> of request <paramref name="requestId"/> with no further result for it
+    /// (its client ended it, e.g. on a stop string); its sequence is cancelled once no live choice needs it. The output
+    /// says whether the request is over.
+    /// </summary>
+    public IReadOnlyList<RequestOutput> Abort(long requestId, int choiceIndex)
+    {
+        if (_requests.Find(requestId) is not { } request)
+            return [];
+        var results = request.EndChoice(choiceIndex) is { } sequence ? AbortSequence(sequence.SequenceId) : [];
+        return _requests.Collect(results, request);
+    }
+
+    /// <summary>
     /// Cancels a live sequence: a waiting one leaves the queue, a running one frees its blocks at once, and a
     /// sequence whose forks have not started takes them along. Returns the last result of each sequence ended.
     /// </summary>
-    public IReadOnlyList<StepResult> Abort(long sequenceId)
+    internal IReadOnlyList<StepResult> AbortSequence(long sequenceId)
     {
         if (_live.GetValueOrDefault(sequenceId) is not { } seq)
             return [];

@@ -51,9 +51,13 @@ public sealed class RealEngineDriver : IDisposable
         return seqs;
     }
 
-    public IReadOnlyList<StepResult> Step() => Core.Step().Results;
+    public IReadOnlyList<StepResult> Step() => [.. Core.Step().Results];
 
-    public void Abort(Sequence seq) => Core.Abort(seq.SequenceId);
+    public void Abort(Sequence seq)
+    {
+        Scheduler.Requests.Collect(Scheduler.AbortSequence(seq.SequenceId));
+        Core.FlushKvEvents();
+    }
 
     public void RunToIdle()
     {
@@ -78,7 +82,7 @@ public sealed class RealEngineDriver : IDisposable
     public void Dispose()
     {
         foreach (var seq in All.Where(s => !s.IsFinished))
-            Scheduler.Abort(seq.SequenceId);
+            Scheduler.Requests.Collect(Scheduler.AbortSequence(seq.SequenceId));
         Kv.ResetPrefixCache();
         Scheduler.DropRetainedSlots();
         _runner.Apply(Scheduler.TakeKvEvents());
