@@ -153,11 +153,11 @@ public sealed partial class EngineCore
         var books = Scheduler.Books();
         if (done.Count > 0)
         {
-            var computed = books.NumComputedBySlot.ToDictionary();
+            var computed = books.NumComputedByStream.ToDictionary();
             foreach (var s in done)
-                foreach (int slot in s.Forks.Select(f => f.Slot).Prepend(s.Slot))
-                    computed[slot] = s.StartPosition + s.TokenIds.Count;
-            books = books with { NumComputedBySlot = computed };
+                foreach (int stream in s.Forks.Select(f => f.KvStream).Prepend(s.KvStream))
+                    computed[stream] = s.StartPosition + s.TokenIds.Count;
+            books = books with { NumComputedByStream = computed };
         }
         var missing = Runner.Reconcile(books);
         if (missing.Count > 0)

@@ -66,7 +66,7 @@ public sealed partial class EngineLoop : BackgroundService
             _options.PrefixCacheIdleBlocks);
         var scheduler = new Scheduler(kv, _runner.Info, _options.MaxSequences, _options.MaxBatchTokens, _options.ChunkedPrefill, _time,
             fixedChunks: _options.Deterministic,
-            retainSlots: _options.PrefixCaching && _options.ResolveKvLayout() == KvLayout.PerSequence);
+            retainStreams: _options.PrefixCaching && _options.ResolveKvLayout() == KvLayout.PerSequence);
         _core = new EngineCore(scheduler, _runner, _logger);
         _kvReport = _runner.Info.KvShape is { } shape ? KvCacheReport.From(shape) : null;
         PublishStats();

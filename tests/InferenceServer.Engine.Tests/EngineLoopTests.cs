@@ -108,7 +108,7 @@ public sealed class EngineLoopTests : IAsyncLifetime
         await WaitUntil(() => _client.Stats is { NumRunning: 0, NumWaiting: 0 });
         Assert.Equal(_client.Stats.NumBlocks, _client.Stats.NumFreeBlocks);
         Assert.Equal(42, _client.Stats.NumGeneratedTokens);
-        Assert.Equal(0, _factory.Runner!.NumSlotsHoldingPositions);
+        Assert.Equal(0, _factory.Runner!.NumStreamsHoldingPositions);
     }
 
     [Fact]
@@ -127,13 +127,13 @@ public sealed class EngineLoopTests : IAsyncLifetime
         });
 
         await WaitUntil(() => _client.Stats is { NumRunning: 0 } s && s.NumFreeBlocks == s.NumBlocks, timeoutMs: 1000);
-        Assert.Equal(0, _factory.Runner!.NumSlotsHoldingPositions);
+        Assert.Equal(0, _factory.Runner!.NumStreamsHoldingPositions);
     }
 
     [Fact]
     public async Task Submit_refuses_what_cannot_fit_and_a_full_queue()
     {
-        // Slow steps: the running request must still hold the only slot when the next two arrive, however late this
+        // Slow steps: the running request must still hold the only stream when the next two arrive, however late this
         // test's continuations run on a loaded machine (60 steps of 100 ms).
         await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 1, MaxWaiting = 1 },
             new FakeModelRunnerFactory(FakeModelRunner.Model(maxModelLength: 64, numBlocks: 16), TimeSpan.FromMilliseconds(100)));

@@ -11,11 +11,11 @@ public sealed class SchedulerHarness
 
     public SchedulerHarness(int numBlocks = 8, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 32,
         bool chunkedPrefill = true, int maxModelLength = 64, int[]? eog = null, Func<int, int, int>? nextToken = null,
-        int cacheHolders = 0, int maxIdleCachedBlocks = -1, bool fixedChunks = false, bool retainSlots = false)
+        int cacheHolders = 0, int maxIdleCachedBlocks = -1, bool fixedChunks = false, bool retainStreams = false)
     {
         Kv = new KvCacheManager(numBlocks, blockSize, cacheHolders, maxIdleCachedBlocks);
         Runner = new FakeModelRunner(FakeModelRunner.Model(maxModelLength, 100, numBlocks, eog, cacheHolders), nextToken, blockSize);
-        Scheduler = new Scheduler(Kv, Runner.Info, maxSequences, maxBatchTokens, chunkedPrefill, TimeProvider.System, fixedChunks, retainSlots);
+        Scheduler = new Scheduler(Kv, Runner.Info, maxSequences, maxBatchTokens, chunkedPrefill, TimeProvider.System, fixedChunks, retainStreams);
         Core = new EngineCore(Scheduler, Runner);
     }
 
@@ -83,16 +83,17 @@ public sealed class SchedulerHarness
     public void CheckInvariants()
     {
         var holders = new Dictionary<int, int>();
-        var slots = new HashSet<int>();
+        var streams = new HashSet<int>();
         foreach (var seq in Scheduler.Holding)
         {
-            Assert.True(slots.Add(seq.Slot), $"slot {seq.Slot} used twice");
+            int stream = Assert.NotNull(seq.KvStream);
+            Assert.True(streams.Add(stream), $"stream {stream} used twice");
             Assert.True(seq.BlockTable.Count * Kv.BlockSize >= seq.NumComputedTokens);
             foreach (int b in seq.BlockTable)
                 holders[b] = holders.GetValueOrDefault(b) + 1;
-            var (min, max) = Runner.GetSlotPositions(seq.Slot);
+            var (min, max) = Runner.GetStreamPositions(stream);
             Assert.Equal(seq.NumComputedTokens == 0 ? (-1, -1) : (0, seq.NumComputedTokens - 1), (min, max));
-            Assert.Equal(seq.TokenIds.Take(seq.NumComputedTokens), Runner.SlotTokens(seq.Slot));
+            Assert.Equal(seq.TokenIds.Take(seq.NumComputedTokens), Runner.StreamTokens(stream));
             Assert.True(seq.NumComputedTokens == 0 || seq.Status == SequenceStatus.Running);
         }
         for (int b = 0; b < Kv.NumBlocks; b++)
@@ -108,13 +109,13 @@ public sealed class SchedulerHarness
         Assert.Equal(Kv.NumCachedBlocks, cached.Count);
         // No more cached blocks at one position than the runner has holders for.
         Assert.All(cached.Values.GroupBy(v => v), g => Assert.True(g.Count() <= Kv.MaxCachedPerPosition));
-        // A free slot's stream holds exactly the tokens the books say it retains, and holds no blocks.
-        foreach (var (slot, tokens) in Scheduler.RetainedSlots)
+        // A free stream holds exactly the tokens the books say it retains, and holds no blocks.
+        foreach (var (stream, tokens) in Scheduler.RetainedStreams)
         {
-            Assert.True(slots.Add(slot), $"slot {slot} both used and retaining");
-            Assert.Equal(tokens, Runner.SlotTokens(slot));
+            Assert.True(streams.Add(stream), $"stream {stream} both used and retaining");
+            Assert.Equal(tokens, Runner.StreamTokens(stream));
         }
-        Assert.True(Scheduler.RetainsSlots || Scheduler.RetainedSlots.Count == 0);
-        Assert.Equal(Scheduler.Holding.Count(s => s.NumComputedTokens > 0) + Scheduler.RetainedSlots.Count, Runner.NumSlotsHoldingPositions);
+        Assert.True(Scheduler.RetainsStreams || Scheduler.RetainedStreams.Count == 0);
+        Assert.Equal(Scheduler.Holding.Count(s => s.NumComputedTokens > 0) + Scheduler.RetainedStreams.Count, Runner.NumStreamsHoldingPositions);
     }
 }

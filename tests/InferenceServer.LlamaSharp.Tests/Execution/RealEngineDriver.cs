@@ -14,13 +14,13 @@ public sealed class RealEngineDriver : IDisposable
     private static long _nextId;
 
     public RealEngineDriver(LlamaModelRunner runner, int numBlocks, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 16,
-        bool prefixCaching = true, int maxIdleCachedBlocks = -1, bool fixedChunks = false, bool? retainSlots = null)
+        bool prefixCaching = true, int maxIdleCachedBlocks = -1, bool fixedChunks = false, bool? retainStreams = null)
     {
         _runner = runner;
         Kv = new KvCacheManager(numBlocks, blockSize, prefixCaching ? runner.Info.NumCacheHolders : 0, maxIdleCachedBlocks);
-        // As the engine loop: per-sequence streams retain a free slot's cells whenever prefix caching is on.
+        // As the engine loop: per-sequence streams retain a free stream's cells whenever prefix caching is on.
         Scheduler = new Scheduler(Kv, runner.Info with { NumBlocks = numBlocks }, maxSequences, maxBatchTokens, true, TimeProvider.System, fixedChunks,
-            retainSlots ?? (prefixCaching && runner.PerSequenceStreams));
+            retainStreams ?? (prefixCaching && runner.PerSequenceStreams));
         Core = new EngineCore(Scheduler, runner);
         MaxSequences = maxSequences;
     }
@@ -69,11 +69,11 @@ public sealed class RealEngineDriver : IDisposable
         }
     }
 
-    /// <summary>Empties the prefix cache and free slots' retained cells so the shared runner starts clean for the next driver.</summary>
+    /// <summary>Empties the prefix cache and free streams' retained cells so the shared runner starts clean for the next driver.</summary>
     public void ClearCache()
     {
         Kv.ResetPrefixCache();
-        Scheduler.DropRetainedSlots();
+        Scheduler.DropRetainedStreams();
         _runner.Apply(Scheduler.TakeKvEvents());
         Assert.Empty(_runner.CachedCells);
     }
@@ -84,30 +84,30 @@ public sealed class RealEngineDriver : IDisposable
         foreach (var seq in All.Where(s => !s.IsFinished))
             Scheduler.Requests.Collect(Scheduler.AbortSequence(seq.SequenceId));
         Kv.ResetPrefixCache();
-        Scheduler.DropRetainedSlots();
+        Scheduler.DropRetainedStreams();
         _runner.Apply(Scheduler.TakeKvEvents());
     }
 
     /// <summary>
-    /// llama.cpp holds positions 0…computed−1 for each running sequence's slot, 0…n−1 for a free slot retaining n
-    /// cells (per-sequence layout), and nothing for other free slots; each
+    /// llama.cpp holds positions 0…computed−1 for each running sequence's stream, 0…n−1 for a free stream retaining n
+    /// cells (per-sequence layout), and nothing for other free streams; each
     /// cache holder holds exactly the cells of its cached blocks. Cells are counted, not just bounded, so a
     /// cell that llama.cpp holds and no block accounts for fails the check.
     /// </summary>
     public void CheckMemoryMatchesBooks()
     {
-        var running = Scheduler.Running.ToDictionary(s => s.Slot);
-        var retained = Scheduler.RetainedSlots;
+        var running = Scheduler.Running.ToDictionary(s => s.KvStream!.Value);
+        var retained = Scheduler.RetainedStreams;
         Assert.Empty(retained.Keys.Intersect(running.Keys));
-        for (int slot = 0; slot < MaxSequences; slot++)
+        for (int stream = 0; stream < MaxSequences; stream++)
         {
-            var positions = _runner.GetSlotPositions(slot);
-            if (running.TryGetValue(slot, out var seq) && seq.NumComputedTokens > 0)
+            var positions = _runner.GetStreamPositions(stream);
+            if (running.TryGetValue(stream, out var seq) && seq.NumComputedTokens > 0)
             {
                 Assert.Equal((0, seq.NumComputedTokens - 1), positions);
                 Assert.True(seq.BlockTable.Count * Kv.BlockSize >= seq.NumComputedTokens);
             }
-            else if (retained.TryGetValue(slot, out var tokens))
+            else if (retained.TryGetValue(stream, out var tokens))
                 Assert.Equal((0, tokens.Length - 1), positions);
             else
                 Assert.Equal((-1, -1), positions);
@@ -118,14 +118,15 @@ public sealed class RealEngineDriver : IDisposable
         foreach (var (blockId, (holder, start)) in _runner.CachedCells)
         {
             Assert.Equal(Kv.Pool[blockId].ChainIndex * Kv.BlockSize, start);
-            var (min, max) = _runner.GetSlotPositions(holder);
+            var (min, max) = _runner.GetSeqIdPositions(holder);
             Assert.True(min <= start && max >= start + Kv.BlockSize - 1, $"holder {holder} lacks positions {start}…");
         }
         var counter = CellCounter.For(_runner);
-        for (int slot = 0; slot < MaxSequences; slot++)
+        for (int stream = 0; stream < MaxSequences; stream++)
         {
-            int expected = running.TryGetValue(slot, out var seq) ? seq.NumComputedTokens : retained.GetValueOrDefault(slot)?.Length ?? 0;
-            Assert.True(counter.Count(slot) == expected, $"slot {slot} holds {counter.Count(slot)} cells, the books {expected}");
+            int expected = running.TryGetValue(stream, out var seq) ? seq.NumComputedTokens : retained.GetValueOrDefault(stream)?.Length ?? 0;
+            int cells = counter.Count(LlamaModelRunner.SeqIdOf(stream).Value);
+            Assert.True(cells == expected, $"stream {stream} holds {cells} cells, the books {expected}");
         }
         var blocksPerHolder = _runner.CachedCells.Values.GroupBy(c => c.CacheHolder).ToDictionary(g => g.Key, g => g.Count());
         for (int holder = _runner.FirstCacheHolder; holder < _runner.FirstCacheHolder + _runner.Info.NumCacheHolders; holder++)
@@ -153,11 +154,12 @@ public sealed class RealEngineDriver : IDisposable
             _runner = runner;
             using var driver = new RealEngineDriver(runner, numBlocks: 8, prefixCaching: false);
             var seq = driver.Add([10, 11, 12, 13, 14, 15, 16], maxTokens: 3);
-            _empty = runner.GetSequenceStateBytes(seq.Slot);
+            // The runner holds nothing yet, so any id's state is empty; the sequence gets its stream on its first step.
+            _empty = runner.GetSequenceStateBytes(LlamaModelRunner.SeqIdOf(0).Value);
             driver.Step();
-            long seven = runner.GetSequenceStateBytes(seq.Slot);
+            long seven = runner.GetSequenceStateBytes(LlamaModelRunner.SeqIdOf(seq.KvStream!.Value).Value);
             driver.Step();
-            long eight = runner.GetSequenceStateBytes(seq.Slot);
+            long eight = runner.GetSequenceStateBytes(LlamaModelRunner.SeqIdOf(seq.KvStream!.Value).Value);
             Assert.Equal(8, seq.NumComputedTokens);
             _perCell = eight - seven;
             _header = seven - 7 * _perCell;
