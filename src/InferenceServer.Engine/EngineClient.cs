@@ -24,7 +24,8 @@ public sealed class EngineClient
     // Wakes the engine thread with a plain kernel wait: an async wait on the channel completes through the thread
     // pool, which a busy host can starve for seconds.
     private readonly ManualResetEventSlim _wake = new(false);
-    private volatile EngineStats _stats = EngineStats.NotReady;
+    private volatile EngineStats? _finalStats;
+    private int _numWaiting;
     private volatile ModelInfo? _model;
     private volatile ServedModel? _served;
     private volatile bool _stopping;
@@ -46,8 +47,29 @@ public sealed class EngineClient
     public ModelInfo? Model => _model;
     /// <summary>The loaded model's tokenizer, chat template and grammar check; null before it is loaded.</summary>
     public ServedModel? Served => _served;
-    /// <summary>The engine's latest books.</summary>
-    public EngineStats Stats => _stats;
+    /// <summary>
+    /// The engine's books now, computed by the engine thread between two steps (so a read may wait for the running step
+    /// to end); <see cref="EngineStats.NotReady"/> before the model is loaded, the last books once the engine stopped.
+    /// Prefer <see cref="GetStatsAsync"/> where a caller can await.
+    /// </summary>
+    public EngineStats Stats => AskStats().GetAwaiter().GetResult();
+
+    /// <summary>The engine's books now, as <see cref="Stats"/>, without blocking a thread while the engine finishes its step.</summary>
+    public Task<EngineStats> GetStatsAsync(CancellationToken cancellationToken = default) => AskStats().WaitAsync(cancellationToken);
+
+    private Task<EngineStats> AskStats()
+    {
+        if (_model is null)
+            return Task.FromResult(EngineStats.NotReady);
+        if (_finalStats is { } final)
+            return Task.FromResult(final);
+        var reply = new TaskCompletionSource<EngineStats>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(new EngineCommand.Stats(reply));
+        // The loop sets its last books before its last look at the inbox: a command posted later is answered here.
+        if (_finalStats is { } last)
+            reply.TrySetResult(last);
+        return reply.Task;
+    }
 
     internal ChannelReader<EngineCommand> Inbox => _inbox.Reader;
 
@@ -84,7 +106,7 @@ public sealed class EngineClient
             throw new EngineRejectedException(RejectionReason.ContextLengthExceeded,
                 $"{n} choices of this {numPromptTokens}-token prompt need {neededBlocks} KV blocks of {bs} tokens at once; " +
                 $"the KV cache holds {model.NumBlocks}. Please reduce the length of the prompt or n.");
-        if (_stats.NumWaiting + Volatile.Read(ref _numInInbox) >= _options.MaxWaiting)
+        if (Volatile.Read(ref _numWaiting) + Volatile.Read(ref _numInInbox) >= _options.MaxWaiting)
             throw new EngineRejectedException(RejectionReason.QueueFull, "Too many requests are waiting; retry shortly.");
 
         if (sampling.Seed is null)
@@ -149,7 +171,7 @@ public sealed class EngineClient
     }
 
     /// <summary>True while nothing waits or runs and nothing is on its way to the engine.</summary>
-    public bool IsIdle => Volatile.Read(ref _numInInbox) == 0 && _stats is { NumRunning: 0, NumWaiting: 0 };
+    public bool IsIdle => Volatile.Read(ref _numInInbox) == 0 && Stats is { NumRunning: 0, NumWaiting: 0 };
 
     /// <summary>Stops taking requests (Submit refuses with ShuttingDown, IsReady turns false); running ones go on.</summary>
     public void StopAccepting() => _stopping = true;
@@ -157,7 +179,15 @@ public sealed class EngineClient
     /// <summary>Aborts every request in the engine; their streams end with finish reason Abort.</summary>
     public void AbortAll() => Post(new EngineCommand.AbortAll());
 
-    internal void OnDrained(int count) => Interlocked.Add(ref _numInInbox, -count);
+    // The waiting count is updated before the inbox count drops, so the queue gate never sees a request in neither.
+    internal void OnDrained(int count, int numWaiting)
+    {
+        SetNumWaiting(numWaiting);
+        Interlocked.Add(ref _numInInbox, -count);
+    }
+
+    /// <summary>The engine thread's count of waiting sequences, for the queue gate in <see cref="Submit"/> (no stats round trip per request).</summary>
+    internal void SetNumWaiting(int numWaiting) => Volatile.Write(ref _numWaiting, numWaiting);
 
     internal void SetReady(ModelInfo model, ServedModel served)
     {
@@ -166,7 +196,11 @@ public sealed class EngineClient
         _model = model;
     }
 
-    internal void Publish(EngineStats stats) => _stats = stats;
     internal void BeginStopping() => _stopping = true;
-    internal void EndLoop() => _loopEnded = true;
+
+    internal void EndLoop(EngineStats last)
+    {
+        _finalStats = last;
+        _loopEnded = true;
+    }
 }

@@ -19,6 +19,9 @@ internal abstract record EngineCommand
     /// <summary>Cancel every live request (end of a graceful drain).</summary>
     internal sealed record AbortAll : EngineCommand;
 
+    /// <summary>Compute the <see cref="EngineStats"/> between steps (the last ones once the engine has stopped).</summary>
+    internal sealed record Stats(TaskCompletionSource<EngineStats> Reply) : EngineCommand;
+
     /// <summary>Capture a <see cref="KvCache.KvCacheSnapshot"/> between steps; null once the engine has stopped.</summary>
     internal sealed record Snapshot(TaskCompletionSource<KvCache.KvCacheSnapshot?> Reply) : EngineCommand;
 }

@@ -53,52 +53,48 @@ public sealed partial class EngineCore
     public StepTimes? StepTimes => NumSteps == 0 ? null : new StepTimes(ScheduleTime.TotalMilliseconds,
         ExecuteTime.TotalMilliseconds, UpdateTime.TotalMilliseconds, ForwardTime.TotalMilliseconds, SampleTime.TotalMilliseconds);
 
-    /// <summary>Runs one step: schedule, execute, update. Returns its plan and one output per request with news.</summary>
+    /// <summary>
+    /// Runs one step: schedule, execute, update. Returns its plan and one output per request with news. KV changes
+    /// reach the runner only inside the plan (<see cref="SchedulerOutput.Events"/>), so a step with nothing to compute
+    /// still carries the frees of aborts and finished sequences to llama.cpp's memory.
+    /// </summary>
     public StepOutput Step()
     {
         long start = Stopwatch.GetTimestamp();
-        FlushKvEvents();
         var plan = Scheduler.Schedule();
-        if (plan.IsEmpty)
-        {
-            Runner.Apply(plan.Events);
-            return new StepOutput(plan, []);
-        }
         long scheduled = Stopwatch.GetTimestamp();
         var (output, failed) = Execute(plan);
         long executed = Stopwatch.GetTimestamp();
         var outputs = Scheduler.Update(plan, output, failed);
-        FlushKvEvents();
-        NumSteps++;
-        ScheduleTime += Stopwatch.GetElapsedTime(start, scheduled);
-        ExecuteTime += Stopwatch.GetElapsedTime(scheduled, executed);
-        UpdateTime += Stopwatch.GetElapsedTime(executed);
-        ForwardTime += output.ForwardTime;
-        SampleTime += output.SampleTime;
+        if (!plan.IsEmpty)
+            Profile(start, scheduled, executed, output);
         return new StepOutput(plan, outputs);
     }
 
     /// <summary>Queues <paramref name="request"/> (see <see cref="Scheduling.Scheduler.Add(Sequences.EngineRequest)"/>).</summary>
     public void Add(Sequences.EngineRequest request) => Scheduler.Add(request);
 
-    /// <summary>Cancels every live choice of a request (see <see cref="Scheduling.Scheduler.Abort(long)"/>) and frees its KV at once.</summary>
-    public IReadOnlyList<RequestOutput> Abort(long requestId)
-    {
-        var outputs = Scheduler.Abort(requestId);
-        FlushKvEvents();
-        return outputs;
-    }
+    /// <summary>
+    /// Cancels every live choice of a request (see <see cref="Scheduling.Scheduler.Abort(long)"/>); its blocks are free
+    /// at once, its cells go with the next step's plan.
+    /// </summary>
+    public IReadOnlyList<RequestOutput> Abort(long requestId) => Scheduler.Abort(requestId);
 
     /// <summary>Ends one choice of a request with no further result for it (see <see cref="Scheduling.Scheduler.Abort(long, int)"/>).</summary>
-    public IReadOnlyList<RequestOutput> Abort(long requestId, int choiceIndex)
-    {
-        var outputs = Scheduler.Abort(requestId, choiceIndex);
-        FlushKvEvents();
-        return outputs;
-    }
+    public IReadOnlyList<RequestOutput> Abort(long requestId, int choiceIndex) => Scheduler.Abort(requestId, choiceIndex);
 
-    /// <summary>Hands the KV changes decided since the last step to the runner, so llama.cpp's memory never lags the books.</summary>
-    public void FlushKvEvents() => Runner.Apply(Scheduler.TakeKvEvents());
+    /// <summary>True when the runner has KV changes to hear although nothing is to be computed: the next step is empty and carries them.</summary>
+    public bool HasPendingKvEvents => Scheduler.KvCache.HasEvents;
+
+    private void Profile(long start, long scheduled, long executed, RunnerOutput output)
+    {
+        NumSteps++;
+        ScheduleTime += Stopwatch.GetElapsedTime(start, scheduled);
+        ExecuteTime += Stopwatch.GetElapsedTime(scheduled, executed);
+        UpdateTime += Stopwatch.GetElapsedTime(executed);
+        ForwardTime += output.ForwardTime;
+        SampleTime += output.SampleTime;
+    }
 
     private (RunnerOutput Output, IReadOnlyList<ScheduledSequence> Failed) Execute(SchedulerOutput plan)
     {

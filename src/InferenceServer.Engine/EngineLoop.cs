@@ -69,7 +69,6 @@ public sealed partial class EngineLoop : BackgroundService
             retainStreams: _options.PrefixCaching && _options.ResolveKvLayout() == KvLayout.PerSequence);
         _core = new EngineCore(scheduler, _runner, _logger);
         _kvReport = _runner.Info.KvShape is { } shape ? KvCacheReport.From(shape) : null;
-        PublishStats();
         _client.SetReady(_runner.Info, loaded.Served);
         Log.EngineStarted(_logger, numBlocks, _options.BlockSize, _options.MaxSequences, _runner.Info.MaxModelLength);
         if (_kvReport is { } report)
@@ -87,14 +86,10 @@ public sealed partial class EngineLoop : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 DrainInbox(core);
-                if (!core.Scheduler.HasWork)
-                {
-                    core.FlushKvEvents();
-                    PublishStats();
+                if (core.Scheduler.HasWork || core.HasPendingKvEvents)
+                    Step(core, stoppingToken);
+                else
                     WaitForInbox(stoppingToken);
-                    continue;
-                }
-                Step(core);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -103,27 +98,27 @@ public sealed partial class EngineLoop : BackgroundService
         finally
         {
             _client.BeginStopping();
-            _client.EndLoop();
-            AbortAll(core);
+            foreach (long id in _streams.Keys.ToArray())
+                Deliver(core.Abort(id));
+            // The flag goes up before the last look at the inbox: a command posted later sees it and answers itself.
+            _client.EndLoop(ComputeStats(core));
+            RefuseInbox(core);
             _runner!.Dispose();
         }
     }
 
-    /// <summary>One step of the core; then results go to their streams.</summary>
-    private void Step(EngineCore core)
+    /// <summary>One step of the core; then outputs go to their requests' streams.</summary>
+    private void Step(EngineCore core, CancellationToken stoppingToken)
     {
         var (plan, outputs) = core.Step();
-        if (plan.IsEmpty)
-        {
-            // Nothing fits yet (only possible while blocks are tied up elsewhere): wait for news, don't spin.
-            _client.WaitForCommands(TimeSpan.FromMilliseconds(10), CancellationToken.None);
-            return;
-        }
-        // Stats first: a client that sees its token must not then read the books of before the step.
-        PublishStats();
+        _client.SetNumWaiting(core.Scheduler.NumWaiting);
         Deliver(outputs);
         if (plan.Preempted.Count > 0)
             Log.Preempted(_logger, plan.Preempted.Count, core.Scheduler.NumWaiting);
+        // Nothing computed and nobody preempted: the books cannot change, so neither can the next plan, until a
+        // command (an abort, a new request) arrives. Wait for it instead of polling.
+        if (plan.IsEmpty && plan.Preempted.Count == 0 && core.Scheduler.HasWork)
+            WaitForInbox(stoppingToken);
     }
 
     private void DrainInbox(EngineCore core)
@@ -151,13 +146,13 @@ public sealed partial class EngineLoop : BackgroundService
                 case EngineCommand.Snapshot snapshot:
                     snapshot.Reply.TrySetResult(KvCacheSnapshot.Capture(core.Scheduler, core.NumSteps));
                     break;
+                case EngineCommand.Stats stats:
+                    stats.Reply.TrySetResult(ComputeStats(core));
+                    break;
             }
         }
         if (added > 0)
-        {
-            _client.OnDrained(added);
-            PublishStats();
-        }
+            _client.OnDrained(added, core.Scheduler.NumWaiting);
     }
 
     private void WaitForInbox(CancellationToken stoppingToken) =>
@@ -178,27 +173,32 @@ public sealed partial class EngineLoop : BackgroundService
         }
     }
 
-    private void AbortAll(EngineCore core)
+    // Answers what is left in the inbox once the loop has ended: new requests are refused, questions get the last books.
+    private void RefuseInbox(EngineCore core)
     {
-        foreach (long id in _streams.Keys.ToArray())
-            Deliver(core.Abort(id));
         while (_client.Inbox.TryRead(out var command))
-            if (command is EngineCommand.Add add)
-                add.Outputs.TryComplete(new EngineRejectedException(RejectionReason.ShuttingDown, "The server is shutting down."));
-            else if (command is EngineCommand.Snapshot snapshot)
-                snapshot.Reply.TrySetResult(null);
-        PublishStats();
+            switch (command)
+            {
+                case EngineCommand.Add add:
+                    add.Outputs.TryComplete(new EngineRejectedException(RejectionReason.ShuttingDown, "The server is shutting down."));
+                    break;
+                case EngineCommand.Snapshot snapshot:
+                    snapshot.Reply.TrySetResult(null);
+                    break;
+                case EngineCommand.Stats stats:
+                    stats.Reply.TrySetResult(ComputeStats(core));
+                    break;
+            }
     }
 
-    private void PublishStats()
+    // The books now, computed only when someone asks (a scrape, /v1/engine/stats, the drain), never per step.
+    private EngineStats ComputeStats(EngineCore core)
     {
-        var core = _core!;
         var s = core.Scheduler;
-        _client.Publish(new EngineStats(_client.Model is not null, s.NumRunning, s.NumWaiting, s.KvCache.NumBlocks,
-            s.KvCache.NumFreeBlocks, s.KvCache.NumCachedBlocks, s.KvCache.NumCachedIdleBlocks, s.KvCache.BlockSize, s.NumPreemptions, s.NumPromptTokens,
-            s.NumCachedPromptTokens, s.NumGeneratedTokens, s.KvCache.NumEvictions, core.NumSteps, _kvReport,
-            core.StepTimes,
-            core.NumFailedSteps));
+        var kv = s.KvCache;
+        return new EngineStats(true, s.NumRunning, s.NumWaiting, kv.NumBlocks, kv.NumFreeBlocks, kv.NumCachedBlocks,
+            kv.NumCachedIdleBlocks, kv.BlockSize, s.NumPreemptions, s.NumPromptTokens, s.NumCachedPromptTokens,
+            s.NumGeneratedTokens, kv.NumEvictions, core.NumSteps, _kvReport, core.StepTimes, core.NumFailedSteps);
     }
 
     private static partial class Log

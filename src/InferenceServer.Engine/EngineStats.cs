@@ -1,6 +1,6 @@
 namespace InferenceServer.Engine;
 
-/// <summary>A snapshot of the engine's books, published by the engine thread after every step.</summary>
+/// <summary>A snapshot of the engine's books, computed by the engine thread between two steps when asked (see <see cref="EngineClient.Stats"/>).</summary>
 /// <param name="Ready">The model is loaded and the engine loop runs.</param>
 /// <param name="NumRunning">Sequences holding blocks.</param>
 /// <param name="NumWaiting">Sequences waiting for admission, preempted ones included.</param>

@@ -177,8 +177,8 @@ public sealed class LlamaModelRunner : IModelRunner
     private static SampledToken Sampled(long sequenceId, int tokenId, LogprobRow? logprobs) =>
         new(sequenceId, tokenId, logprobs?.For(tokenId));
 
-    /// <inheritdoc />
-    public void Apply(KvEvents events)
+    // Applies a plan's KV events in order (see IModelRunner.Execute).
+    private void Apply(KvEvents events)
     {
         foreach (var e in events.Log)
         {

@@ -127,6 +127,8 @@ public sealed class EngineLoopTests : IAsyncLifetime
         });
 
         await WaitUntil(() => _client.Stats is { NumRunning: 0 } s && s.NumFreeBlocks == s.NumBlocks, timeoutMs: 1000);
+        // The books free at once; llama.cpp's memory with the next plan, which the idle engine runs empty right away.
+        await WaitUntil(() => _factory.Runner!.NumStreamsHoldingPositions == 0, timeoutMs: 1000);
         Assert.Equal(0, _factory.Runner!.NumStreamsHoldingPositions);
     }
 
@@ -199,5 +201,27 @@ public sealed class EngineLoopTests : IAsyncLifetime
         Assert.Equal(FinishReason.Abort, results[^1].FinishReason);
         Assert.False(_client.IsReady);
         Assert.Throws<EngineRejectedException>(() => _client.Submit([1], new SamplingParams()));
+    }
+
+    [Fact]
+    public async Task Stats_are_computed_when_asked_and_the_last_books_outlive_the_engine()
+    {
+        var notStarted = new EngineClient(Options.Create(new EngineOptions()), TimeProvider.System);
+        Assert.Same(EngineStats.NotReady, notStarted.Stats);
+        Assert.Same(EngineStats.NotReady, await notStarted.GetStatsAsync());
+        await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 2 });
+        Assert.Equal(0, (await _client.GetStatsAsync()).NumSteps);
+
+        await ReadAll(_client.Submit([1, 2, 3], new SamplingParams { MaxTokens = 5, Temperature = 0 }));
+        await WaitUntil(() => _client.IsIdle);
+
+        var asked = await _client.GetStatsAsync();
+        Assert.Equal(5, asked.NumGeneratedTokens);
+        Assert.Equal(3, asked.NumPromptTokens);
+        Assert.Equal(asked.NumBlocks, asked.NumFreeBlocks);
+        Assert.Equal(asked with { StepTimes = null }, _client.Stats with { StepTimes = null });
+        await _loop.StopAsync(CancellationToken.None);
+        Assert.Equal(5, _client.Stats.NumGeneratedTokens);
+        Assert.Equal(asked.NumSteps, (await _client.GetStatsAsync()).NumSteps);
     }
 }

@@ -166,4 +166,24 @@ public class EngineRequestTests
         await stream.DisposeAsync();
         Assert.Single(aborts);
     }
+
+    [Fact]
+    public void An_abort_between_steps_reaches_the_runner_only_inside_the_next_plan()
+    {
+        var h = new SchedulerHarness(numBlocks: 16, maxSequences: 4);
+        var kept = h.Add(promptLength: 5, maxTokens: 20);
+        var aborted = h.Add(promptLength: 6, maxTokens: 20, firstToken: 30);
+        h.Step();
+        int stream = Assert.NotNull(aborted.KvStream);
+
+        Assert.Single(h.Core.Abort(aborted.SequenceId));
+
+        Assert.Equal(16 - 2, h.Kv.NumFreeBlocks);                              // the books free at once: only kept's two blocks are held
+        Assert.Equal((0, 5), h.Runner.GetStreamPositions(stream));             // the runner has not heard yet
+        var plan = h.Step();
+        Assert.Equal(aborted.SequenceId, Assert.Single(plan.Events.Released).SequenceId);
+        Assert.Equal((-1, -1), h.Runner.GetStreamPositions(stream));
+        Assert.Equal(SequenceStatus.Running, kept.Status);
+        h.CheckInvariants();
+    }
 }

@@ -109,7 +109,7 @@ public sealed class FakeModelRunner : IModelRunner
         return new RunnerOutput(sampled);
     }
 
-    public void Apply(KvEvents events)
+    private void Apply(KvEvents events)
     {
         foreach (var e in events.Log)
         {
@@ -146,6 +146,24 @@ public sealed class FakeModelRunner : IModelRunner
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// This runner's memory once <paramref name="pending"/> (the KV changes on their way with the next plan) are applied,
+    /// as a copy: between steps the books are ahead of the runner by exactly those changes.
+    /// </summary>
+    public FakeModelRunner Preview(KvEvents pending)
+    {
+        var copy = new FakeModelRunner(Info, NextToken, BlockSize);
+        foreach (var (stream, held) in _positions)
+            copy._positions[stream] = new SortedDictionary<int, int>(held);
+        foreach (var (block, tokens) in _cachedTokens)
+            copy._cachedTokens[block] = tokens;
+        foreach (var (block, start) in _cachedCells)
+            copy._cachedCells[block] = start;
+        copy._samplers.UnionWith(_samplers);
+        copy.Apply(pending);
+        return copy;
     }
 
     private SortedDictionary<int, int> Held(int stream) => _positions.TryGetValue(stream, out var held) ? held : _positions[stream] = [];

@@ -60,19 +60,26 @@ public sealed class SchedulerHarness
     /// <summary>Every step's request outputs, in step order.</summary>
     public List<IReadOnlyList<RequestOutput>> Outputs { get; } = [];
 
-    /// <summary>Cancels one sequence (its pending forks along), as the scheduler does below the request's choices.</summary>
+    /// <summary>
+    /// Cancels one sequence (its pending forks along), as the scheduler does below the request's choices. As the engine
+    /// loop, an engine left idle then runs an empty step, whose plan carries the frees to the runner.
+    /// </summary>
     public void Abort(long id)
     {
         foreach (var r in Scheduler.Requests.Collect(Scheduler.AbortSequence(id)).SelectMany(o => o.Results))
             Results[r.SequenceId].Add(r);
-        Core.FlushKvEvents();
+        if (!Scheduler.HasWork)
+            Step();
     }
 
+    /// <summary>Steps until nothing is left to compute or to tell the runner; returns the steps that computed something.</summary>
     public int RunToIdle(int maxSteps = 10_000)
     {
         int steps = 0;
-        while (Scheduler.HasWork && steps++ < maxSteps)
-            Step();
+        // As the engine loop: once nothing is left to compute, an empty step carries the last frees to the runner.
+        for (int i = 0; (Scheduler.HasWork || Core.HasPendingKvEvents) && i < maxSteps; i++)
+            if (!Step().IsEmpty)
+                steps++;
         Assert.False(Scheduler.HasWork, "scheduler did not drain");
         return steps;
     }
@@ -82,6 +89,8 @@ public sealed class SchedulerHarness
     /// <summary>The KV books' invariants, checked against the runner's view of llama.cpp memory.</summary>
     public void CheckInvariants()
     {
+        // Between steps the books are ahead of the runner by the KV changes the next plan carries.
+        var runner = Runner.Preview(Kv.PendingEvents);
         var holders = new Dictionary<int, int>();
         var streams = new HashSet<int>();
         foreach (var seq in Scheduler.Holding)
@@ -91,9 +100,9 @@ public sealed class SchedulerHarness
             Assert.True(seq.BlockTable.Count * Kv.BlockSize >= seq.NumComputedTokens);
             foreach (int b in seq.BlockTable)
                 holders[b] = holders.GetValueOrDefault(b) + 1;
-            var (min, max) = Runner.GetStreamPositions(stream);
+            var (min, max) = runner.GetStreamPositions(stream);
             Assert.Equal(seq.NumComputedTokens == 0 ? (-1, -1) : (0, seq.NumComputedTokens - 1), (min, max));
-            Assert.Equal(seq.TokenIds.Take(seq.NumComputedTokens), Runner.StreamTokens(stream));
+            Assert.Equal(seq.TokenIds.Take(seq.NumComputedTokens), runner.StreamTokens(stream));
             Assert.True(seq.NumComputedTokens == 0 || seq.Status == SequenceStatus.Running);
         }
         for (int b = 0; b < Kv.NumBlocks; b++)
@@ -105,7 +114,7 @@ public sealed class SchedulerHarness
         Assert.Equal(Kv.NumBlocks, Kv.NumFreeBlocks + holders.Count);
         // The runner keeps cells for exactly the blocks the cache knows, at the positions it knows.
         var cached = Enumerable.Range(0, Kv.NumBlocks).Where(b => Kv.Pool[b].IsCached).ToDictionary(b => b, b => Kv.Pool[b].ChainIndex * Kv.BlockSize);
-        Assert.Equal(cached.OrderBy(kv => kv.Key), Runner.CachedCells.OrderBy(kv => kv.Key));
+        Assert.Equal(cached.OrderBy(kv => kv.Key), runner.CachedCells.OrderBy(kv => kv.Key));
         Assert.Equal(Kv.NumCachedBlocks, cached.Count);
         // No more cached blocks at one position than the runner has holders for.
         Assert.All(cached.Values.GroupBy(v => v), g => Assert.True(g.Count() <= Kv.MaxCachedPerPosition));
@@ -113,9 +122,9 @@ public sealed class SchedulerHarness
         foreach (var (stream, tokens) in Scheduler.RetainedStreams)
         {
             Assert.True(streams.Add(stream), $"stream {stream} both used and retaining");
-            Assert.Equal(tokens, Runner.StreamTokens(stream));
+            Assert.Equal(tokens, runner.StreamTokens(stream));
         }
         Assert.True(Scheduler.RetainsStreams || Scheduler.RetainedStreams.Count == 0);
-        Assert.Equal(Scheduler.Holding.Count(s => s.NumComputedTokens > 0) + Scheduler.RetainedStreams.Count, Runner.NumStreamsHoldingPositions);
+        Assert.Equal(Scheduler.Holding.Count(s => s.NumComputedTokens > 0) + Scheduler.RetainedStreams.Count, runner.NumStreamsHoldingPositions);
     }
 }

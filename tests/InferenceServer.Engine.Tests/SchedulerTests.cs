@@ -21,6 +21,7 @@ public class SchedulerTests
         Assert.Equal([null, null, FinishReason.Length], results.Select(r => r.FinishReason));
         Assert.Equal(SequenceStatus.FinishedLength, seq.Status);
         Assert.Equal(8, h.Kv.NumFreeBlocks);
+        Assert.True(h.Step().IsEmpty);                                     // the idle engine's next plan carries the frees
         Assert.Equal((-1, -1), h.Runner.GetStreamPositions(0));
         Assert.Empty(h.Runner.LiveSamplers);
     }

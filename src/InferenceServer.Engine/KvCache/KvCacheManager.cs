@@ -290,6 +290,12 @@ public sealed class KvCacheManager
     public IReadOnlyDictionary<int, int> CachedBlockStarts() =>
         _cache.Values.ToDictionary(id => id, id => _pool[id].ChainIndex * BlockSize);
 
+    /// <summary>True when KV changes wait for the runner (see <see cref="TakeEvents"/>).</summary>
+    public bool HasEvents => _events.Count > 0;
+
+    /// <summary>The KV changes on their way to the runner with the next plan, left in place (tests compare memory with the books through them).</summary>
+    internal KvEvents PendingEvents => new([.. _events]);
+
     /// <summary>Takes the KV changes since the last call, in the order they happened.</summary>
     public KvEvents TakeEvents()
     {

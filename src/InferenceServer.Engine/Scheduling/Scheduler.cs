@@ -423,9 +423,6 @@ public sealed class Scheduler
         return streams.Count;
     }
 
-    /// <summary>
-    /// Takes the KV events since the last step (blocks cached or evicted, sequences that ended) for the runner to
-    /// apply at once, so llama.cpp's memory never lags the books while the engine waits for work.
-    /// </summary>
-    public KvEvents TakeKvEvents() => _kv.TakeEvents();
+    /// <summary>Takes the KV events since the last plan; the engine's failure recovery hands them to its retry.</summary>
+    internal KvEvents TakeKvEvents() => _kv.TakeEvents();
 }

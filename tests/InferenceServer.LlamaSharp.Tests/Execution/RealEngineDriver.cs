@@ -6,7 +6,11 @@ using InferenceServer.Engine.Sequences;
 
 namespace InferenceServer.LlamaSharp.Tests.Execution;
 
-/// <summary>Steps a scheduler over the real runner without threads, checking llama.cpp's memory against the books.</summary>
+/// <summary>
+/// Steps a scheduler over the real runner without threads, checking llama.cpp's memory against the books each time a
+/// plan has run (then the runner has applied every KV change decided so far; between steps the books are ahead by the
+/// changes the next plan carries).
+/// </summary>
 public sealed class RealEngineDriver : IDisposable
 {
     private readonly LlamaModelRunner _runner;
@@ -15,13 +19,20 @@ public sealed class RealEngineDriver : IDisposable
 
     public RealEngineDriver(LlamaModelRunner runner, int numBlocks, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 16,
         bool prefixCaching = true, int maxIdleCachedBlocks = -1, bool fixedChunks = false, bool? retainStreams = null)
+        : this(runner, numBlocks, blockSize, maxSequences, maxBatchTokens, prefixCaching, maxIdleCachedBlocks, fixedChunks, retainStreams,
+            checkEachPlan: true)
+    {
+    }
+
+    private RealEngineDriver(LlamaModelRunner runner, int numBlocks, int blockSize, int maxSequences, int maxBatchTokens,
+        bool prefixCaching, int maxIdleCachedBlocks, bool fixedChunks, bool? retainStreams, bool checkEachPlan)
     {
         _runner = runner;
         Kv = new KvCacheManager(numBlocks, blockSize, prefixCaching ? runner.Info.NumCacheHolders : 0, maxIdleCachedBlocks);
         // As the engine loop: per-sequence streams retain a free stream's cells whenever prefix caching is on.
         Scheduler = new Scheduler(Kv, runner.Info with { NumBlocks = numBlocks }, maxSequences, maxBatchTokens, true, TimeProvider.System, fixedChunks,
             retainStreams ?? (prefixCaching && runner.PerSequenceStreams));
-        Core = new EngineCore(Scheduler, runner);
+        Core = new EngineCore(Scheduler, checkEachPlan ? new CheckingRunner(runner, this) : runner);
         MaxSequences = maxSequences;
     }
 
@@ -56,12 +67,15 @@ public sealed class RealEngineDriver : IDisposable
     public void Abort(Sequence seq)
     {
         Scheduler.Requests.Collect(Scheduler.AbortSequence(seq.SequenceId));
-        Core.FlushKvEvents();
+        // As the engine loop: an idle engine's next step is empty and carries the frees to the runner.
+        if (!Scheduler.HasWork)
+            Core.Step();
     }
 
     public void RunToIdle()
     {
-        for (int i = 0; Scheduler.HasWork; i++)
+        // As the engine loop: once nothing is left to compute, an empty step carries the last frees to the runner.
+        for (int i = 0; Scheduler.HasWork || Core.HasPendingKvEvents; i++)
         {
             Assert.True(i < 100_000);
             Step();
@@ -72,9 +86,10 @@ public sealed class RealEngineDriver : IDisposable
     /// <summary>Empties the prefix cache and free streams' retained cells so the shared runner starts clean for the next driver.</summary>
     public void ClearCache()
     {
+        Assert.False(Scheduler.HasWork);
         Kv.ResetPrefixCache();
         Scheduler.DropRetainedStreams();
-        _runner.Apply(Scheduler.TakeKvEvents());
+        Assert.Empty(Core.Step().Plan.Scheduled);
         Assert.Empty(_runner.CachedCells);
     }
 
@@ -85,27 +100,41 @@ public sealed class RealEngineDriver : IDisposable
             Scheduler.Requests.Collect(Scheduler.AbortSequence(seq.SequenceId));
         Kv.ResetPrefixCache();
         Scheduler.DropRetainedStreams();
-        _runner.Apply(Scheduler.TakeKvEvents());
+        Core.Step();
     }
 
     /// <summary>
     /// llama.cpp holds positions 0…computed−1 for each running sequence's stream, 0…n−1 for a free stream retaining n
     /// cells (per-sequence layout), and nothing for other free streams; each
     /// cache holder holds exactly the cells of its cached blocks. Cells are counted, not just bounded, so a
-    /// cell that llama.cpp holds and no block accounts for fails the check.
+    /// cell that llama.cpp holds and no block accounts for fails the check. While KV changes wait for the next plan the
+    /// memory lags the books: the check then stands on the one made when the last plan ran.
     /// </summary>
     public void CheckMemoryMatchesBooks()
     {
+        if (!Kv.HasEvents)
+            CheckMemoryAfter(executed: []);
+    }
+
+    // The check once `executed` ran: those sequences hold their new tokens, and their forks the parent's cells, which
+    // the books count only after the update.
+    private void CheckMemoryAfter(IReadOnlyList<ScheduledSequence> executed)
+    {
         var running = Scheduler.Running.ToDictionary(s => s.KvStream!.Value);
+        var computed = running.ToDictionary(r => r.Key, r => r.Value.NumComputedTokens);
+        foreach (var s in executed)
+            foreach (int stream in s.Forks.Select(f => f.KvStream).Prepend(s.KvStream))
+                computed[stream] = s.StartPosition + s.TokenIds.Count;
         var retained = Scheduler.RetainedStreams;
-        Assert.Empty(retained.Keys.Intersect(running.Keys));
+        Assert.Empty(retained.Keys.Intersect(computed.Keys));
         for (int stream = 0; stream < MaxSequences; stream++)
         {
             var positions = _runner.GetStreamPositions(stream);
-            if (running.TryGetValue(stream, out var seq) && seq.NumComputedTokens > 0)
+            if (computed.GetValueOrDefault(stream) is var n and > 0)
             {
-                Assert.Equal((0, seq.NumComputedTokens - 1), positions);
-                Assert.True(seq.BlockTable.Count * Kv.BlockSize >= seq.NumComputedTokens);
+                Assert.Equal((0, n - 1), positions);
+                if (running.TryGetValue(stream, out var seq))
+                    Assert.True(seq.BlockTable.Count * Kv.BlockSize >= n);
             }
             else if (retained.TryGetValue(stream, out var tokens))
                 Assert.Equal((0, tokens.Length - 1), positions);
@@ -124,7 +153,7 @@ public sealed class RealEngineDriver : IDisposable
         var counter = CellCounter.For(_runner);
         for (int stream = 0; stream < MaxSequences; stream++)
         {
-            int expected = running.TryGetValue(stream, out var seq) ? seq.NumComputedTokens : retained.GetValueOrDefault(stream)?.Length ?? 0;
+            int expected = computed.TryGetValue(stream, out int n) ? n : retained.GetValueOrDefault(stream)?.Length ?? 0;
             int cells = counter.Count(LlamaModelRunner.SeqIdOf(stream).Value);
             Assert.True(cells == expected, $"stream {stream} holds {cells} cells, the books {expected}");
         }
@@ -152,7 +181,7 @@ public sealed class RealEngineDriver : IDisposable
         private CellCounter(LlamaModelRunner runner)
         {
             _runner = runner;
-            using var driver = new RealEngineDriver(runner, numBlocks: 8, prefixCaching: false);
+            using var driver = new RealEngineDriver(runner, 8, 4, 4, 16, prefixCaching: false, -1, false, null, checkEachPlan: false);
             var seq = driver.Add([10, 11, 12, 13, 14, 15, 16], maxTokens: 3);
             // The runner holds nothing yet, so any id's state is empty; the sequence gets its stream on its first step.
             _empty = runner.GetSequenceStateBytes(LlamaModelRunner.SeqIdOf(0).Value);
@@ -177,6 +206,25 @@ public sealed class RealEngineDriver : IDisposable
                 return 0;
             Assert.True((bytes - _header) % _perCell == 0, $"sequence id {seqId}: {bytes} state bytes is no whole number of cells");
             return (int)((bytes - _header) / _perCell);
+        }
+    }
+
+    // Forwards to the real runner and checks memory against the books right after each plan ran.
+    private sealed class CheckingRunner(LlamaModelRunner inner, RealEngineDriver driver) : IModelRunner
+    {
+        public ModelInfo Info => inner.Info;
+
+        public RunnerOutput Execute(SchedulerOutput output)
+        {
+            var result = inner.Execute(output);
+            driver.CheckMemoryAfter(output.Scheduled);
+            return result;
+        }
+
+        public IReadOnlyList<int> Reconcile(KvBooks books) => inner.Reconcile(books);
+
+        public void Dispose()
+        {
         }
     }
 
