@@ -83,7 +83,7 @@ public sealed partial class EngineCore
     /// <summary>Ends one choice of a request with no further result for it (see <see cref="Scheduling.Scheduler.Abort(long, int)"/>).</summary>
     public IReadOnlyList<RequestOutput> Abort(long requestId, int choiceIndex) => Scheduler.Abort(requestId, choiceIndex);
 
-    /// <summary>True when the runner has KV changes to hear although nothing is to be computed: the next step is empty and carries them.</summary>
+    /// <summary>True when KV changes wait for the next plan; with nothing to compute, the next step is empty and carries them.</summary>
     public bool HasPendingKvEvents => Scheduler.KvCache.HasEvents;
 
     private void Profile(long start, long scheduled, long executed, RunnerOutput output)
