@@ -98,7 +98,7 @@ public sealed class EngineClient
                 "Please reduce the length of the prompt or completion.");
         // Each extra choice owns a copy of the prompt's partial last block from admission on; a request whose blocks
         // could not fit even into an empty cache would wait at the head of the queue forever, blocking everyone.
-        // Greedy choices are identical by definition: one sequence serves them all (see GenerationStream).
+        // Greedy choices are identical by definition: one sequence serves them all (see EngineRequest).
         int numSequences = sampling.IsGreedy ? 1 : n;
         int bs = _options.BlockSize, numPromptTokens = promptTokenIds.Count;
         int neededBlocks = (numPromptTokens + bs - 1) / bs + (numSequences - 1) * (numPromptTokens % bs == 0 ? 0 : 1);

@@ -224,4 +224,33 @@ public sealed class EngineLoopTests : IAsyncLifetime
         Assert.Equal(5, _client.Stats.NumGeneratedTokens);
         Assert.Equal(asked.NumSteps, (await _client.GetStatsAsync()).NumSteps);
     }
+
+    [Theory]
+    [InlineData(0f)]   // greedy: one sequence serves all three choices
+    [InlineData(1f)]   // a sequence per choice
+    public async Task A_choice_its_reader_ended_yields_nothing_more_while_the_others_run_to_the_end(float temperature)
+    {
+        await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 4 });
+        var stream = _client.Submit([1, 2, 3], new SamplingParams { MaxTokens = 12, Temperature = temperature, IgnoreEos = true }, n: 3);
+
+        var seen = new List<Scheduling.StepResult>();
+        int? endedAt = null;
+        await foreach (var r in stream.ReadAllAsync())
+        {
+            seen.Add(r);
+            if (r.ChoiceIndex == 1 && r.NumOutputTokens == 2)
+            {
+                stream.Abort(1);
+                endedAt = seen.Count;
+            }
+        }
+
+        Assert.NotNull(endedAt);
+        Assert.DoesNotContain(seen.Skip(endedAt.Value), r => r.ChoiceIndex == 1);
+        Assert.Equal(2, seen.Count(r => r.ChoiceIndex == 1));
+        Assert.All(new[] { 0, 2 }, c => Assert.Equal(12, seen.Count(r => r.ChoiceIndex == c && r.TokenId is not null)));
+        Assert.All(new[] { 0, 2 }, c => Assert.Equal(FinishReason.Length, seen.Last(r => r.ChoiceIndex == c).FinishReason));
+        await WaitUntil(() => _client.IsIdle);
+        Assert.Equal(_client.Stats.NumBlocks, _client.Stats.NumFreeBlocks);
+    }
 }
