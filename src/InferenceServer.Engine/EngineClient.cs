@@ -19,11 +19,13 @@ public sealed class EngineClient
     private readonly TimeProvider _time;
     private readonly Random _seeds;
     private long _nextSequenceId;
+    private long _nextRequestId;
     private int _numInInbox;
     // Wakes the engine thread with a plain kernel wait: an async wait on the channel completes through the thread
     // pool, which a busy host can starve for seconds.
     private readonly ManualResetEventSlim _wake = new(false);
-    private volatile EngineStats _stats = EngineStats.NotReady;
+    private volatile EngineStats? _finalStats;
+    private int _numWaiting;
     private volatile ModelInfo? _model;
     private volatile ServedModel? _served;
     private volatile bool _stopping;
@@ -45,8 +47,29 @@ public sealed class EngineClient
     public ModelInfo? Model => _model;
     /// <summary>The loaded model's tokenizer, chat template and grammar check; null before it is loaded.</summary>
     public ServedModel? Served => _served;
-    /// <summary>The engine's latest books.</summary>
-    public EngineStats Stats => _stats;
+    /// <summary>
+    /// The engine's books now, computed by the engine thread between two steps (so a read may wait for the running step
+    /// to end); <see cref="EngineStats.NotReady"/> before the model is loaded, the last books once the engine stopped.
+    /// Prefer <see cref="GetStatsAsync"/> where a caller can await.
+    /// </summary>
+    public EngineStats Stats => AskStats().GetAwaiter().GetResult();
+
+    /// <summary>The engine's books now, as <see cref="Stats"/>, without blocking a thread while the engine finishes its step.</summary>
+    public Task<EngineStats> GetStatsAsync(CancellationToken cancellationToken = default) => AskStats().WaitAsync(cancellationToken);
+
+    private Task<EngineStats> AskStats()
+    {
+        if (_model is null)
+            return Task.FromResult(EngineStats.NotReady);
+        if (_finalStats is { } final)
+            return Task.FromResult(final);
+        var reply = new TaskCompletionSource<EngineStats>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(new EngineCommand.Stats(reply));
+        // The loop sets its last books before its last look at the inbox: a command posted later is answered here.
+        if (_finalStats is { } last)
+            reply.TrySetResult(last);
+        return reply.Task;
+    }
 
     internal ChannelReader<EngineCommand> Inbox => _inbox.Reader;
 
@@ -75,7 +98,7 @@ public sealed class EngineClient
                 "Please reduce the length of the prompt or completion.");
         // Each extra choice owns a copy of the prompt's partial last block from admission on; a request whose blocks
         // could not fit even into an empty cache would wait at the head of the queue forever, blocking everyone.
-        // Greedy choices are identical by definition: one sequence serves them all (see GenerationStream).
+        // Greedy choices are identical by definition: one sequence serves them all (see EngineRequest).
         int numSequences = sampling.IsGreedy ? 1 : n;
         int bs = _options.BlockSize, numPromptTokens = promptTokenIds.Count;
         int neededBlocks = (numPromptTokens + bs - 1) / bs + (numSequences - 1) * (numPromptTokens % bs == 0 ? 0 : 1);
@@ -83,7 +106,7 @@ public sealed class EngineClient
             throw new EngineRejectedException(RejectionReason.ContextLengthExceeded,
                 $"{n} choices of this {numPromptTokens}-token prompt need {neededBlocks} KV blocks of {bs} tokens at once; " +
                 $"the KV cache holds {model.NumBlocks}. Please reduce the length of the prompt or n.");
-        if (_stats.NumWaiting + Volatile.Read(ref _numInInbox) >= _options.MaxWaiting)
+        if (Volatile.Read(ref _numWaiting) + Volatile.Read(ref _numInInbox) >= _options.MaxWaiting)
             throw new EngineRejectedException(RejectionReason.QueueFull, "Too many requests are waiting; retry shortly.");
 
         if (sampling.Seed is null)
@@ -91,12 +114,12 @@ public sealed class EngineClient
         var now = _time.GetUtcNow();
         var sequence = new Sequence(Interlocked.Increment(ref _nextSequenceId), promptTokenIds, sampling, now);
         var forks = Enumerable.Range(1, numSequences - 1).Select(i => new Sequence(Interlocked.Increment(ref _nextSequenceId), promptTokenIds,
-            sampling with { Seed = ChoiceSeed(sampling.Seed!.Value, i) }, now, choiceIndex: i)).ToArray();
-        var results = Channel.CreateUnbounded<StepResult>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            sampling with { Seed = ChoiceSeed(sampling.Seed!.Value, i) }, now, choiceIndex: i));
+        var request = new EngineRequest(Interlocked.Increment(ref _nextRequestId), [sequence, .. forks], n);
+        var outputs = Channel.CreateUnbounded<RequestOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         Interlocked.Increment(ref _numInInbox);
-        Post(new EngineCommand.Add(sequence, forks, results.Writer));
-        long[] ids = [sequence.SequenceId, .. forks.Select(f => f.SequenceId)];
-        return new GenerationStream(ids, promptTokenIds.Count, results.Reader, Abort, n);
+        Post(new EngineCommand.Add(request, outputs.Writer));
+        return new GenerationStream(request.RequestId, sequence.SequenceId, n, promptTokenIds.Count, outputs.Reader, Abort);
     }
 
     /// <summary>
@@ -115,8 +138,8 @@ public sealed class EngineClient
         return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Asks the engine thread to cancel <paramref name="sequenceId"/>.</summary>
-    public void Abort(long sequenceId) => Post(new EngineCommand.Abort(sequenceId));
+    /// <summary>Asks the engine thread to cancel request <paramref name="requestId"/>, or only its choice <paramref name="choiceIndex"/>.</summary>
+    public void Abort(long requestId, int? choiceIndex = null) => Post(new EngineCommand.Abort(requestId, choiceIndex));
 
     private void Post(EngineCommand command)
     {
@@ -148,7 +171,7 @@ public sealed class EngineClient
     }
 
     /// <summary>True while nothing waits or runs and nothing is on its way to the engine.</summary>
-    public bool IsIdle => Volatile.Read(ref _numInInbox) == 0 && _stats is { NumRunning: 0, NumWaiting: 0 };
+    public bool IsIdle => Volatile.Read(ref _numInInbox) == 0 && Stats is { NumRunning: 0, NumWaiting: 0 };
 
     /// <summary>Stops taking requests (Submit refuses with ShuttingDown, IsReady turns false); running ones go on.</summary>
     public void StopAccepting() => _stopping = true;
@@ -156,7 +179,15 @@ public sealed class EngineClient
     /// <summary>Aborts every request in the engine; their streams end with finish reason Abort.</summary>
     public void AbortAll() => Post(new EngineCommand.AbortAll());
 
-    internal void OnDrained(int count) => Interlocked.Add(ref _numInInbox, -count);
+    // The waiting count is updated before the inbox count drops, so the queue gate never sees a request in neither.
+    internal void OnDrained(int count, int numWaiting)
+    {
+        SetNumWaiting(numWaiting);
+        Interlocked.Add(ref _numInInbox, -count);
+    }
+
+    /// <summary>The engine thread's count of waiting sequences, for the queue gate in <see cref="Submit"/> (no stats round trip per request).</summary>
+    internal void SetNumWaiting(int numWaiting) => Volatile.Write(ref _numWaiting, numWaiting);
 
     internal void SetReady(ModelInfo model, ServedModel served)
     {
@@ -165,7 +196,11 @@ public sealed class EngineClient
         _model = model;
     }
 
-    internal void Publish(EngineStats stats) => _stats = stats;
     internal void BeginStopping() => _stopping = true;
-    internal void EndLoop() => _loopEnded = true;
+
+    internal void EndLoop(EngineStats last)
+    {
+        _finalStats = last;
+        _loopEnded = true;
+    }
 }

@@ -53,44 +53,48 @@ public sealed partial class EngineCore
     public StepTimes? StepTimes => NumSteps == 0 ? null : new StepTimes(ScheduleTime.TotalMilliseconds,
         ExecuteTime.TotalMilliseconds, UpdateTime.TotalMilliseconds, ForwardTime.TotalMilliseconds, SampleTime.TotalMilliseconds);
 
-    /// <summary>Runs one step; returns its plan and the results for the sequences' streams.</summary>
-    public (SchedulerOutput Plan, IReadOnlyList<StepResult> Results) Step()
+    /// <summary>
+    /// Runs one step: schedule, execute, update. Returns its plan and one output per request with news. KV changes
+    /// reach the runner only inside the plan (<see cref="SchedulerOutput.Events"/>), so a step with nothing to compute
+    /// still carries the frees of aborts and finished sequences to llama.cpp's memory.
+    /// </summary>
+    public StepOutput Step()
     {
         long start = Stopwatch.GetTimestamp();
-        FlushKvEvents();
         var plan = Scheduler.Schedule();
-        if (plan.IsEmpty)
-        {
-            Runner.Apply(plan.Events);
-            return (plan, []);
-        }
         long scheduled = Stopwatch.GetTimestamp();
         var (output, failed) = Execute(plan);
         long executed = Stopwatch.GetTimestamp();
-        var results = failed.Count == 0
-            ? Scheduler.Update(plan, output)
-            : [.. Scheduler.Update(plan with { Scheduled = [.. plan.Scheduled.Except(failed)] }, output),
-               .. Scheduler.Fail(failed, "The model failed to compute this request.")];
-        FlushKvEvents();
+        var outputs = Scheduler.Update(plan, output, failed);
+        if (!plan.IsEmpty)
+            Profile(start, scheduled, executed, output);
+        return new StepOutput(plan, outputs);
+    }
+
+    /// <summary>Queues <paramref name="request"/> (see <see cref="Scheduling.Scheduler.Add(Sequences.EngineRequest)"/>).</summary>
+    public void Add(Sequences.EngineRequest request) => Scheduler.Add(request);
+
+    /// <summary>
+    /// Cancels every live choice of a request (see <see cref="Scheduling.Scheduler.Abort(long)"/>); its blocks are free
+    /// at once, its cells go with the next step's plan.
+    /// </summary>
+    public IReadOnlyList<RequestOutput> Abort(long requestId) => Scheduler.Abort(requestId);
+
+    /// <summary>Ends one choice of a request with no further result for it (see <see cref="Scheduling.Scheduler.Abort(long, int)"/>).</summary>
+    public IReadOnlyList<RequestOutput> Abort(long requestId, int choiceIndex) => Scheduler.Abort(requestId, choiceIndex);
+
+    /// <summary>True when KV changes wait for the next plan; with nothing to compute, the next step is empty and carries them.</summary>
+    public bool HasPendingKvEvents => Scheduler.KvCache.HasEvents;
+
+    private void Profile(long start, long scheduled, long executed, RunnerOutput output)
+    {
         NumSteps++;
         ScheduleTime += Stopwatch.GetElapsedTime(start, scheduled);
         ExecuteTime += Stopwatch.GetElapsedTime(scheduled, executed);
         UpdateTime += Stopwatch.GetElapsedTime(executed);
         ForwardTime += output.ForwardTime;
         SampleTime += output.SampleTime;
-        return (plan, results);
     }
-
-    /// <summary>Cancels a live sequence (see <see cref="Scheduling.Scheduler.Abort"/>) and frees its KV at once.</summary>
-    public IReadOnlyList<StepResult> Abort(long sequenceId)
-    {
-        var results = Scheduler.Abort(sequenceId);
-        FlushKvEvents();
-        return results;
-    }
-
-    /// <summary>Hands the KV changes decided since the last step to the runner, so llama.cpp's memory never lags the books.</summary>
-    public void FlushKvEvents() => Runner.Apply(Scheduler.TakeKvEvents());
 
     private (RunnerOutput Output, IReadOnlyList<ScheduledSequence> Failed) Execute(SchedulerOutput plan)
     {
@@ -145,11 +149,11 @@ public sealed partial class EngineCore
         var books = Scheduler.Books();
         if (done.Count > 0)
         {
-            var computed = books.NumComputedBySlot.ToDictionary();
+            var computed = books.NumComputedByStream.ToDictionary();
             foreach (var s in done)
-                foreach (int slot in s.Forks.Select(f => f.Slot).Prepend(s.Slot))
-                    computed[slot] = s.StartPosition + s.TokenIds.Count;
-            books = books with { NumComputedBySlot = computed };
+                foreach (int stream in s.Forks.Select(f => f.KvStream).Prepend(s.KvStream))
+                    computed[stream] = s.StartPosition + s.TokenIds.Count;
+            books = books with { NumComputedByStream = computed };
         }
         var missing = Runner.Reconcile(books);
         if (missing.Count > 0)

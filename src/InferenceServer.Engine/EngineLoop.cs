@@ -22,7 +22,7 @@ public sealed partial class EngineLoop : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<EngineLoop> _logger;
     private readonly IHostApplicationLifetime _lifetime;
-    private readonly Dictionary<long, RequestStream> _streams = [];
+    private readonly Dictionary<long, ChannelWriter<RequestOutput>> _streams = [];
     private IModelRunner? _runner;
     private EngineCore? _core;
     private KvCacheReport? _kvReport;
@@ -66,10 +66,9 @@ public sealed partial class EngineLoop : BackgroundService
             _options.PrefixCacheIdleBlocks);
         var scheduler = new Scheduler(kv, _runner.Info, _options.MaxSequences, _options.MaxBatchTokens, _options.ChunkedPrefill, _time,
             fixedChunks: _options.Deterministic,
-            retainSlots: _options.PrefixCaching && _options.ResolveKvLayout() == KvLayout.PerSequence);
+            retainStreams: _options.PrefixCaching && _options.ResolveKvLayout() == KvLayout.PerSequence);
         _core = new EngineCore(scheduler, _runner, _logger);
         _kvReport = _runner.Info.KvShape is { } shape ? KvCacheReport.From(shape) : null;
-        PublishStats();
         _client.SetReady(_runner.Info, loaded.Served);
         Log.EngineStarted(_logger, numBlocks, _options.BlockSize, _options.MaxSequences, _runner.Info.MaxModelLength);
         if (_kvReport is { } report)
@@ -87,14 +86,10 @@ public sealed partial class EngineLoop : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 DrainInbox(core);
-                if (!core.Scheduler.HasWork)
-                {
-                    core.FlushKvEvents();
-                    PublishStats();
+                if (core.Scheduler.HasWork || core.HasPendingKvEvents)
+                    Step(core, stoppingToken);
+                else
                     WaitForInbox(stoppingToken);
-                    continue;
-                }
-                Step(core);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -103,27 +98,27 @@ public sealed partial class EngineLoop : BackgroundService
         finally
         {
             _client.BeginStopping();
-            _client.EndLoop();
-            AbortAll(core);
+            foreach (long id in _streams.Keys.ToArray())
+                Deliver(core.Abort(id));
+            // The flag goes up before the last look at the inbox: a command posted later sees it and answers itself.
+            _client.EndLoop(ComputeStats(core));
+            RefuseInbox(core);
             _runner!.Dispose();
         }
     }
 
-    /// <summary>One step of the core; then results go to their streams.</summary>
-    private void Step(EngineCore core)
+    /// <summary>One step of the core; then outputs go to their requests' streams.</summary>
+    private void Step(EngineCore core, CancellationToken stoppingToken)
     {
-        var (plan, results) = core.Step();
-        if (plan.IsEmpty)
-        {
-            // Nothing fits yet (only possible while blocks are tied up elsewhere): wait for news, don't spin.
-            _client.WaitForCommands(TimeSpan.FromMilliseconds(10), CancellationToken.None);
-            return;
-        }
-        // Stats first: a client that sees its token must not then read the books of before the step.
-        PublishStats();
-        Deliver(results);
+        var (plan, outputs) = core.Step();
+        _client.SetNumWaiting(core.Scheduler.NumWaiting);
+        Deliver(outputs);
         if (plan.Preempted.Count > 0)
             Log.Preempted(_logger, plan.Preempted.Count, core.Scheduler.NumWaiting);
+        // Nothing computed and nobody preempted: the books cannot change, so neither can the next plan, until a
+        // command (an abort, a new request) arrives. Wait for it instead of polling.
+        if (plan.IsEmpty && plan.Preempted.Count == 0 && core.Scheduler.HasWork)
+            WaitForInbox(stoppingToken);
     }
 
     private void DrainInbox(EngineCore core)
@@ -134,15 +129,15 @@ public sealed partial class EngineLoop : BackgroundService
             switch (command)
             {
                 case EngineCommand.Add add:
-                    var stream = new RequestStream(add.Results, 1 + add.Forks.Count);
-                    _streams.Add(add.Sequence.SequenceId, stream);
-                    foreach (var fork in add.Forks)
-                        _streams.Add(fork.SequenceId, stream);
-                    core.Scheduler.Add(add.Sequence, add.Forks);
+                    _streams.Add(add.Request.RequestId, add.Outputs);
+                    core.Add(add.Request);
                     added++;
                     break;
+                case EngineCommand.Abort { ChoiceIndex: { } choice } abort:
+                    Deliver(core.Abort(abort.RequestId, choice));
+                    break;
                 case EngineCommand.Abort abort:
-                    Deliver(core.Abort(abort.SequenceId));
+                    Deliver(core.Abort(abort.RequestId));
                     break;
                 case EngineCommand.AbortAll:
                     foreach (long id in _streams.Keys.ToArray())
@@ -151,63 +146,59 @@ public sealed partial class EngineLoop : BackgroundService
                 case EngineCommand.Snapshot snapshot:
                     snapshot.Reply.TrySetResult(KvCacheSnapshot.Capture(core.Scheduler, core.NumSteps));
                     break;
+                case EngineCommand.Stats stats:
+                    stats.Reply.TrySetResult(ComputeStats(core));
+                    break;
             }
         }
         if (added > 0)
-        {
-            _client.OnDrained(added);
-            PublishStats();
-        }
+            _client.OnDrained(added, core.Scheduler.NumWaiting);
     }
 
     private void WaitForInbox(CancellationToken stoppingToken) =>
         _client.WaitForCommands(Timeout.InfiniteTimeSpan, stoppingToken);
 
-    private void Deliver(IReadOnlyList<StepResult> results)
+    private void Deliver(IReadOnlyList<RequestOutput> outputs)
     {
-        foreach (var result in results)
+        foreach (var output in outputs)
         {
-            if (!_streams.TryGetValue(result.SequenceId, out var stream))
+            if (!_streams.TryGetValue(output.RequestId, out var writer))
                 continue;
-            stream.Writer.TryWrite(result);
-            if (result.FinishReason is not null)
+            writer.TryWrite(output);
+            if (output.Finished)
             {
-                _streams.Remove(result.SequenceId);
-                // A request's stream ends when the last of its choices ends.
-                if (--stream.NumLive == 0)
-                    stream.Writer.TryComplete();
+                _streams.Remove(output.RequestId);
+                writer.TryComplete();
             }
         }
     }
 
-    private void AbortAll(EngineCore core)
+    // Answers what is left in the inbox once the loop has ended: new requests are refused, questions get the last books.
+    private void RefuseInbox(EngineCore core)
     {
-        foreach (long id in _streams.Keys.ToArray())
-            Deliver(core.Abort(id));
         while (_client.Inbox.TryRead(out var command))
-            if (command is EngineCommand.Add add)
-                add.Results.TryComplete(new EngineRejectedException(RejectionReason.ShuttingDown, "The server is shutting down."));
-            else if (command is EngineCommand.Snapshot snapshot)
-                snapshot.Reply.TrySetResult(null);
-        PublishStats();
+            switch (command)
+            {
+                case EngineCommand.Add add:
+                    add.Outputs.TryComplete(new EngineRejectedException(RejectionReason.ShuttingDown, "The server is shutting down."));
+                    break;
+                case EngineCommand.Snapshot snapshot:
+                    snapshot.Reply.TrySetResult(null);
+                    break;
+                case EngineCommand.Stats stats:
+                    stats.Reply.TrySetResult(ComputeStats(core));
+                    break;
+            }
     }
 
-    /// <summary>Where a request's results go, and how many of its choices are still live.</summary>
-    private sealed class RequestStream(ChannelWriter<StepResult> writer, int numLive)
+    // The books now, computed only when someone asks (a scrape, /v1/engine/stats, the drain), never per step.
+    private EngineStats ComputeStats(EngineCore core)
     {
-        public ChannelWriter<StepResult> Writer { get; } = writer;
-        public int NumLive { get; set; } = numLive;
-    }
-
-    private void PublishStats()
-    {
-        var core = _core!;
         var s = core.Scheduler;
-        _client.Publish(new EngineStats(_client.Model is not null, s.NumRunning, s.NumWaiting, s.KvCache.NumBlocks,
-            s.KvCache.NumFreeBlocks, s.KvCache.NumCachedBlocks, s.KvCache.NumCachedIdleBlocks, s.KvCache.BlockSize, s.NumPreemptions, s.NumPromptTokens,
-            s.NumCachedPromptTokens, s.NumGeneratedTokens, s.KvCache.NumEvictions, core.NumSteps, _kvReport,
-            core.StepTimes,
-            core.NumFailedSteps));
+        var kv = s.KvCache;
+        return new EngineStats(true, s.NumRunning, s.NumWaiting, kv.NumBlocks, kv.NumFreeBlocks, kv.NumCachedBlocks,
+            kv.NumCachedIdleBlocks, kv.BlockSize, s.NumPreemptions, s.NumPromptTokens, s.NumCachedPromptTokens,
+            s.NumGeneratedTokens, kv.NumEvictions, core.NumSteps, _kvReport, core.StepTimes, core.NumFailedSteps);
     }
 
     private static partial class Log

@@ -72,7 +72,7 @@ public sealed class EngineOptions
     /// Batch-invariant mode: a greedy or seeded request gives the same tokens, to the bit, alone and under any load.
     /// llama.cpp's CPU kernels are not batch-invariant (a row's result depends on the batch's shape and on where its
     /// cells sit), so this mode makes every computation of a sequence independent of the others: the per-sequence
-    /// layout (its own cells at the same indices whatever else runs; a free slot's cells are reused only in whole prefill
+    /// layout (its own cells at the same indices whatever else runs; a free KV stream's cells are reused only in whole prefill
     /// chunks that a cold run computes alike), one <c>llama_decode</c> per
     /// sequence per step, and prefill chunks at fixed boundaries (the prompt in chunks of <see cref="MaxBatchTokens"/>
     /// from position 0, then one token per step, a recompute after preemption included). Aggregate throughput drops to
@@ -94,7 +94,7 @@ public sealed class EngineOptions
 
     /// <summary>
     /// Reuse computed prompt prefixes across requests: cached full blocks in the unified layout (automatic prefix
-    /// caching), a free slot's retained cells in the per-sequence layout. Default on.
+    /// caching), a free KV stream's retained cells in the per-sequence layout. Default on.
     /// </summary>
     public bool PrefixCaching { get; set; } = true;
 

@@ -1,6 +1,6 @@
 namespace InferenceServer.Engine;
 
-/// <summary>A snapshot of the engine's books, published by the engine thread after every step.</summary>
+/// <summary>A snapshot of the engine's books, computed by the engine thread between two steps when asked (see <see cref="EngineClient.Stats"/>).</summary>
 /// <param name="Ready">The model is loaded and the engine loop runs.</param>
 /// <param name="NumRunning">Sequences holding blocks.</param>
 /// <param name="NumWaiting">Sequences waiting for admission, preempted ones included.</param>
@@ -57,8 +57,8 @@ public sealed record KvCacheReport(string Type, double BytesPerToken, long Total
 /// covered by the three phases is time the engine thread waited for work.
 /// </summary>
 /// <param name="ScheduleMs">Scheduler.Schedule: admission, preemption, block allocation.</param>
-/// <param name="ExecuteMs">The model runner: one llama_decode over the batch plus sampling.</param>
-/// <param name="UpdateMs">Scheduler.Update, KV cache events to the runner, results handed to request streams, stats.</param>
+/// <param name="ExecuteMs">The model runner: the plan's KV changes, one llama_decode over the batch, sampling.</param>
+/// <param name="UpdateMs">Scheduler.Update: tokens appended, finished sequences freed, one output per request.</param>
 /// <param name="ForwardMs">Of <paramref name="ExecuteMs"/>, the model's forward passes (llama_decode), as the runner reports them.</param>
 /// <param name="SampleMs">Of <paramref name="ExecuteMs"/>, drawing tokens from the logits, as the runner reports them.</param>
 public sealed record StepTimes(double ScheduleMs, double ExecuteMs, double UpdateMs, double ForwardMs, double SampleMs);

@@ -6,64 +6,67 @@ namespace InferenceServer.Engine;
 
 /// <summary>
 /// The results of one submitted request — all of its choices, each result tagged with its choice index — in step
-/// order. Reading is single-consumer. Cancelling the read, or disposing before every choice has finished, aborts
-/// the request so its blocks return to the pool within one step.
+/// order. Reading is single-consumer. Cancelling the read, or disposing before the request has finished, aborts
+/// it so its blocks return to the pool within one step.
 /// </summary>
 /// <remarks>
-/// Greedy choices are one computation: the engine runs a single sequence and this stream hands each of its results
-/// to every choice, so they are identical by construction (forked rows would round apart in llama.cpp's batched
-/// kernels and could flip near-ties) and cost one sequence.
+/// The engine emits one <see cref="RequestOutput"/> per request per step and alone knows which choices still run (see
+/// <see cref="Sequences.EngineRequest"/>); this stream flattens those outputs. Greedy choices are one computation in
+/// the engine, whose results it hands to every live choice, so they are identical by construction.
+/// After <see cref="Abort(int)"/> no result of that choice is yielded, not even one the engine produced before it heard
+/// of the abort.
 /// </remarks>
 public sealed class GenerationStream : IAsyncDisposable
 {
-    private readonly ChannelReader<StepResult> _results;
-    private readonly Action<long> _abort;
-    private readonly long[] _sequenceIds;
-    private readonly HashSet<long> _live;
-    private readonly HashSet<int> _abortedReplicas = [];
+    private readonly ChannelReader<RequestOutput> _outputs;
+    private readonly Action<long, int?> _abort;
+    // Choices the reader ended; results of theirs already on the way are not yielded.
+    private readonly bool[] _endedByReader;
+    private int _over;
 
-    /// <summary>A stream over <paramref name="results"/>; <paramref name="abort"/> cancels one sequence by id.</summary>
-    /// <param name="sequenceIds">The engine's sequences by choice, or one that serves all <paramref name="numChoices"/> choices.</param>
+    /// <summary>A stream over <paramref name="outputs"/>; <paramref name="abort"/> cancels the request or one choice of it.</summary>
+    /// <param name="requestId">The engine's request id.</param>
+    /// <param name="sequenceId">The engine's id of choice 0's sequence.</param>
+    /// <param name="numChoices">Choices of the request.</param>
     /// <param name="numPromptTokens">Prompt length in tokens.</param>
-    /// <param name="results">The engine's results for these sequences.</param>
-    /// <param name="abort">Asks the engine to cancel a sequence.</param>
-    /// <param name="numChoices">Choices of the request; 0 means one per sequence.</param>
-    internal GenerationStream(long[] sequenceIds, int numPromptTokens, ChannelReader<StepResult> results, Action<long> abort, int numChoices = 0)
+    /// <param name="outputs">The engine's outputs for the request.</param>
+    /// <param name="abort">Asks the engine to cancel the request (choice null) or one choice.</param>
+    internal GenerationStream(long requestId, long sequenceId, int numChoices, int numPromptTokens, ChannelReader<RequestOutput> outputs,
+        Action<long, int?> abort)
     {
-        _sequenceIds = sequenceIds;
-        NumChoices = Math.Max(numChoices, sequenceIds.Length);
-        _live = [.. sequenceIds];
+        RequestId = requestId;
+        SequenceId = sequenceId;
+        NumChoices = numChoices;
         NumPromptTokens = numPromptTokens;
-        _results = results;
+        _outputs = outputs;
         _abort = abort;
+        _endedByReader = new bool[numChoices];
     }
 
-    /// <summary>The engine's id for the request's first sequence (choice 0).</summary>
-    public long SequenceId => _sequenceIds[0];
+    /// <summary>The engine's id for the request.</summary>
+    public long RequestId { get; }
+    /// <summary>The engine's id for the sequence of choice 0 (the one that prefills the prompt).</summary>
+    public long SequenceId { get; }
     /// <summary>Number of choices.</summary>
     public int NumChoices { get; }
-
-    private bool Replicated => _sequenceIds.Length < NumChoices;
     /// <summary>Prompt length in tokens.</summary>
     public int NumPromptTokens { get; }
 
-    /// <summary>Yields every step result; each choice's last one carries its finish reason.</summary>
+    /// <summary>Yields every step result; each choice's last one carries its finish reason (but a choice ended by <see cref="Abort(int)"/>).</summary>
     public async IAsyncEnumerable<StepResult> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         try
         {
-            await foreach (var result in _results.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var output in _outputs.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (result.FinishReason is not null)
-                    lock (_live)
-                        _live.Remove(result.SequenceId);
-                yield return result;
-                if (Replicated)
-                    for (int choice = 1; choice < NumChoices; choice++)
-                        yield return result with { ChoiceIndex = choice };
-                if (IsFinished)
+                if (output.Finished)
+                    Volatile.Write(ref _over, 1);
+                foreach (var result in output.Results)
+                    if (!EndedByReader(result.ChoiceIndex))
+                        yield return result;
+                if (output.Finished)
                     yield break;
-                // Results may already be buffered; a cancelled reader must stop now, not drain them.
+                // Outputs may already be buffered; a cancelled reader must stop now, not drain them.
                 cancellationToken.ThrowIfCancellationRequested();
             }
         }
@@ -73,42 +76,35 @@ public sealed class GenerationStream : IAsyncDisposable
         }
     }
 
-    private bool IsFinished
+    private bool EndedByReader(int choiceIndex)
     {
-        get { lock (_live) return _live.Count == 0; }
+        lock (_endedByReader)
+            return _endedByReader[choiceIndex];
     }
 
-    /// <summary>Asks the engine to cancel every choice still running (no-op once all finished).</summary>
+    /// <summary>Asks the engine to cancel every choice still running (no-op once the request finished).</summary>
     public void Abort()
     {
-        long[] live;
-        lock (_live)
-        {
-            live = [.. _live];
-            _live.Clear();
-        }
-        foreach (long id in live)
-            _abort(id);
+        if (Interlocked.Exchange(ref _over, 1) == 0)
+            _abort(RequestId, null);
     }
 
-    /// <summary>Asks the engine to cancel one choice (for example when it matched a stop string).</summary>
+    /// <summary>
+    /// Asks the engine to cancel one choice (for example when it matched a stop string); from now on the stream yields
+    /// no result of that choice. The request finishes when its last live choice does.
+    /// </summary>
     public void Abort(int choiceIndex)
     {
-        if (Replicated)
+        ArgumentOutOfRangeException.ThrowIfNegative(choiceIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(choiceIndex, NumChoices);
+        lock (_endedByReader)
         {
-            // The one sequence serves every choice: it stops when the last of them does.
-            lock (_abortedReplicas)
-                if (!_abortedReplicas.Add(choiceIndex) || _abortedReplicas.Count < NumChoices)
-                    return;
-            Abort();
-            return;
+            if (_endedByReader[choiceIndex])
+                return;
+            _endedByReader[choiceIndex] = true;
         }
-        long id = _sequenceIds[choiceIndex];
-        bool live;
-        lock (_live)
-            live = _live.Remove(id);
-        if (live)
-            _abort(id);
+        if (Volatile.Read(ref _over) == 0)
+            _abort(RequestId, choiceIndex);
     }
 
     /// <inheritdoc />

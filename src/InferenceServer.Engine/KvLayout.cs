@@ -11,10 +11,10 @@ public enum KvLayout
     Unified,
 
     /// <summary>
-    /// One stream of cells per sequence slot (as llama-server's slots): attention spans only a sequence's own cells,
+    /// One stream of cells per sequence (as llama-server's slots): attention spans only a sequence's own cells,
     /// but a sequence is capped at its stream (NumBlocks × BlockSize / MaxSequences, rounded down to 256) and forks
-    /// copy the parent's stream. Instead of a block prefix cache a free slot keeps its last sequence's cells, and a new
-    /// sequence goes to the free slot sharing the longest token prefix with it and computes only the rest (see
+    /// copy the parent's stream. Instead of a block prefix cache a free KV stream keeps its last sequence's cells, and a new
+    /// sequence goes to the free stream sharing the longest token prefix with it and computes only the rest (see
     /// Scheduling.Scheduler); cells cannot be shared across streams, so two running sequences never share a prefix.
     /// </summary>
     PerSequence,

@@ -6,10 +6,10 @@ using LLama.Native;
 namespace InferenceServer.LlamaSharp;
 
 /// <summary>
-/// Runs engine steps on one llama.cpp context whose unified KV cache holds every sequence; a sequence's slot is its
-/// llama.cpp sequence id. Each step is one <c>llama_decode</c> over a batch of all scheduled tokens, with logits
-/// requested only where a token is sampled (one call per sequence in deterministic mode); each sequence samples from
-/// its own logits row with its own chain.
+/// Runs engine steps on one llama.cpp context whose KV cache holds every sequence; the runner maps each of the engine's
+/// KV streams to a llama.cpp sequence id (<see cref="SeqIdOf"/>) and keeps its own ids for prefix-cache holders. Each
+/// step is one <c>llama_decode</c> over a batch of all scheduled tokens, with logits requested only where a token is
+/// sampled (one call per sequence in deterministic mode); each sequence samples from its own logits row with its own chain.
 /// Used only from the engine thread.
 /// </summary>
 /// <remarks>
@@ -18,9 +18,9 @@ namespace InferenceServer.LlamaSharp;
 /// cells, it copies nothing), so dropping the sequence later leaves them in place. A cache holder keeps at most one block
 /// per position index, so copying positions [start, start + BlockSize) of a cache holder into a new sequence yields
 /// exactly that block. Eviction removes the block's positions from its cache holder.
-/// In per-sequence streams a released slot may keep its cells (<see cref="ReleasedSequence.NumRetainedTokens"/>) and
-/// the next sequence there keeps their common prefix (<see cref="TrimmedSlot"/>), or starts from a whole-stream copy of
-/// a running slot's stream (<see cref="CopiedSlot"/>): a stream is only ever trimmed at its end and copied whole, so its
+/// In per-sequence streams a released stream may keep its cells (<see cref="ReleasedSequence.NumRetainedTokens"/>) and
+/// the next sequence there keeps their common prefix (<see cref="TrimmedStream"/>), or starts from a whole-stream copy of
+/// a running stream (<see cref="CopiedStream"/>): a stream is only ever trimmed at its end and copied whole, so its
 /// cells stay at indices 0 … n − 1 in position order, as a fresh computation places them.
 /// </remarks>
 public sealed class LlamaModelRunner : IModelRunner
@@ -76,11 +76,11 @@ public sealed class LlamaModelRunner : IModelRunner
             foreach (var hit in s.Hits)
             {
                 // A retried step finds its hits copied already.
-                if ((int)_context.MemorySequenceMaxPosition((LLamaSeqId)s.Slot) >= hit.Start + _blockSize - 1)
+                if ((int)_context.MemorySequenceMaxPosition(SeqIdOf(s.KvStream)) >= hit.Start + _blockSize - 1)
                     continue;
                 if (!_cachedCells.TryGetValue(hit.BlockId, out var cells) || cells.Start != hit.Start)
                     throw new ModelRunnerException($"Prefix-cache block {hit.BlockId} has no cells at position {hit.Start}.");
-                _context.MemorySequenceCopy((LLamaSeqId)cells.CacheHolder, (LLamaSeqId)s.Slot, (LLamaPos)hit.Start, (LLamaPos)(hit.Start + _blockSize));
+                _context.MemorySequenceCopy((LLamaSeqId)cells.CacheHolder, SeqIdOf(s.KvStream), (LLamaPos)hit.Start, (LLamaPos)(hit.Start + _blockSize));
             }
 
         var sampled = new List<SampledToken>();
@@ -100,7 +100,7 @@ public sealed class LlamaModelRunner : IModelRunner
         var sampleRows = new List<(ScheduledSequence Seq, int Row)>();
         foreach (var s in BatchOrder(group, _perSequenceStreams))
         {
-            var seqId = (LLamaSeqId)s.Slot;
+            var seqId = SeqIdOf(s.KvStream);
             int last = s.TokenIds.Count - 1;
             for (int k = 0; k <= last; k++)
             {
@@ -117,7 +117,7 @@ public sealed class LlamaModelRunner : IModelRunner
         if (result != DecodeResult.Ok)
         {
             foreach (var s in step)
-                _context.MemorySequenceRemove((LLamaSeqId)s.Slot, (LLamaPos)s.StartPosition, (LLamaPos)(-1));
+                _context.MemorySequenceRemove(SeqIdOf(s.KvStream), (LLamaPos)s.StartPosition, (LLamaPos)(-1));
             throw new ModelRunnerException($"llama_decode returned {result} for {_batch.TokenCount} tokens.");
         }
 
@@ -134,9 +134,9 @@ public sealed class LlamaModelRunner : IModelRunner
                 // whole-stream copy at the next decode in per-sequence streams, the parent's stream holding exactly the
                 // prompt) and draws its first token from the same logits row with its own sampler.
                 if (_perSequenceStreams)
-                    _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
+                    _context.MemorySequenceCopy(SeqIdOf(s.KvStream), SeqIdOf(fork.KvStream), (LLamaPos)(-1), (LLamaPos)(-1));
                 else
-                    _context.MemorySequenceCopy((LLamaSeqId)s.Slot, (LLamaSeqId)fork.Slot, (LLamaPos)0, (LLamaPos)end);
+                    _context.MemorySequenceCopy(SeqIdOf(s.KvStream), SeqIdOf(fork.KvStream), (LLamaPos)0, (LLamaPos)end);
                 draws.Add((fork.SequenceId, fork.Sampling, row, i));
             }
         }
@@ -147,10 +147,10 @@ public sealed class LlamaModelRunner : IModelRunner
     /// <summary>
     /// The order sequences enter a decode call. With a KV stream per sequence, llama.cpp splits a call into micro-batches
     /// of consecutive sequence ids taken in batch order (<c>split_equal</c> with <c>sequential</c>), each a full pass over
-    /// the weights: slots 3, 0, 1, 2 make two passes where 0, 1, 2, 3 make one. So those go in slot order.
+    /// the weights: streams 3, 0, 1, 2 make two passes where 0, 1, 2, 3 make one. So those go in stream order.
     /// </summary>
     internal static IEnumerable<ScheduledSequence> BatchOrder(IReadOnlyList<ScheduledSequence> group, bool perSequenceStreams) =>
-        perSequenceStreams ? group.OrderBy(s => s.Slot) : group;
+        perSequenceStreams ? group.OrderBy(s => SeqIdOf(s.KvStream).Value) : group;
 
     // Each sequence draws from its own row with its own chain and grammar state, so the draws are independent: with
     // several, they run on the thread pool while llama.cpp's threads rest (a grammar's mask over a large vocabulary is
@@ -177,8 +177,8 @@ public sealed class LlamaModelRunner : IModelRunner
     private static SampledToken Sampled(long sequenceId, int tokenId, LogprobRow? logprobs) =>
         new(sequenceId, tokenId, logprobs?.For(tokenId));
 
-    /// <inheritdoc />
-    public void Apply(KvEvents events)
+    // Applies a plan's KV events in order (see IModelRunner.Execute).
+    private void Apply(KvEvents events)
     {
         foreach (var e in events.Log)
         {
@@ -189,28 +189,28 @@ public sealed class LlamaModelRunner : IModelRunner
                     break;
                 case CachedBlock cached:
                     int cacheHolder = FreeCacheHolderAt(cached.Start / _blockSize);
-                    _context.MemorySequenceCopy((LLamaSeqId)cached.Slot, (LLamaSeqId)cacheHolder, (LLamaPos)cached.Start, (LLamaPos)(cached.Start + _blockSize));
+                    _context.MemorySequenceCopy(SeqIdOf(cached.KvStream), (LLamaSeqId)cacheHolder, (LLamaPos)cached.Start, (LLamaPos)(cached.Start + _blockSize));
                     _cacheHolderIndices[cacheHolder - _firstCacheHolder].Add(cached.Start / _blockSize);
                     _cachedCells[cached.BlockId] = (cacheHolder, cached.Start);
                     break;
                 case ReleasedSequence released:
-                    if (released.Slot >= 0)
-                        _context.MemorySequenceRemove((LLamaSeqId)released.Slot, (LLamaPos)released.NumRetainedTokens, (LLamaPos)(-1));
+                    if (released.KvStream is { } stream)
+                        _context.MemorySequenceRemove(SeqIdOf(stream), (LLamaPos)released.NumRetainedTokens, (LLamaPos)(-1));
                     // A preempted sequence keeps its chain: its RNG and penalty history go on after recompute.
                     if (released.Finished && _samplers.Remove(released.SequenceId, out var chain))
                         chain.Chain.Dispose();
                     if (released.Finished && _grammars.Remove(released.SequenceId, out var grammar))
                         grammar.Dispose();
                     break;
-                case TrimmedSlot trimmed:
-                    _context.MemorySequenceRemove((LLamaSeqId)trimmed.Slot, (LLamaPos)trimmed.NumKept, (LLamaPos)(-1));
+                case TrimmedStream trimmed:
+                    _context.MemorySequenceRemove(SeqIdOf(trimmed.KvStream), (LLamaPos)trimmed.NumKept, (LLamaPos)(-1));
                     break;
-                case CopiedSlot copied:
+                case CopiedStream copied:
                     // Across streams llama.cpp copies only whole streams (p0 = p1 = -1): the cells' metadata at once
                     // (the destination's old cells go), the K/V buffers at the start of the next decode, before it
                     // writes anything; then the cells past the reused prefix go.
-                    _context.MemorySequenceCopy((LLamaSeqId)copied.SourceSlot, (LLamaSeqId)copied.Slot, (LLamaPos)(-1), (LLamaPos)(-1));
-                    _context.MemorySequenceRemove((LLamaSeqId)copied.Slot, (LLamaPos)copied.NumKept, (LLamaPos)(-1));
+                    _context.MemorySequenceCopy(SeqIdOf(copied.SourceStream), SeqIdOf(copied.KvStream), (LLamaPos)(-1), (LLamaPos)(-1));
+                    _context.MemorySequenceRemove(SeqIdOf(copied.KvStream), (LLamaPos)copied.NumKept, (LLamaPos)(-1));
                     NumStreamCopies++;
                     break;
             }
@@ -228,8 +228,8 @@ public sealed class LlamaModelRunner : IModelRunner
     /// <inheritdoc />
     public IReadOnlyList<int> Reconcile(KvBooks books)
     {
-        for (int slot = 0; slot < _firstCacheHolder; slot++)
-            _context.MemorySequenceRemove((LLamaSeqId)slot, (LLamaPos)books.NumComputedBySlot.GetValueOrDefault(slot), (LLamaPos)(-1));
+        for (int stream = 0; stream < _firstCacheHolder; stream++)
+            _context.MemorySequenceRemove(SeqIdOf(stream), (LLamaPos)books.NumComputedByStream.GetValueOrDefault(stream), (LLamaPos)(-1));
         foreach (var (blockId, cells) in _cachedCells.ToList())
             if (books.CachedBlockStarts.GetValueOrDefault(blockId, -1) != cells.Start)
                 ForgetCachedBlock(blockId);
@@ -263,7 +263,7 @@ public sealed class LlamaModelRunner : IModelRunner
         throw new InvalidOperationException($"No cache holder is free at block index {chainIndex}.");
     }
 
-    /// <summary>Running streams copied into free slots since start (<see cref="CopiedSlot"/>).</summary>
+    /// <summary>Running streams copied into free streams since start (<see cref="CopiedStream"/>).</summary>
     public long NumStreamCopies { get; private set; }
 
     /// <summary>Where each cached block's cells live: cache holder (a llama.cpp sequence id) and first position.</summary>
@@ -289,15 +289,26 @@ public sealed class LlamaModelRunner : IModelRunner
         }
     }
 
-    /// <summary>True when each slot has its own stream of cells (<c>kv_unified = false</c>).</summary>
+    /// <summary>True when each stream has its own stream of cells (<c>kv_unified = false</c>).</summary>
     internal bool PerSequenceStreams => _perSequenceStreams;
 
     /// <summary>First llama.cpp sequence id used as a cache holder.</summary>
     internal int FirstCacheHolder => _firstCacheHolder;
 
     /// <inheritdoc />
-    public (int Min, int Max) GetSlotPositions(int slot) =>
-        ((int)_context.MemorySequenceMinPosition((LLamaSeqId)slot), (int)_context.MemorySequenceMaxPosition((LLamaSeqId)slot));
+    /// <summary>Positions llama.cpp holds for KV stream <paramref name="stream"/> as (min, max); (-1, -1) when none (llama.cpp's convention).</summary>
+    internal (int Min, int Max) GetStreamPositions(int stream) =>
+        ((int)_context.MemorySequenceMinPosition(SeqIdOf(stream)), (int)_context.MemorySequenceMaxPosition(SeqIdOf(stream)));
+
+    /// <summary>Positions llama.cpp holds for its sequence id <paramref name="seqId"/> (a cache holder, say) as (min, max); (-1, -1) when none.</summary>
+    internal (int Min, int Max) GetSeqIdPositions(int seqId) =>
+        ((int)_context.MemorySequenceMinPosition((LLamaSeqId)seqId), (int)_context.MemorySequenceMaxPosition((LLamaSeqId)seqId));
+
+    /// <summary>
+    /// The one map from the engine's KV streams to llama.cpp sequence ids: stream i is id i (0 … MaxSequences − 1); the
+    /// ids above them are this runner's prefix-cache holders, which the engine never sees.
+    /// </summary>
+    internal static LLamaSeqId SeqIdOf(int kvStream) => (LLamaSeqId)kvStream;
 
     // Creates the sequence's chain and grammar state where missing (not thread-safe: before the draws).
     private void Prepare(long sequenceId, Engine.Sequences.SamplingParams sampling)

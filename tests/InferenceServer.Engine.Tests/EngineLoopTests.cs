@@ -108,7 +108,7 @@ public sealed class EngineLoopTests : IAsyncLifetime
         await WaitUntil(() => _client.Stats is { NumRunning: 0, NumWaiting: 0 });
         Assert.Equal(_client.Stats.NumBlocks, _client.Stats.NumFreeBlocks);
         Assert.Equal(42, _client.Stats.NumGeneratedTokens);
-        Assert.Equal(0, _factory.Runner!.NumSlotsHoldingPositions);
+        Assert.Equal(0, _factory.Runner!.NumStreamsHoldingPositions);
     }
 
     [Fact]
@@ -127,13 +127,15 @@ public sealed class EngineLoopTests : IAsyncLifetime
         });
 
         await WaitUntil(() => _client.Stats is { NumRunning: 0 } s && s.NumFreeBlocks == s.NumBlocks, timeoutMs: 1000);
-        Assert.Equal(0, _factory.Runner!.NumSlotsHoldingPositions);
+        // The books free at once; llama.cpp's memory with the next plan, which the idle engine runs empty right away.
+        await WaitUntil(() => _factory.Runner!.NumStreamsHoldingPositions == 0, timeoutMs: 1000);
+        Assert.Equal(0, _factory.Runner!.NumStreamsHoldingPositions);
     }
 
     [Fact]
     public async Task Submit_refuses_what_cannot_fit_and_a_full_queue()
     {
-        // Slow steps: the running request must still hold the only slot when the next two arrive, however late this
+        // Slow steps: the running request must still hold the only stream when the next two arrive, however late this
         // test's continuations run on a loaded machine (60 steps of 100 ms).
         await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 1, MaxWaiting = 1 },
             new FakeModelRunnerFactory(FakeModelRunner.Model(maxModelLength: 64, numBlocks: 16), TimeSpan.FromMilliseconds(100)));
@@ -199,5 +201,56 @@ public sealed class EngineLoopTests : IAsyncLifetime
         Assert.Equal(FinishReason.Abort, results[^1].FinishReason);
         Assert.False(_client.IsReady);
         Assert.Throws<EngineRejectedException>(() => _client.Submit([1], new SamplingParams()));
+    }
+
+    [Fact]
+    public async Task Stats_are_computed_when_asked_and_the_last_books_outlive_the_engine()
+    {
+        var notStarted = new EngineClient(Options.Create(new EngineOptions()), TimeProvider.System);
+        Assert.Same(EngineStats.NotReady, notStarted.Stats);
+        Assert.Same(EngineStats.NotReady, await notStarted.GetStatsAsync());
+        await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 2 });
+        Assert.Equal(0, (await _client.GetStatsAsync()).NumSteps);
+
+        await ReadAll(_client.Submit([1, 2, 3], new SamplingParams { MaxTokens = 5, Temperature = 0 }));
+        await WaitUntil(() => _client.IsIdle);
+
+        var asked = await _client.GetStatsAsync();
+        Assert.Equal(5, asked.NumGeneratedTokens);
+        Assert.Equal(3, asked.NumPromptTokens);
+        Assert.Equal(asked.NumBlocks, asked.NumFreeBlocks);
+        Assert.Equal(asked with { StepTimes = null }, _client.Stats with { StepTimes = null });
+        await _loop.StopAsync(CancellationToken.None);
+        Assert.Equal(5, _client.Stats.NumGeneratedTokens);
+        Assert.Equal(asked.NumSteps, (await _client.GetStatsAsync()).NumSteps);
+    }
+
+    [Theory]
+    [InlineData(0f)]   // greedy: one sequence serves all three choices
+    [InlineData(1f)]   // a sequence per choice
+    public async Task A_choice_its_reader_ended_yields_nothing_more_while_the_others_run_to_the_end(float temperature)
+    {
+        await StartAsync(new EngineOptions { BlockSize = 4, MaxSequences = 4 });
+        var stream = _client.Submit([1, 2, 3], new SamplingParams { MaxTokens = 12, Temperature = temperature, IgnoreEos = true }, n: 3);
+
+        var seen = new List<Scheduling.StepResult>();
+        int? endedAt = null;
+        await foreach (var r in stream.ReadAllAsync())
+        {
+            seen.Add(r);
+            if (r.ChoiceIndex == 1 && r.NumOutputTokens == 2)
+            {
+                stream.Abort(1);
+                endedAt = seen.Count;
+            }
+        }
+
+        Assert.NotNull(endedAt);
+        Assert.DoesNotContain(seen.Skip(endedAt.Value), r => r.ChoiceIndex == 1);
+        Assert.Equal(2, seen.Count(r => r.ChoiceIndex == 1));
+        Assert.All(new[] { 0, 2 }, c => Assert.Equal(12, seen.Count(r => r.ChoiceIndex == c && r.TokenId is not null)));
+        Assert.All(new[] { 0, 2 }, c => Assert.Equal(FinishReason.Length, seen.Last(r => r.ChoiceIndex == c).FinishReason));
+        await WaitUntil(() => _client.IsIdle);
+        Assert.Equal(_client.Stats.NumBlocks, _client.Stats.NumFreeBlocks);
     }
 }

@@ -8,9 +8,9 @@ using InferenceServer.Engine.Tests.Models;
 namespace InferenceServer.Engine.Tests;
 
 /// <summary>
-/// A model runner for pure scheduling tests. It keeps, like llama.cpp, the positions each slot holds (with the token
-/// computed at each, so tests can check a slot's cells against the books' tokens), and refuses a batch that is not
-/// contiguous with what the slot already holds. The sampled token depends only on the
+/// A model runner for pure scheduling tests. It keeps, like llama.cpp, the positions each stream holds (with the token
+/// computed at each, so tests can check a stream's cells against the books' tokens), and refuses a batch that is not
+/// contiguous with what the stream already holds. The sampled token depends only on the
 /// last fed token and its position, so an output never depends on batching or preemption.
 /// </summary>
 public sealed class FakeModelRunner : IModelRunner
@@ -43,7 +43,7 @@ public sealed class FakeModelRunner : IModelRunner
     public int NumBatchesToFail { get; set; }
     /// <summary>
     /// How an injected failure leaves memory, like a llama_decode that fails half-way: the first sequence's tokens are
-    /// written to its slot, a stray cell lands in a free slot, a stray cached block appears and a real one vanishes.
+    /// written to its stream, a stray cell lands in a free stream, a stray cached block appears and a real one vanishes.
     /// </summary>
     public bool CorruptOnFailure { get; set; }
     /// <summary>Batches that failed by injection.</summary>
@@ -72,7 +72,7 @@ public sealed class FakeModelRunner : IModelRunner
         var sampled = new List<SampledToken>();
         foreach (var s in output.Scheduled)
         {
-            var held = Held(s.Slot);
+            var held = Held(s.KvStream);
             foreach (var hit in s.Hits)
             {
                 // A retried step finds the hit already copied.
@@ -86,7 +86,7 @@ public sealed class FakeModelRunner : IModelRunner
             }
             int expected = held.Count == 0 ? 0 : held.Keys.Last() + 1;
             if (s.StartPosition != expected)
-                throw new InvalidOperationException($"Slot {s.Slot}: batch starts at {s.StartPosition}, cache ends at {expected - 1}.");
+                throw new InvalidOperationException($"KvStream {s.KvStream}: batch starts at {s.StartPosition}, cache ends at {expected - 1}.");
             for (int k = 0; k < s.TokenIds.Count; k++)
                 held[s.StartPosition + k] = s.TokenIds[k];
             if (s.Sample)
@@ -96,10 +96,10 @@ public sealed class FakeModelRunner : IModelRunner
                 sampled.Add(new SampledToken(s.SequenceId, NextToken(s.TokenIds[^1], lastPos)));
                 foreach (var fork in s.Forks)
                 {
-                    // Like llama_memory_seq_cp: the fork's slot gets every position the parent holds.
-                    if (_positions.TryGetValue(fork.Slot, out var forkHeld) && forkHeld.Count > 0)
-                        throw new InvalidOperationException($"Fork slot {fork.Slot} is not empty.");
-                    _positions[fork.Slot] = new SortedDictionary<int, int>(held);
+                    // Like llama_memory_seq_cp: the fork's stream gets every position the parent holds.
+                    if (_positions.TryGetValue(fork.KvStream, out var forkHeld) && forkHeld.Count > 0)
+                        throw new InvalidOperationException($"Fork stream {fork.KvStream} is not empty.");
+                    _positions[fork.KvStream] = new SortedDictionary<int, int>(held);
                     _samplers.Add(fork.SequenceId);
                     // Forks differ from the parent by sequence id, as seeded samples do.
                     sampled.Add(new SampledToken(fork.SequenceId, NextToken(s.TokenIds[^1] + (int)(fork.SequenceId % 7), lastPos)));
@@ -109,7 +109,7 @@ public sealed class FakeModelRunner : IModelRunner
         return new RunnerOutput(sampled);
     }
 
-    public void Apply(KvEvents events)
+    private void Apply(KvEvents events)
     {
         foreach (var e in events.Log)
         {
@@ -121,50 +121,68 @@ public sealed class FakeModelRunner : IModelRunner
                     _cachedTokens.Remove(evicted.BlockId);
                     break;
                 case CachedBlock c:
-                    var held = _positions.GetValueOrDefault(c.Slot);
+                    var held = _positions.GetValueOrDefault(c.KvStream);
                     if (held is null || !Enumerable.Range(c.Start, BlockSize).All(held.ContainsKey))
-                        throw new InvalidOperationException($"Block {c.BlockId} cached from slot {c.Slot} before it was computed.");
+                        throw new InvalidOperationException($"Block {c.BlockId} cached from stream {c.KvStream} before it was computed.");
                     if (!_cachedCells.TryAdd(c.BlockId, c.Start))
                         throw new InvalidOperationException($"Block {c.BlockId} cached twice.");
                     _cachedTokens[c.BlockId] = [.. Enumerable.Range(c.Start, BlockSize).Select(p => held[p])];
                     break;
                 case ReleasedSequence r:
-                    if (r.Slot >= 0)
-                        RemoveFrom(r.Slot, r.NumRetainedTokens);
+                    if (r.KvStream is { } stream)
+                        RemoveFrom(stream, r.NumRetainedTokens);
                     if (r.Finished)
                         _samplers.Remove(r.SequenceId);
                     break;
-                case TrimmedSlot t:
+                case TrimmedStream t:
                     NumTrims++;
-                    RemoveFrom(t.Slot, t.NumKept);
+                    RemoveFrom(t.KvStream, t.NumKept);
                     break;
-                case CopiedSlot c:
+                case CopiedStream c:
                     // Like a whole-stream llama_memory_seq_cp (the destination's cells go), then seq_rm past the prefix.
                     NumCopies++;
-                    _positions[c.Slot] = new SortedDictionary<int, int>(Held(c.SourceSlot));
-                    RemoveFrom(c.Slot, c.NumKept);
+                    _positions[c.KvStream] = new SortedDictionary<int, int>(Held(c.SourceStream));
+                    RemoveFrom(c.KvStream, c.NumKept);
                     break;
             }
         }
     }
 
-    private SortedDictionary<int, int> Held(int slot) => _positions.TryGetValue(slot, out var held) ? held : _positions[slot] = [];
-
-    // Like llama_memory_seq_rm(slot, from, -1).
-    private void RemoveFrom(int slot, int from)
+    /// <summary>
+    /// This runner's memory once <paramref name="pending"/> (the KV changes on their way with the next plan) are applied,
+    /// as a copy: between steps the books are ahead of the runner by exactly those changes.
+    /// </summary>
+    public FakeModelRunner Preview(KvEvents pending)
     {
-        if (_positions.TryGetValue(slot, out var held))
+        var copy = new FakeModelRunner(Info, NextToken, BlockSize);
+        foreach (var (stream, held) in _positions)
+            copy._positions[stream] = new SortedDictionary<int, int>(held);
+        foreach (var (block, tokens) in _cachedTokens)
+            copy._cachedTokens[block] = tokens;
+        foreach (var (block, start) in _cachedCells)
+            copy._cachedCells[block] = start;
+        copy._samplers.UnionWith(_samplers);
+        copy.Apply(pending);
+        return copy;
+    }
+
+    private SortedDictionary<int, int> Held(int stream) => _positions.TryGetValue(stream, out var held) ? held : _positions[stream] = [];
+
+    // Like llama_memory_seq_rm(stream, from, -1).
+    private void RemoveFrom(int stream, int from)
+    {
+        if (_positions.TryGetValue(stream, out var held))
             foreach (int p in held.Keys.Where(p => p >= from).ToList())
                 held.Remove(p);
     }
 
     private void Corrupt(ScheduledSequence first)
     {
-        var held = Held(first.Slot);
+        var held = Held(first.KvStream);
         for (int k = 0; k < first.TokenIds.Count; k++)
             held[first.StartPosition + k] = first.TokenIds[k];
-        int freeSlot = Enumerable.Range(0, 64).First(slot => !_positions.TryGetValue(slot, out var p) || p.Count == 0);
-        _positions[freeSlot] = new() { [0] = 0, [1] = 0, [2] = 0 };
+        int freeStream = Enumerable.Range(0, 64).First(stream => !_positions.TryGetValue(stream, out var p) || p.Count == 0);
+        _positions[freeStream] = new() { [0] = 0, [1] = 0, [2] = 0 };
         _cachedCells[10_000 + NumInjectedFailures] = 0;
         _cachedTokens[10_000 + NumInjectedFailures] = new int[BlockSize];
         if (_cachedCells.Keys.FirstOrDefault(id => id < 10_000, -1) is var lost and >= 0)
@@ -174,9 +192,9 @@ public sealed class FakeModelRunner : IModelRunner
     public IReadOnlyList<int> Reconcile(KvBooks books)
     {
         NumReconciles++;
-        foreach (var (slot, held) in _positions)
+        foreach (var (stream, held) in _positions)
         {
-            int computed = books.NumComputedBySlot.GetValueOrDefault(slot);
+            int computed = books.NumComputedByStream.GetValueOrDefault(stream);
             foreach (int p in held.Keys.Where(p => p >= computed).ToList())
                 held.Remove(p);
         }
@@ -193,19 +211,19 @@ public sealed class FakeModelRunner : IModelRunner
     /// <summary>Times <see cref="Reconcile"/> ran.</summary>
     public int NumReconciles { get; private set; }
 
-    public (int Min, int Max) GetSlotPositions(int slot) =>
-        _positions.TryGetValue(slot, out var held) && held.Count > 0 ? (held.Keys.First(), held.Keys.Last()) : (-1, -1);
+    public (int Min, int Max) GetStreamPositions(int stream) =>
+        _positions.TryGetValue(stream, out var held) && held.Count > 0 ? (held.Keys.First(), held.Keys.Last()) : (-1, -1);
 
-    /// <summary>The tokens slot <paramref name="slot"/>'s cells were computed from, in position order.</summary>
-    public int[] SlotTokens(int slot) => _positions.TryGetValue(slot, out var held) ? [.. held.Values] : [];
+    /// <summary>The tokens stream <paramref name="stream"/>'s cells were computed from, in position order.</summary>
+    public int[] StreamTokens(int stream) => _positions.TryGetValue(stream, out var held) ? [.. held.Values] : [];
 
-    /// <summary>Retained-cell trims applied (<see cref="TrimmedSlot"/> events).</summary>
+    /// <summary>Retained-cell trims applied (<see cref="TrimmedStream"/> events).</summary>
     public int NumTrims { get; private set; }
 
-    /// <summary>Stream copies applied (<see cref="CopiedSlot"/> events).</summary>
+    /// <summary>Stream copies applied (<see cref="CopiedStream"/> events).</summary>
     public int NumCopies { get; private set; }
 
-    public int NumSlotsHoldingPositions => _positions.Count(p => p.Value.Count > 0);
+    public int NumStreamsHoldingPositions => _positions.Count(p => p.Value.Count > 0);
 
     public void Dispose() { }
 }

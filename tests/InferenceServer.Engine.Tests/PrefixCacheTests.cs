@@ -5,7 +5,13 @@ namespace InferenceServer.Engine.Tests;
 
 public class PrefixCacheTests
 {
-    private static Sequence Seq(long id, params int[] prompt) => new(id, prompt, new SamplingParams(), DateTimeOffset.UtcNow);
+    // Admitted to a KV stream, as the scheduler does before anything is computed (the books name it in CachedBlock events).
+    private static Sequence Seq(long id, params int[] prompt)
+    {
+        var seq = new Sequence(id, prompt, new SamplingParams(), DateTimeOffset.UtcNow);
+        seq.Admit((int)(id % 4), DateTimeOffset.UtcNow);
+        return seq;
+    }
 
     private static Sequence Computed(KvCacheManager kv, long id, int[] prompt)
     {
@@ -25,7 +31,7 @@ public class PrefixCacheTests
         var a = Computed(kv, 1, Ten);
         Assert.Equal([0, 1, 2], a.BlockTable);
         Assert.Equal(2, kv.NumCachedBlocks);           // the partial third block is not cached
-        Assert.Equal([new CachedBlock(0, -1, 0), new CachedBlock(1, -1, 4)], kv.TakeEvents().Cached);
+        Assert.Equal([new CachedBlock(0, 1, 0), new CachedBlock(1, 1, 4)], kv.TakeEvents().Cached);   // from a's KV stream
         kv.Free(a);
 
         var b = Seq(2, [1, 2, 3, 4, 5, 6, 7, 8, 99, 100, 101]);

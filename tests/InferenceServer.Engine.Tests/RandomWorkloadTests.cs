@@ -23,7 +23,7 @@ public class RandomWorkloadTests
     }
 
     /// <summary>
-    /// Per-sequence layout: free slots keep their cells and new sequences reuse the longest common prefix, through
+    /// Per-sequence layout: free streams keep their cells and new sequences reuse the longest common prefix, through
     /// preemption, aborts and forks; with fixed chunks only whole chunks.
     /// </summary>
     [Theory]
@@ -37,7 +37,7 @@ public class RandomWorkloadTests
     {
         // Fixed chunks of 4 tokens, so the shared prefixes of 4 and 8 tokens are whole chunks.
         var h = new SchedulerHarness(numBlocks: 12, blockSize: 4, maxSequences: 4, maxBatchTokens: fixedChunks ? 4 : 10,
-            chunkedPrefill: chunked, maxModelLength: 48, eog: [7], fixedChunks: fixedChunks, retainSlots: true);
+            chunkedPrefill: chunked, maxModelLength: 48, eog: [7], fixedChunks: fixedChunks, retainStreams: true);
         h.Scheduler.MinCopyTokens = minCopyTokens;
         Run(h, new Random(seed), maxTail: 10, steps: 400);
         if (minCopyTokens == 1)
@@ -45,7 +45,7 @@ public class RandomWorkloadTests
 
         Assert.True(h.Scheduler.NumPreemptions > 0, "the workload should have forced preemptions");
         Assert.True(h.Scheduler.NumCachedPromptTokens > 0 && h.Runner.NumTrims > 0, "shared prefixes should reuse retained cells");
-        Assert.NotEmpty(h.Scheduler.RetainedSlots);
+        Assert.NotEmpty(h.Scheduler.RetainedStreams);
     }
 
     /// <summary>
@@ -114,7 +114,7 @@ public class RandomWorkloadTests
 
         Assert.NotEmpty(phases);
         Assert.Equal(h.Kv.NumBlocks, h.Kv.NumFreeBlocks);   // at idle: free (empty or cached) = total
-        Assert.Equal(h.Scheduler.RetainedSlots.Count, h.Runner.NumSlotsHoldingPositions);
+        Assert.Equal(h.Scheduler.RetainedStreams.Count, h.Runner.NumStreamsHoldingPositions);
         Assert.Empty(h.Runner.LiveSamplers);
         Assert.All(h.All.Values, s => Assert.True(s.IsFinished));
         // Every sequence got exactly one final result and results never follow it.

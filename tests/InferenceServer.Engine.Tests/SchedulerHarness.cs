@@ -11,11 +11,11 @@ public sealed class SchedulerHarness
 
     public SchedulerHarness(int numBlocks = 8, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 32,
         bool chunkedPrefill = true, int maxModelLength = 64, int[]? eog = null, Func<int, int, int>? nextToken = null,
-        int cacheHolders = 0, int maxIdleCachedBlocks = -1, bool fixedChunks = false, bool retainSlots = false)
+        int cacheHolders = 0, int maxIdleCachedBlocks = -1, bool fixedChunks = false, bool retainStreams = false)
     {
         Kv = new KvCacheManager(numBlocks, blockSize, cacheHolders, maxIdleCachedBlocks);
         Runner = new FakeModelRunner(FakeModelRunner.Model(maxModelLength, 100, numBlocks, eog, cacheHolders), nextToken, blockSize);
-        Scheduler = new Scheduler(Kv, Runner.Info, maxSequences, maxBatchTokens, chunkedPrefill, TimeProvider.System, fixedChunks, retainSlots);
+        Scheduler = new Scheduler(Kv, Runner.Info, maxSequences, maxBatchTokens, chunkedPrefill, TimeProvider.System, fixedChunks, retainStreams);
         Core = new EngineCore(Scheduler, Runner);
     }
 
@@ -50,23 +50,36 @@ public sealed class SchedulerHarness
     /// <summary>One step of the engine core; results are recorded per sequence.</summary>
     public SchedulerOutput Step()
     {
-        var (plan, results) = Core.Step();
-        foreach (var r in results)
+        var step = Core.Step();
+        Outputs.Add(step.Outputs);
+        foreach (var r in step.Results)
             Results[r.SequenceId].Add(r);
-        return plan;
+        return step.Plan;
     }
 
+    /// <summary>Every step's request outputs, in step order.</summary>
+    public List<IReadOnlyList<RequestOutput>> Outputs { get; } = [];
+
+    /// <summary>
+    /// Cancels one sequence (its pending forks along), as the scheduler does below the request's choices. As the engine
+    /// loop, an engine left idle then runs an empty step, whose plan carries the frees to the runner.
+    /// </summary>
     public void Abort(long id)
     {
-        foreach (var r in Core.Abort(id))
+        foreach (var r in Scheduler.Requests.Collect(Scheduler.AbortSequence(id)).SelectMany(o => o.Results))
             Results[r.SequenceId].Add(r);
+        if (!Scheduler.HasWork)
+            Step();
     }
 
+    /// <summary>Steps until nothing is left to compute or to tell the runner; returns the steps that computed something.</summary>
     public int RunToIdle(int maxSteps = 10_000)
     {
         int steps = 0;
-        while (Scheduler.HasWork && steps++ < maxSteps)
-            Step();
+        // As the engine loop: once nothing is left to compute, an empty step carries the last frees to the runner.
+        for (int i = 0; (Scheduler.HasWork || Core.HasPendingKvEvents) && i < maxSteps; i++)
+            if (!Step().IsEmpty)
+                steps++;
         Assert.False(Scheduler.HasWork, "scheduler did not drain");
         return steps;
     }
@@ -76,17 +89,20 @@ public sealed class SchedulerHarness
     /// <summary>The KV books' invariants, checked against the runner's view of llama.cpp memory.</summary>
     public void CheckInvariants()
     {
+        // Between steps the books are ahead of the runner by the KV changes the next plan carries.
+        var runner = Runner.Preview(Kv.PendingEvents);
         var holders = new Dictionary<int, int>();
-        var slots = new HashSet<int>();
+        var streams = new HashSet<int>();
         foreach (var seq in Scheduler.Holding)
         {
-            Assert.True(slots.Add(seq.Slot), $"slot {seq.Slot} used twice");
+            int stream = Assert.NotNull(seq.KvStream);
+            Assert.True(streams.Add(stream), $"stream {stream} used twice");
             Assert.True(seq.BlockTable.Count * Kv.BlockSize >= seq.NumComputedTokens);
             foreach (int b in seq.BlockTable)
                 holders[b] = holders.GetValueOrDefault(b) + 1;
-            var (min, max) = Runner.GetSlotPositions(seq.Slot);
+            var (min, max) = runner.GetStreamPositions(stream);
             Assert.Equal(seq.NumComputedTokens == 0 ? (-1, -1) : (0, seq.NumComputedTokens - 1), (min, max));
-            Assert.Equal(seq.TokenIds.Take(seq.NumComputedTokens), Runner.SlotTokens(seq.Slot));
+            Assert.Equal(seq.TokenIds.Take(seq.NumComputedTokens), runner.StreamTokens(stream));
             Assert.True(seq.NumComputedTokens == 0 || seq.Status == SequenceStatus.Running);
         }
         for (int b = 0; b < Kv.NumBlocks; b++)
@@ -98,17 +114,17 @@ public sealed class SchedulerHarness
         Assert.Equal(Kv.NumBlocks, Kv.NumFreeBlocks + holders.Count);
         // The runner keeps cells for exactly the blocks the cache knows, at the positions it knows.
         var cached = Enumerable.Range(0, Kv.NumBlocks).Where(b => Kv.Pool[b].IsCached).ToDictionary(b => b, b => Kv.Pool[b].ChainIndex * Kv.BlockSize);
-        Assert.Equal(cached.OrderBy(kv => kv.Key), Runner.CachedCells.OrderBy(kv => kv.Key));
+        Assert.Equal(cached.OrderBy(kv => kv.Key), runner.CachedCells.OrderBy(kv => kv.Key));
         Assert.Equal(Kv.NumCachedBlocks, cached.Count);
         // No more cached blocks at one position than the runner has holders for.
         Assert.All(cached.Values.GroupBy(v => v), g => Assert.True(g.Count() <= Kv.MaxCachedPerPosition));
-        // A free slot's stream holds exactly the tokens the books say it retains, and holds no blocks.
-        foreach (var (slot, tokens) in Scheduler.RetainedSlots)
+        // A free stream holds exactly the tokens the books say it retains, and holds no blocks.
+        foreach (var (stream, tokens) in Scheduler.RetainedStreams)
         {
-            Assert.True(slots.Add(slot), $"slot {slot} both used and retaining");
-            Assert.Equal(tokens, Runner.SlotTokens(slot));
+            Assert.True(streams.Add(stream), $"stream {stream} both used and retaining");
+            Assert.Equal(tokens, runner.StreamTokens(stream));
         }
-        Assert.True(Scheduler.RetainsSlots || Scheduler.RetainedSlots.Count == 0);
-        Assert.Equal(Scheduler.Holding.Count(s => s.NumComputedTokens > 0) + Scheduler.RetainedSlots.Count, Runner.NumSlotsHoldingPositions);
+        Assert.True(Scheduler.RetainsStreams || Scheduler.RetainedStreams.Count == 0);
+        Assert.Equal(Scheduler.Holding.Count(s => s.NumComputedTokens > 0) + Scheduler.RetainedStreams.Count, runner.NumStreamsHoldingPositions);
     }
 }

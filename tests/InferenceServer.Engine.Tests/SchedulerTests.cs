@@ -21,7 +21,8 @@ public class SchedulerTests
         Assert.Equal([null, null, FinishReason.Length], results.Select(r => r.FinishReason));
         Assert.Equal(SequenceStatus.FinishedLength, seq.Status);
         Assert.Equal(8, h.Kv.NumFreeBlocks);
-        Assert.Equal((-1, -1), h.Runner.GetSlotPositions(0));
+        Assert.True(h.Step().IsEmpty);                                     // the idle engine's next plan carries the frees
+        Assert.Equal((-1, -1), h.Runner.GetStreamPositions(0));
         Assert.Empty(h.Runner.LiveSamplers);
     }
 
@@ -135,7 +136,7 @@ public class SchedulerTests
 
         Assert.Equal(2, h.Scheduler.NumRunning);
         Assert.Equal(SequenceStatus.Waiting, seqs[2].Status);
-        Assert.Equal([0, 1], seqs.Take(2).Select(s => s.Slot));
+        Assert.Equal([0, 1], seqs.Take(2).Select(s => s.KvStream));
         h.RunToIdle();
         Assert.All(seqs, s => Assert.Equal(SequenceStatus.FinishedLength, s.Status));
     }
@@ -220,7 +221,7 @@ public class SchedulerTests
         Assert.Equal(SequenceStatus.FinishedAborted, waiting.Status);
         Assert.Equal(FinishReason.Abort, h.Results[running.SequenceId][^1].FinishReason);
         Assert.Equal(8, h.Kv.NumFreeBlocks);
-        Assert.Equal((-1, -1), h.Runner.GetSlotPositions(0));
+        Assert.Equal((-1, -1), h.Runner.GetStreamPositions(0));
         Assert.False(h.Scheduler.HasWork);
         Assert.Empty(h.Scheduler.Abort(running.SequenceId));
     }

@@ -3,28 +3,28 @@ using InferenceServer.Engine.Sequences;
 
 namespace InferenceServer.Engine.Tests;
 
-/// <summary>Per-sequence layout: a free slot keeps its cells and the next sequence with a common prefix reuses them.</summary>
+/// <summary>Per-sequence layout: a free stream keeps its cells and the next sequence with a common prefix reuses them.</summary>
 public class SlotReuseTests
 {
     private static SchedulerHarness Harness(int numBlocks = 32, int maxSequences = 3, int maxBatchTokens = 32, bool fixedChunks = false) =>
         new(numBlocks: numBlocks, blockSize: 4, maxSequences: maxSequences, maxBatchTokens: maxBatchTokens, maxModelLength: 64,
-            fixedChunks: fixedChunks, retainSlots: true);
+            fixedChunks: fixedChunks, retainStreams: true);
 
     private static int[] Tokens(int first, int count) => [.. Enumerable.Range(first, count)];
 
     // Runs `prompt` alone to the end, checking the books each step; returns the sequence.
     private static Sequence RunAlone(SchedulerHarness h, int[] prompt, int maxTokens) => RunAlone(h, prompt, maxTokens, out _);
 
-    private static Sequence RunAlone(SchedulerHarness h, int[] prompt, int maxTokens, out int slot)
+    private static Sequence RunAlone(SchedulerHarness h, int[] prompt, int maxTokens, out int stream)
     {
         var seq = h.Add(prompt, maxTokens);
-        slot = -1;
+        stream = -1;
         while (h.Scheduler.HasWork)
         {
             h.Step();
             h.CheckInvariants();
-            if (slot < 0)
-                slot = seq.Slot;
+            if (stream < 0)
+                stream = seq.KvStream ?? -1;
         }
         return seq;
     }
@@ -36,26 +36,26 @@ public class SlotReuseTests
         var a = RunAlone(h, [.. Tokens(10, 12), 50], maxTokens: 3);
         var b = RunAlone(h, [.. Tokens(30, 12), 51], maxTokens: 3);
         Assert.Equal((0, 0), (a.NumCachedTokens, b.NumCachedTokens));
-        // Each finished sequence left the tokens it computed (prompt and all but the last sampled token) in its slot.
-        Assert.Equal(a.TokenIds.Take(15), h.Scheduler.RetainedSlots[0]);
-        Assert.Equal(b.TokenIds.Take(15), h.Scheduler.RetainedSlots[1]);
+        // Each finished sequence left the tokens it computed (prompt and all but the last sampled token) in its stream.
+        Assert.Equal(a.TokenIds.Take(15), h.Scheduler.RetainedStreams[0]);
+        Assert.Equal(b.TokenIds.Take(15), h.Scheduler.RetainedStreams[1]);
         Assert.Equal(32, h.Kv.NumFreeBlocks);
 
         var c = h.Add([.. Tokens(30, 10), 77, 78], maxTokens: 2);
         var plan = h.Step();
         h.CheckInvariants();
 
-        Assert.Equal(1, c.Slot);
+        Assert.Equal(1, c.KvStream);
         Assert.Equal(10, c.NumCachedTokens);
         Assert.Equal(10, plan.Scheduled.Single().StartPosition);
         Assert.Equal([77, 78], plan.Scheduled.Single().TokenIds);
-        Assert.Equal(new TrimmedSlot(1, 10), Assert.Single(plan.Events.Log.OfType<TrimmedSlot>()));
+        Assert.Equal(new TrimmedStream(1, 10), Assert.Single(plan.Events.Log.OfType<TrimmedStream>()));
         // Reused tokens hold blocks like computed ones.
         Assert.Equal(3, c.BlockTable.Count);
         h.RunToIdle();
         Assert.Equal(10, h.Results[c.SequenceId][^1].NumCachedTokens);
         Assert.Equal(10, h.Scheduler.NumCachedPromptTokens);
-        Assert.Equal(c.TokenIds.Take(13), h.Scheduler.RetainedSlots[1]);
+        Assert.Equal(c.TokenIds.Take(13), h.Scheduler.RetainedStreams[1]);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public class SlotReuseTests
         Assert.Equal([0, 1, 2, 0], [first, second, third, fourthSlot]);
         Assert.Equal(0, fourth.NumCachedTokens);
         Assert.Equal(1, h.Runner.NumTrims);
-        Assert.Equal(fourth.TokenIds.Take(6), h.Scheduler.RetainedSlots[0]);
+        Assert.Equal(fourth.TokenIds.Take(6), h.Scheduler.RetainedStreams[0]);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public class SlotReuseTests
         h.Step();
         h.Abort(aborted.SequenceId);
         h.CheckInvariants();
-        Assert.Equal(Tokens(10, 16), h.Scheduler.RetainedSlots[0]);
+        Assert.Equal(Tokens(10, 16), h.Scheduler.RetainedStreams[0]);
 
         h.Runner.FailFor = h.Add(Tokens(10, 20), maxTokens: 5).SequenceId;
         var failed = h.All[h.Runner.FailFor.Value];
@@ -131,7 +131,7 @@ public class SlotReuseTests
         h.CheckInvariants();
         Assert.Equal(SequenceStatus.FinishedError, failed.Status);
         Assert.Equal(16, failed.NumCachedTokens);
-        Assert.Empty(h.Scheduler.RetainedSlots);
+        Assert.Empty(h.Scheduler.RetainedStreams);
         Assert.Equal(32, h.Kv.NumFreeBlocks);
     }
 
@@ -141,9 +141,9 @@ public class SlotReuseTests
         var h = Harness(maxSequences: 4);
         RunAlone(h, Tokens(10, 9), maxTokens: 3);
         RunAlone(h, Tokens(30, 9), maxTokens: 3);
-        var retained = h.Scheduler.RetainedSlots.ToDictionary(r => r.Key, r => r.Value);
+        var retained = h.Scheduler.RetainedStreams.ToDictionary(r => r.Key, r => r.Value);
         var seq = h.Add([.. Tokens(30, 6), 70, 71], maxTokens: 4);
-        // The failure writes the sequence's tokens, a stray cell in a free slot, and a stray cached block.
+        // The failure writes the sequence's tokens, a stray cell in a free stream, and a stray cached block.
         h.Runner.CorruptOnFailure = true;
         h.Runner.NumBatchesToFail = 1;
 
@@ -155,8 +155,8 @@ public class SlotReuseTests
         Assert.Equal(1, h.Runner.NumInjectedFailures);
         Assert.Equal(6, seq.NumCachedTokens);
         Assert.Equal(SequenceStatus.FinishedLength, seq.Status);
-        Assert.Equal(retained[0], h.Scheduler.RetainedSlots[0]);
-        Assert.Equal(seq.TokenIds.Take(11), h.Scheduler.RetainedSlots[1]);
+        Assert.Equal(retained[0], h.Scheduler.RetainedStreams[0]);
+        Assert.Equal(seq.TokenIds.Take(11), h.Scheduler.RetainedStreams[1]);
     }
 
     [Fact]
@@ -171,15 +171,15 @@ public class SlotReuseTests
         var plan = h.Step();
         h.CheckInvariants();
 
-        Assert.Equal(1, parent.Slot);
+        Assert.Equal(1, parent.KvStream);
         Assert.Equal(9, parent.NumCachedTokens);
-        Assert.Equal([new TrimmedSlot(1, 9), new TrimmedSlot(0, 0), new TrimmedSlot(2, 0)], plan.Events.Log.OfType<TrimmedSlot>());
+        Assert.Equal([new TrimmedStream(1, 9), new TrimmedStream(0, 0), new TrimmedStream(2, 0)], plan.Events.Log.OfType<TrimmedStream>());
         h.RunToIdle();
         h.CheckInvariants();
         var outputs = h.All.Values.Where(s => s.NumPromptTokens == 10).Select(s => h.Output(s.SequenceId)).ToList();
         Assert.Equal(3, outputs.Count);
         Assert.All(outputs, o => Assert.Equal(3, o.Length));
-        Assert.Equal(3, h.Scheduler.RetainedSlots.Count);
+        Assert.Equal(3, h.Scheduler.RetainedStreams.Count);
     }
 
     [Theory]
@@ -197,9 +197,9 @@ public class SlotReuseTests
         var plan = h.Step();
         h.CheckInvariants();
 
-        // a's stream held 24 computed tokens, `shared` of them b's; free slots held nothing.
+        // a's stream held 24 computed tokens, `shared` of them b's; free streams held nothing.
         Assert.Equal(expected, b.NumCachedTokens);
-        Assert.Equal(expected == 0 ? [] : [new CopiedSlot(0, 1, expected)], plan.Events.Log.OfType<CopiedSlot>());
+        Assert.Equal(expected == 0 ? [] : [new CopiedStream(0, 1, expected)], plan.Events.Log.OfType<CopiedStream>());
         Assert.Equal(expected, plan.Scheduled.Single(s => s.SequenceId == b.SequenceId).StartPosition);
         h.RunToIdle();
         h.CheckInvariants();
@@ -217,7 +217,7 @@ public class SlotReuseTests
         // Chunks of 8: the retained prompt of 20 tokens was computed as [0, 8), [8, 16), [16, 20), then one token a step.
         var h = Harness(maxBatchTokens: 8, fixedChunks: true);
         var first = RunAlone(h, Tokens(10, 20), maxTokens: 6);
-        Assert.Equal(first.TokenIds.Take(25), h.Scheduler.RetainedSlots[0]);
+        Assert.Equal(first.TokenIds.Take(25), h.Scheduler.RetainedStreams[0]);
 
         var seq = RunAlone(h, prompt, maxTokens: 2);
 

@@ -14,25 +14,20 @@ public interface IModelRunner : IDisposable
     /// <summary>What the engine needs to know about the model.</summary>
     ModelInfo Info { get; }
 
-    /// <summary>Executes <paramref name="output"/>.</summary>
+    /// <summary>
+    /// Executes <paramref name="output"/>. First it applies <see cref="SchedulerOutput.Events"/> in order — the only way
+    /// KV changes reach the runner, also when nothing is scheduled: drops evicted blocks, keeps newly cached ones, drops
+    /// released sequences' KV but the cells a stream retains (and their samplers when finished), trims free streams'
+    /// retained cells, and copies running streams into free ones.
+    /// </summary>
     /// <returns>One sampled token per scheduled sequence with <see cref="ScheduledSequence.Sample"/> set.</returns>
     /// <exception cref="ModelRunnerException">The batch could not be computed; no sequence in it advanced.</exception>
     RunnerOutput Execute(SchedulerOutput output);
 
     /// <summary>
-    /// Applies KV events in order: drops evicted blocks, keeps newly cached ones, drops released sequences' KV but the
-    /// cells a slot retains (and their samplers when finished), trims free slots' retained cells, and copies running
-    /// slots' streams into free ones.
-    /// </summary>
-    void Apply(KvEvents events);
-
-    /// <summary>
     /// Makes the model's memory match <paramref name="books"/> after a failure: drops every cell no running sequence,
-    /// retaining free slot or cached block accounts for, and sampler state of sequences no longer live.
+    /// retaining free stream or cached block accounts for, and sampler state of sequences no longer live.
     /// </summary>
     /// <returns>Cached blocks whose cells the runner does not hold; the books must stop offering them as hits.</returns>
     IReadOnlyList<int> Reconcile(KvBooks books);
-
-    /// <summary>Positions llama.cpp holds for <paramref name="slot"/> as (min, max); (-1, -1) when none.</summary>
-    (int Min, int Max) GetSlotPositions(int slot);
 }

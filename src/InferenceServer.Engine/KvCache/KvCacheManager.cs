@@ -13,9 +13,9 @@ namespace InferenceServer.Engine.KvCache;
 /// count + 1, no recompute), except that at least its last token is always computed so it has logits to sample.
 /// The model runner keeps a cached block's cells alive apart from any sequence (see <see cref="KvEvents"/>), with
 /// room for at most <see cref="MaxCachedPerPosition"/> cached blocks at the same position in their sequences.
-/// In the per-sequence layout there is no block cache; instead a free slot's stream retains its last sequence's cells
+/// In the per-sequence layout there is no block cache; instead a free stream retains its last sequence's cells
 /// (see <see cref="Scheduling.Scheduler"/>). Those cells hold no blocks, because there blocks are only the admission
-/// budget over equal streams and a free slot's cells take nothing from anyone; a sequence reusing them allocates
+/// budget over equal streams and a free stream's cells take nothing from anyone; a sequence reusing them allocates
 /// blocks for all its tokens, reused ones included, so held blocks still cover every live sequence's tokens.
 /// </remarks>
 public sealed class KvCacheManager
@@ -121,13 +121,13 @@ public sealed class KvCacheManager
     /// <summary>
     /// Admits <paramref name="sequence"/> (holding no blocks): reuses its cached prefix and allocates blocks for the
     /// rest of its tokens, and for its pending forks (see <see cref="Fork"/>). Returns the reused blocks, or null,
-    /// changing nothing, when the blocks do not fit. <paramref name="numSlotTokens"/> leading tokens are already in the
-    /// sequence's slot (per-sequence layout): they count as cached, hold blocks like computed ones, and no cached
+    /// changing nothing, when the blocks do not fit. <paramref name="numStreamTokens"/> leading tokens are already in the
+    /// sequence's stream (per-sequence layout): they count as cached, hold blocks like computed ones, and no cached
     /// block is looked up then.
     /// </summary>
-    public IReadOnlyList<BlockHit>? AllocateForAdmission(Sequence sequence, int numSlotTokens = 0)
+    public IReadOnlyList<BlockHit>? AllocateForAdmission(Sequence sequence, int numStreamTokens = 0)
     {
-        IReadOnlyList<int> hits = numSlotTokens > 0 ? [] : FindCachedPrefix(sequence);
+        IReadOnlyList<int> hits = numStreamTokens > 0 ? [] : FindCachedPrefix(sequence);
         int hitsInFreeQueue = hits.Count(id => _pool[id].RefCount == 0);
         int rest = BlocksForAdmission(sequence.NumTokens, 1 + sequence.PendingForks.Count) - hits.Count;
         if (rest > _pool.NumFreeBlocks - hitsInFreeQueue)
@@ -140,7 +140,7 @@ public sealed class KvCacheManager
             sequence.MutableBlockTable.Add(hits[i]);
             reused[i] = new BlockHit(hits[i], i * BlockSize);
         }
-        sequence.SetCachedTokens(Math.Max(hits.Count * BlockSize, numSlotTokens));
+        sequence.SetCachedTokens(Math.Max(hits.Count * BlockSize, numStreamTokens));
         bool ok = Allocate(sequence, sequence.NumUncomputedTokens);
         System.Diagnostics.Debug.Assert(ok);
         foreach (var child in sequence.PendingForks)
@@ -199,28 +199,29 @@ public sealed class KvCacheManager
                 block.ChainIndex = i;
                 _cache.Add(hash, block.BlockId);
                 _numCachedAt[i] = _numCachedAt.GetValueOrDefault(i) + 1;
-                _events.Add(new CachedBlock(block.BlockId, sequence.Slot, i * BlockSize));
+                _events.Add(new CachedBlock(block.BlockId,
+                    sequence.KvStream ?? throw new InvalidOperationException($"Sequence {sequence.SequenceId} computed blocks without a KV stream."), i * BlockSize));
             }
         }
         sequence.NumCachedBlockChecks = Math.Max(sequence.NumCachedBlockChecks, full);
     }
 
     /// <summary>
-    /// Logs that <paramref name="sequence"/> gives back its slot (its cells go but the first
+    /// Logs that <paramref name="sequence"/> gives back its stream (its cells go but the first
     /// <paramref name="numRetainedTokens"/>; when <paramref name="finished"/>, its sampler too), then frees its blocks.
-    /// A sequence holding no slot (preempted) only logs the sampler's end.
+    /// A sequence holding no stream (preempted) only logs the sampler's end.
     /// </summary>
     public void Release(Sequence sequence, bool finished, int numRetainedTokens = 0)
     {
-        _events.Add(new ReleasedSequence(sequence.SequenceId, sequence.Slot, finished, numRetainedTokens));
+        _events.Add(new ReleasedSequence(sequence.SequenceId, sequence.KvStream, finished, numRetainedTokens));
         Free(sequence);
     }
 
-    /// <summary>Logs that free slot <paramref name="slot"/> keeps only its first <paramref name="numKept"/> retained cells.</summary>
-    public void TrimSlot(int slot, int numKept) => _events.Add(new TrimmedSlot(slot, numKept));
+    /// <summary>Logs that free stream <paramref name="stream"/> keeps only its first <paramref name="numKept"/> retained cells.</summary>
+    public void TrimStream(int stream, int numKept) => _events.Add(new TrimmedStream(stream, numKept));
 
-    /// <summary>Logs that free slot <paramref name="slot"/> gets the first <paramref name="numKept"/> cells of <paramref name="sourceSlot"/>'s stream.</summary>
-    public void CopySlot(int sourceSlot, int slot, int numKept) => _events.Add(new CopiedSlot(sourceSlot, slot, numKept));
+    /// <summary>Logs that free stream <paramref name="stream"/> gets the first <paramref name="numKept"/> cells of <paramref name="sourceStream"/>'s stream.</summary>
+    public void CopyStream(int sourceStream, int stream, int numKept) => _events.Add(new CopiedStream(sourceStream, stream, numKept));
 
     /// <summary>Returns every block of <paramref name="sequence"/> to the pool and empties its block table.</summary>
     public void Free(Sequence sequence)
@@ -288,6 +289,12 @@ public sealed class KvCacheManager
     /// <summary>Cached block id → first position of its cells, for reconciliation with the runner.</summary>
     public IReadOnlyDictionary<int, int> CachedBlockStarts() =>
         _cache.Values.ToDictionary(id => id, id => _pool[id].ChainIndex * BlockSize);
+
+    /// <summary>True when KV changes wait for the runner (see <see cref="TakeEvents"/>).</summary>
+    public bool HasEvents => _events.Count > 0;
+
+    /// <summary>The KV changes on their way to the runner with the next plan, left in place (tests compare memory with the books through them).</summary>
+    internal KvEvents PendingEvents => new([.. _events]);
 
     /// <summary>Takes the KV changes since the last call, in the order they happened.</summary>
     public KvEvents TakeEvents()

@@ -7,34 +7,35 @@ namespace InferenceServer.Engine.Scheduling;
 /// <summary>
 /// Continuous-batching scheduler. One rule drives it: each step, computed tokens catch up with total tokens
 /// within the token budget — running sequences first (decode, or the next prefill chunk), then waiting ones in
-/// FIFO order while their prompt's blocks and llama.cpp sequence slots are free. When a running sequence needs
+/// FIFO order while their prompt's blocks and KV streams are free. When a running sequence needs
 /// a block and none is free, the most recently admitted running sequence is preempted (recomputed later);
 /// a step that preempts admits nobody. Same shape as vLLM's V1 scheduler.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Slot-resident prefix reuse (per-sequence layout, <c>retainSlots</c>): a sequence that gives back its slot leaves its
-/// computed cells in the slot's stream, and a new sequence goes to the free slot whose retained tokens share the
-/// longest prefix with its own (see <see cref="SlotPool"/>); cells past that prefix go (<see cref="TrimmedSlot"/>) and
+/// Stream-resident prefix reuse (per-sequence layout, <c>retainStreams</c>): a sequence that gives back its stream leaves its
+/// computed cells in the stream, and a new sequence goes to the free stream whose retained tokens share the
+/// longest prefix with its own (see <see cref="KvStreamPool"/>); cells past that prefix go (<see cref="TrimmedStream"/>) and
 /// the sequence starts with the prefix computed and counted as cached, like a prefix-cache hit. When a running
 /// sequence's stream holds a clearly longer usable prefix (<see cref="MinCopyTokens"/>), the new sequence starts from a
-/// whole-stream copy of it trimmed to that prefix (<see cref="CopiedSlot"/>) instead. Retained cells hold no
-/// blocks: in that layout blocks are only the admission budget over MaxSequences equal streams, and a free slot's
+/// whole-stream copy of it trimmed to that prefix (<see cref="CopiedStream"/>) instead. Retained cells hold no
+/// blocks: in that layout blocks are only the admission budget over MaxSequences equal streams, and a free
 /// stream serves no one else, so counting its cells would only shrink admission. The books still say exactly what each
 /// stream holds (<see cref="Books"/>). A failed sequence's stream is dropped (nothing of it is trusted); a preempted
 /// one's is retained, so its recompute usually starts where it stopped.
 /// </para>
-/// An n &gt; 1 request is one sequence that prefills the prompt plus n − 1 pending forks that reserve their slots and
+/// A request (<see cref="EngineRequest"/>) owns its sequences: an n &gt; 1 request is one sequence that prefills the prompt plus n − 1 pending forks that reserve their streams and
 /// blocks at admission and join the running sequences when the prompt is computed (see <see cref="KvCacheManager.Fork"/>).
 /// Not thread-safe: owned by the engine thread.
 /// </remarks>
-public sealed class Scheduler
+public sealed partial class Scheduler
 {
     private readonly KvCacheManager _kv;
     private readonly LinkedList<Sequence> _waiting = new();
     private readonly List<Sequence> _running = [];
     private readonly Dictionary<long, Sequence> _live = [];
-    private readonly SlotPool _slots;
+    private readonly RequestTable _requests = new();
+    private readonly KvStreamPool _streams;
     private readonly TimeProvider _time;
     private readonly int _maxBatchTokens;
     private readonly bool _chunkedPrefill;
@@ -43,10 +44,10 @@ public sealed class Scheduler
     /// <summary>
     /// Creates a scheduler over <paramref name="kv"/> for a model described by <paramref name="model"/>. With
     /// <paramref name="fixedChunks"/> a sequence's chunks depend on that sequence alone (see <see cref="EngineOptions.Deterministic"/>).
-    /// With <paramref name="retainSlots"/> (per-sequence layout only) free slots keep their cells for reuse (see remarks).
+    /// With <paramref name="retainStreams"/> (per-sequence layout only) free streams keep their cells for reuse (see remarks).
     /// </summary>
     public Scheduler(KvCacheManager kv, ModelInfo model, int maxSequences, int maxBatchTokens, bool chunkedPrefill, TimeProvider time,
-        bool fixedChunks = false, bool retainSlots = false)
+        bool fixedChunks = false, bool retainStreams = false)
     {
         _kv = kv;
         Model = model;
@@ -55,28 +56,28 @@ public sealed class Scheduler
         _fixedChunks = fixedChunks;
         _time = time;
         MaxSequences = maxSequences;
-        _slots = new SlotPool(maxSequences, retainSlots, fixedChunks ? maxBatchTokens : 0);
+        _streams = new KvStreamPool(maxSequences, retainStreams, fixedChunks ? maxBatchTokens : 0);
     }
 
     /// <summary>The model being scheduled for.</summary>
     public ModelInfo Model { get; }
     /// <summary>The KV-cache manager.</summary>
     public KvCacheManager KvCache => _kv;
-    /// <summary>llama.cpp sequence slots for running sequences.</summary>
+    /// <summary>KV streams, hence sequences holding blocks at once.</summary>
     public int MaxSequences { get; }
     /// <summary>Sequences waiting for admission (preempted ones included).</summary>
     public int NumWaiting => _waiting.Count;
     /// <summary>Sequences holding blocks and decoding.</summary>
     public int NumRunning => _running.Count;
-    /// <summary>True when free slots keep their cells for the next sequence (per-sequence layout).</summary>
-    public bool RetainsSlots => _slots.Retains;
-    /// <summary>Free slots whose stream holds cells → the tokens at positions 0 … n − 1.</summary>
-    public IReadOnlyDictionary<int, int[]> RetainedSlots => _slots.RetainedTokens;
+    /// <summary>True when free streams keep their cells for the next sequence (per-sequence layout).</summary>
+    public bool RetainsStreams => _streams.Retains;
+    /// <summary>Free streams whose stream holds cells → the tokens at positions 0 … n − 1.</summary>
+    public IReadOnlyDictionary<int, int[]> RetainedStreams => _streams.RetainedTokens;
     /// <summary>Preemptions since start.</summary>
     public long NumPreemptions { get; private set; }
     /// <summary>Prompt tokens of all requests since start (a prompt shared by n choices counts once).</summary>
     public long NumPromptTokens { get; private set; }
-    /// <summary>Prompt tokens served from the prefix cache (or a slot's retained cells) since start.</summary>
+    /// <summary>Prompt tokens served from the prefix cache (or a stream's retained cells) since start.</summary>
     public long NumCachedPromptTokens { get; private set; }
     /// <summary>Tokens sampled since start.</summary>
     public long NumGeneratedTokens { get; private set; }
@@ -87,11 +88,16 @@ public sealed class Scheduler
     /// <summary>Every sequence that holds blocks: running ones and the reserved forks of running ones.</summary>
     public IEnumerable<Sequence> Holding => _running.Concat(_running.SelectMany(s => s.PendingForks));
 
-    /// <summary>Queues a new sequence at the back, with the other choices of its request as pending forks.</summary>
-    public void Add(Sequence sequence, IReadOnlyList<Sequence>? forks = null)
+    /// <summary>The live requests, for turning sequences' results into request outputs.</summary>
+    internal RequestTable Requests => _requests;
+
+    /// <summary>Queues a request at the back: its first sequence prefills the prompt, the others wait as its pending forks.</summary>
+    public void Add(EngineRequest request)
     {
+        var sequence = request.Sequences[0];
+        _requests.Add(request);
         _live.Add(sequence.SequenceId, sequence);
-        foreach (var child in forks ?? [])
+        foreach (var child in request.Sequences.Skip(1))
         {
             _live.Add(child.SequenceId, child);
             sequence.MutablePendingForks.Add(child);
@@ -99,6 +105,10 @@ public sealed class Scheduler
         _waiting.AddLast(sequence);
         NumPromptTokens += sequence.NumPromptTokens;
     }
+
+    /// <summary>Queues a request of <paramref name="sequence"/> and <paramref name="forks"/> (one choice each) under the first sequence's id.</summary>
+    public void Add(Sequence sequence, IReadOnlyList<Sequence>? forks = null) =>
+        Add(new EngineRequest(sequence.SequenceId, [sequence, .. forks ?? []]));
 
     /// <summary>Looks up a live (not finished) sequence.</summary>
     public Sequence? Find(long sequenceId) => _live.GetValueOrDefault(sequenceId);
@@ -132,7 +142,7 @@ public sealed class Scheduler
         if (preemptedIds.Count == 0)
             AdmitWaiting(scheduled, ref budget);
 
-        // Sequences finished since the last step come first in the log, so their slots are clean before reuse.
+        // Sequences finished since the last step come first in the log, so their streams are clean before reuse.
         return new SchedulerOutput(_kv.TakeEvents(), scheduled, scheduled.Sum(s => s.TokenIds.Count), preemptedIds);
     }
 
@@ -140,7 +150,7 @@ public sealed class Scheduler
     {
         bool admitted = false;
         while (_waiting.First is { } node && (budget > 0 || !_chunkedPrefill && !admitted)
-               && _slots.NumFree >= 1 + node.Value.PendingForks.Count)
+               && _streams.NumFree >= 1 + node.Value.PendingForks.Count)
         {
             var seq = node.Value;
             // Without chunking a prompt goes in whole: one per step may overrun the budget, so a long prompt is
@@ -148,14 +158,14 @@ public sealed class Scheduler
             if (!_chunkedPrefill && seq.NumUncomputedTokens > budget && admitted)
                 break;
             // Admit only when blocks for the whole remaining prompt are free (FIFO: nobody jumps the queue).
-            var choice = _slots.Choose(seq, _running);
+            var choice = _streams.Choose(seq, _running);
             if (_kv.AllocateForAdmission(seq, choice.NumReused) is not { } hits)
                 break;
             _waiting.RemoveFirst();
             var now = _time.GetUtcNow();
-            TakeSlot(seq, choice, now);
+            TakeStream(seq, choice, now);
             foreach (var child in seq.PendingForks)
-                TakeSlot(child, new SlotPool.Choice(_slots.LeastRecentlyUsed(), 0, -1), now);
+                TakeStream(child, new KvStreamPool.Choice(_streams.LeastRecentlyUsed(), 0, null), now);
             _running.Add(seq);
             if (seq.NumPreemptions == 0)
                 NumCachedPromptTokens += seq.NumCachedTokens;
@@ -166,26 +176,26 @@ public sealed class Scheduler
         }
     }
 
-    // Admits `seq` to the chosen slot, whose stream keeps its first NumReused retained cells, or gets a copy of those of
-    // the source slot's stream.
-    private void TakeSlot(Sequence seq, SlotPool.Choice choice, DateTimeOffset now)
+    // Admits `seq` to the chosen stream, whose stream keeps its first NumReused retained cells, or gets a copy of those of
+    // the source stream.
+    private void TakeStream(Sequence seq, KvStreamPool.Choice choice, DateTimeOffset now)
     {
-        int numRetained = _slots.Take(choice.Slot);
-        if (choice.SourceSlot >= 0)
-            _kv.CopySlot(choice.SourceSlot, choice.Slot, choice.NumReused);
+        int numRetained = _streams.Take(choice.KvStream);
+        if (choice.SourceStream is { } source)
+            _kv.CopyStream(source, choice.KvStream, choice.NumReused);
         else if (numRetained > choice.NumReused)
-            _kv.TrimSlot(choice.Slot, choice.NumReused);
-        seq.Admit(choice.Slot, now);
+            _kv.TrimStream(choice.KvStream, choice.NumReused);
+        seq.Admit(choice.KvStream, now);
     }
 
     /// <summary>
-    /// Fewest more reusable tokens a running sequence's stream must hold than the best free slot for a new sequence to
+    /// Fewest more reusable tokens a running sequence's stream must hold than the best free stream for a new sequence to
     /// start from a copy of it (whole-stream copies cost about as much as computing a few tokens).
     /// </summary>
     public int MinCopyTokens
     {
-        get => _slots.MinCopyTokens;
-        set => _slots.MinCopyTokens = value;
+        get => _streams.MinCopyTokens;
+        set => _streams.MinCopyTokens = value;
     }
 
     /// <summary>Tokens of <paramref name="seq"/> to compute this step, with <paramref name="budget"/> tokens left in it.</summary>
@@ -210,8 +220,8 @@ public sealed class Scheduler
         for (int k = 0; k < numTokens; k++)
             tokens[k] = seq.TokenIds[start + k];
         bool sample = start + numTokens == seq.NumTokens;
-        var forks = sample ? seq.PendingForks.Select(c => new ForkedSequence(c.SequenceId, c.Slot, c.Sampling)).ToArray() : [];
-        return new ScheduledSequence(seq.SequenceId, seq.Slot, start, tokens, sample, seq.Sampling, hits ?? [], forks);
+        var forks = sample ? seq.PendingForks.Select(c => new ForkedSequence(c.SequenceId, c.KvStream!.Value, c.Sampling)).ToArray() : [];
+        return new ScheduledSequence(seq.SequenceId, seq.KvStream!.Value, start, tokens, sample, seq.Sampling, hits ?? [], forks);
     }
 
     private void PreemptLast()
@@ -221,28 +231,42 @@ public sealed class Scheduler
         // Forks that never ran give back their reservation; they are reserved again with their parent.
         foreach (var child in victim.PendingForks)
         {
-            ReleaseSlot(child, finished: false);
+            ReleaseStream(child, finished: false);
             child.Unreserve();
         }
-        ReleaseSlot(victim, finished: false);
+        ReleaseStream(victim, finished: false);
         victim.Preempt();
         _waiting.AddFirst(victim);
         NumPreemptions++;
     }
 
-    // A slot given back keeps the cells its sequence computed when slots retain, unless the sequence failed.
-    private void ReleaseSlot(Sequence seq, bool finished, bool retain = true)
+    // A stream given back keeps the cells its sequence computed when streams retain, unless the sequence failed.
+    private void ReleaseStream(Sequence seq, bool finished, bool retain = true)
     {
-        int numRetained = _slots.Retains && retain ? seq.NumComputedTokens : 0;
-        _slots.Free(seq.Slot, seq.TokenIds, numRetained, seq.NumPromptTokens);
+        int numRetained = _streams.Retains && retain ? seq.NumComputedTokens : 0;
+        _streams.Free(seq.KvStream!.Value, seq.TokenIds, numRetained, seq.NumPromptTokens);
         _kv.Release(seq, finished, numRetained);
     }
 
+    /// <summary>The error a sequence ends with when the runner could not compute it.</summary>
+    public const string FailedMessage = "The model failed to compute this request.";
+
     /// <summary>
     /// Applies a step's results: advances computed tokens, starts forks, appends sampled tokens, checks
-    /// end-of-generation, max_tokens and the context limit, and frees the blocks of sequences that finished.
+    /// end-of-generation, max_tokens and the context limit, and frees the blocks of sequences that finished. The
+    /// scheduled sequences in <paramref name="failed"/> computed nothing: they end with an error (see <see cref="FailedMessage"/>).
+    /// Returns one output per request with news.
     /// </summary>
-    public IReadOnlyList<StepResult> Update(SchedulerOutput output, RunnerOutput runnerOutput)
+    public IReadOnlyList<RequestOutput> Update(SchedulerOutput output, RunnerOutput runnerOutput,
+        IReadOnlyCollection<ScheduledSequence>? failed = null)
+    {
+        var computed = failed is not { Count: > 0 } ? output : output with { Scheduled = [.. output.Scheduled.Except(failed)] };
+        var results = Advance(computed, runnerOutput);
+        results.AddRange(Fail(failed ?? [], FailedMessage));
+        return _requests.Collect(results);
+    }
+
+    private List<StepResult> Advance(SchedulerOutput output, RunnerOutput runnerOutput)
     {
         foreach (var s in output.Scheduled)
         {
@@ -279,102 +303,27 @@ public sealed class Scheduler
         return results;
     }
 
-    /// <summary>Ends the scheduled sequences that the runner could not compute (their pending forks included).</summary>
-    public IReadOnlyList<StepResult> Fail(IEnumerable<ScheduledSequence> failed, string error)
-    {
-        var results = new List<StepResult>();
-        foreach (var s in failed)
-        {
-            if (_live.GetValueOrDefault(s.SequenceId) is not { } seq)
-                continue;
-            results.AddRange(EndWithForks(seq, SequenceStatus.FinishedError, error));
-        }
-        return results;
-    }
-
-    /// <summary>
-    /// Cancels a live sequence: a waiting one leaves the queue, a running one frees its blocks at once, and a
-    /// sequence whose forks have not started takes them along. Returns the last result of each sequence ended.
-    /// </summary>
-    public IReadOnlyList<StepResult> Abort(long sequenceId)
-    {
-        if (_live.GetValueOrDefault(sequenceId) is not { } seq)
-            return [];
-        if (_running.SelectMany(r => r.PendingForks).Concat(_waiting.SelectMany(w => w.PendingForks))
-            .FirstOrDefault(c => c.SequenceId == sequenceId) is { } pendingChild)
-            return [AbortPendingFork(pendingChild)];
-        return EndWithForks(seq, SequenceStatus.FinishedAborted, null);
-    }
-
-    private List<StepResult> EndWithForks(Sequence seq, SequenceStatus status, string? error)
-    {
-        var results = new List<StepResult>();
-        foreach (var child in seq.PendingForks.ToArray())
-            results.Add(status == SequenceStatus.FinishedAborted ? AbortPendingFork(child) : EndPendingFork(child, status, error));
-        if (seq.Status == SequenceStatus.Running)
-            FinishRunning(seq, status);
-        else
-        {
-            // A preempted sequence has no KV left but still owns a sampler in the runner.
-            if (seq.Status == SequenceStatus.Preempted)
-                _kv.Release(seq, finished: true);
-            _waiting.Remove(seq);
-            _live.Remove(seq.SequenceId);
-            seq.Finish(status);
-        }
-        results.Add(Result(seq, null, false, error));
-        return results;
-    }
-
-    private StepResult AbortPendingFork(Sequence child) => EndPendingFork(child, SequenceStatus.FinishedAborted, null);
-
-    private StepResult EndPendingFork(Sequence child, SequenceStatus status, string? error)
-    {
-        var parent = _live.Values.First(p => p.PendingForks.Contains(child));
-        parent.MutablePendingForks.Remove(child);
-        if (child.Status == SequenceStatus.Running)
-            ReleaseSlot(child, finished: true);
-        _live.Remove(child.SequenceId);
-        child.Finish(status);
-        return Result(child, null, false, error);
-    }
-
-    private void FinishRunning(Sequence seq, SequenceStatus status)
-    {
-        ReleaseSlot(seq, finished: true, retain: status != SequenceStatus.FinishedError);
-        _running.Remove(seq);
-        _live.Remove(seq.SequenceId);
-        seq.Finish(status);
-    }
-
-    private static StepResult Result(Sequence seq, int? tokenId, bool eog, string? error = null) =>
-        new(seq.SequenceId, tokenId, eog, FinishReasons.FromStatus(seq.Status), seq.NumPromptTokens, seq.NumOutputTokens,
-            seq.NumCachedTokens, error, seq.ChoiceIndex, seq.FirstScheduledTime - seq.ArrivalTime);
-
     /// <summary>
     /// What llama.cpp's memory must hold according to the books (see <see cref="IModelRunner.Reconcile"/>): each
-    /// holding sequence's computed cells, and each free slot's retained cells.
+    /// holding sequence's computed cells, and each free stream's retained cells.
     /// </summary>
     public KvBooks Books()
     {
-        var computed = Holding.Where(s => s.NumComputedTokens > 0).ToDictionary(s => s.Slot, s => s.NumComputedTokens);
-        foreach (var (slot, tokens) in _slots.RetainedTokens)
-            computed.Add(slot, tokens.Length);
+        var computed = Holding.Where(s => s.NumComputedTokens > 0).ToDictionary(s => s.KvStream!.Value, s => s.NumComputedTokens);
+        foreach (var (stream, tokens) in _streams.RetainedTokens)
+            computed.Add(stream, tokens.Length);
         return new KvBooks(computed, _kv.CachedBlockStarts(), _live.Keys.ToHashSet());
     }
 
-    /// <summary>Drops every free slot's retained cells (the runner hears it as <see cref="TrimmedSlot"/> events); returns how many slots held some.</summary>
-    public int DropRetainedSlots()
+    /// <summary>Drops every free stream's retained cells (the runner hears it as <see cref="TrimmedStream"/> events); returns how many streams held some.</summary>
+    public int DropRetainedStreams()
     {
-        var slots = _slots.Clear();
-        foreach (int slot in slots)
-            _kv.TrimSlot(slot, 0);
-        return slots.Count;
+        var streams = _streams.Clear();
+        foreach (int stream in streams)
+            _kv.TrimStream(stream, 0);
+        return streams.Count;
     }
 
-    /// <summary>
-    /// Takes the KV events since the last step (blocks cached or evicted, sequences that ended) for the runner to
-    /// apply at once, so llama.cpp's memory never lags the books while the engine waits for work.
-    /// </summary>
-    public KvEvents TakeKvEvents() => _kv.TakeEvents();
+    /// <summary>Takes the KV events since the last plan; the engine's failure recovery hands them to its retry.</summary>
+    internal KvEvents TakeKvEvents() => _kv.TakeEvents();
 }

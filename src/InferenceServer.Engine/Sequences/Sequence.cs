@@ -40,7 +40,7 @@ public sealed class Sequence
     /// <summary>Which of the request's choices this is (0 for the sequence that prefills the prompt).</summary>
     public int ChoiceIndex { get; }
     /// <summary>
-    /// The other choices of an n &gt; 1 request until they fork from this one: they hold slots and blocks from
+    /// The other choices of an n &gt; 1 request until they fork from this one: they hold streams and blocks from
     /// admission on, and start decoding once this sequence has prefilled the prompt.
     /// </summary>
     public IReadOnlyList<Sequence> PendingForks => _pendingForks;
@@ -70,8 +70,12 @@ public sealed class Sequence
     public int NumCachedTokens { get; private set; }
     /// <summary>Block ids holding this sequence's KV, in token order (token i lives in block i / block size).</summary>
     public IReadOnlyList<int> BlockTable => _blockTable;
-    /// <summary>llama.cpp sequence id while running; -1 otherwise.</summary>
-    public int Slot { get; private set; } = -1;
+    /// <summary>
+    /// The engine's KV stream holding this sequence's cells while it holds blocks (running, or a reserved fork); null
+    /// otherwise. Streams are the KV books' (see <see cref="Scheduling.KvStreamPool"/>); the runner maps each to its own
+    /// llama.cpp sequence id.
+    /// </summary>
+    public int? KvStream { get; private set; }
     /// <summary>Times this sequence was preempted.</summary>
     public int NumPreemptions { get; private set; }
     /// <summary>True once the status is one of the finished ones.</summary>
@@ -95,12 +99,12 @@ public sealed class Sequence
         return _blockHashes[index];
     }
 
-    /// <summary>Waiting/Preempted → Running on admission to <paramref name="slot"/> at <paramref name="now"/>.</summary>
-    internal void Admit(int slot, DateTimeOffset now)
+    /// <summary>Waiting/Preempted → Running on admission to KV stream <paramref name="stream"/> at <paramref name="now"/>.</summary>
+    internal void Admit(int stream, DateTimeOffset now)
     {
         Expect(Status is SequenceStatus.Waiting or SequenceStatus.Preempted, "admit");
         Status = SequenceStatus.Running;
-        Slot = slot;
+        KvStream = stream;
         FirstScheduledTime ??= now;
     }
 
@@ -109,7 +113,7 @@ public sealed class Sequence
     {
         Expect(Status == SequenceStatus.Running && NumComputedTokens == 0, "unreserve");
         Status = SequenceStatus.Waiting;
-        Slot = -1;
+        KvStream = null;
     }
 
     /// <summary>Running → Preempted: KV is gone, everything will be recomputed.</summary>
@@ -117,7 +121,7 @@ public sealed class Sequence
     {
         Expect(Status == SequenceStatus.Running, "preempt");
         Status = SequenceStatus.Preempted;
-        Slot = -1;
+        KvStream = null;
         NumComputedTokens = 0;
         NumPreemptions++;
     }
@@ -127,7 +131,7 @@ public sealed class Sequence
     {
         Expect(!IsFinished && finishedStatus >= SequenceStatus.FinishedStopped, "finish");
         Status = finishedStatus;
-        Slot = -1;
+        KvStream = null;
     }
 
     /// <summary>Records that <paramref name="count"/> more tokens were computed this step.</summary>

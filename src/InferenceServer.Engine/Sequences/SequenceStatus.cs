@@ -5,7 +5,7 @@ public enum SequenceStatus
 {
     /// <summary>Queued for admission; holds no blocks.</summary>
     Waiting,
-    /// <summary>Admitted: holds blocks and a llama.cpp sequence slot.</summary>
+    /// <summary>Admitted: holds blocks and a KV stream.</summary>
     Running,
     /// <summary>Lost its blocks to a preemption; waits at the head of the queue to be recomputed.</summary>
     Preempted,

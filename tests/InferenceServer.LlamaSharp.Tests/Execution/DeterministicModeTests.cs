@@ -28,26 +28,28 @@ public sealed class DeterministicModeTests(DeterministicRunnerFixture fixture) :
             driver.CheckMemoryMatchesBooks();
         }
         Assert.Equal(Computed, seq.NumComputedTokens);
-        return Cells(fixture.Runner.GetSequenceState(seq.Slot), seq.Slot);
+        int seqId = LlamaModelRunner.SeqIdOf(Assert.NotNull(seq.KvStream)).Value;
+        return Cells(fixture.Runner.GetSequenceState(seqId), seqId);
     }
 
     /// <summary>
-    /// The cells of a saved sequence state, without what names the slot, so states saved from different slots compare.
+    /// The cells of a saved sequence state, without what names the sequence id, so states saved from different ids compare.
     /// llama.cpp writes a 4-byte magic, the sequence id, the number of streams, then per stream a cell count and, where
     /// it is not zero, each cell's position and sequence ids followed by the K/V rows; only the sequence's own stream
-    /// (its slot) has cells.
+    /// (the one its id maps to) has cells.
     /// </summary>
-    private static byte[] Cells(byte[] state, int slot)
+    private static byte[] Cells(byte[] state, int seqId)
     {
-        Assert.Equal(slot, BitConverter.ToInt32(state, 4));
+        int stream = seqId;
+        Assert.Equal(seqId, BitConverter.ToInt32(state, 4));
         int numStreams = BitConverter.ToInt32(state, 8);
-        int first = 12 + 4 * slot, after = 4 * (numStreams - 1 - slot);
+        int first = 12 + 4 * stream, after = 4 * (numStreams - 1 - stream);
         Assert.All(state[12..first].Concat(state[^after..]), b => Assert.Equal(0, b));
         var cells = state[first..^after];
         int numCells = BitConverter.ToInt32(cells, 0);
         for (int c = 0, at = 4; c < numCells; c++, at += 12)
         {
-            Assert.Equal((c, 1, slot), (BitConverter.ToInt32(cells, at), BitConverter.ToInt32(cells, at + 4), BitConverter.ToInt32(cells, at + 8)));
+            Assert.Equal((c, 1, stream), (BitConverter.ToInt32(cells, at), BitConverter.ToInt32(cells, at + 4), BitConverter.ToInt32(cells, at + 8)));
             BitConverter.TryWriteBytes(cells.AsSpan(at + 8), 0);
         }
         return cells;
@@ -100,7 +102,7 @@ public sealed class DeterministicModeTests(DeterministicRunnerFixture fixture) :
         var (soloState, soloTokens) = Solo(prompt);
 
         using var driver = new RealEngineDriver(fixture.Runner, NumBlocks, fixedChunks: true);
-        Assert.True(driver.Scheduler.RetainsSlots);
+        Assert.True(driver.Scheduler.RetainsStreams);
         // A story with the same first 20 tokens leaves its cells; only the first whole chunk of 16 is reusable.
         driver.Add([.. prompt.Take(20), .. Prompt(" dog ran over the hills and far away")], maxTokens: 10);
         driver.RunToIdle();
@@ -144,7 +146,7 @@ public sealed class DeterministicModeTests(DeterministicRunnerFixture fixture) :
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void A_preempted_sequence_recomputes_the_same_kv_bytes(bool retainSlots)
+    public void A_preempted_sequence_recomputes_the_same_kv_bytes(bool retainStreams)
     {
         var prompt = Prompt(Text);
         byte[] soloState;
@@ -152,8 +154,8 @@ public sealed class DeterministicModeTests(DeterministicRunnerFixture fixture) :
             soloState = StateAt(alone, alone.Add(prompt, maxTokens: 40));
 
         // 24 blocks of 4 tokens: three sequences growing past 32 tokens each cannot all stay.
-        // With retained slots the sequence resumes from the cells its slot kept rather than recomputing them all.
-        using var driver = new RealEngineDriver(fixture.Runner, numBlocks: 24, fixedChunks: true, retainSlots: retainSlots);
+        // With retained streams the sequence resumes from the cells its stream kept rather than recomputing them all.
+        using var driver = new RealEngineDriver(fixture.Runner, numBlocks: 24, fixedChunks: true, retainStreams: retainStreams);
         driver.Add(Prompt("Why do we dream at night"), maxTokens: 60);
         driver.Add(Prompt("A small house"), maxTokens: 60);
         var target = driver.Add(prompt, maxTokens: 40);

@@ -81,8 +81,8 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
         Assert.True(driver.Scheduler.NumCachedPromptTokens > 0, "shared prompt words should hit the prefix cache");
         Assert.Equal(24, driver.Kv.NumFreeBlocks);
         Assert.All(driver.All, s => Assert.True(s.IsFinished));
-        for (int slot = 0; slot < 4; slot++)
-            Assert.Equal((-1, -1), fixture.Runner.GetSlotPositions(slot));
+        for (int stream = 0; stream < 4; stream++)
+            Assert.Equal((-1, -1), fixture.Runner.GetStreamPositions(stream));
         Assert.Equal(0, fixture.Runner.NumSamplers);
             }
 
@@ -90,7 +90,7 @@ public sealed class LlamaModelRunnerTests(RealRunnerFixture fixture) : IClassFix
     /// Prompts up to four times the token budget, max_tokens 1 and 2 (sequences that finish in their last prefill
     /// step), n &gt; 1, idle-cache bounds of 0 and 1 (blocks cached and evicted in one update), pools barely larger than
     /// one request, and aborts aimed at waiting, prefilling and decoding sequences; after every step each sequence id's
-    /// cells in llama.cpp (slots and cache holders) are counted against the books.
+    /// cells in llama.cpp (streams and cache holders) are counted against the books.
     /// </summary>
     [Theory]
     [InlineData(3, 16, 0)]

@@ -118,7 +118,7 @@ public sealed class PerSequenceLayoutTests(PerSequenceRunnerFixture fixture) : I
         driver.CheckMemoryMatchesBooks();
         Assert.Equal(CommonPrefix(story.Take(32), sibling), second.NumCachedTokens);
         Assert.True(second.NumCachedTokens >= 24);
-        Assert.NotEqual(first.Slot, second.Slot);
+        Assert.NotEqual(first.KvStream, second.KvStream);
         driver.RunToIdle();
 
         Assert.Equal(cold, new[] { first, second }.Select(RealEngineDriver.Output));
@@ -135,7 +135,7 @@ public sealed class PerSequenceLayoutTests(PerSequenceRunnerFixture fixture) : I
     {
         var random = new Random(seed);
         using var driver = new RealEngineDriver(fixture.Runner, NumBlocks);
-        // 1: a running stream is copied whenever it holds a longer prefix than any free slot (stream copies, then trims).
+        // 1: a running stream is copied whenever it holds a longer prefix than any free stream (stream copies, then trims).
         driver.Scheduler.MinCopyTokens = minCopyTokens;
         long copiesBefore = fixture.Runner.NumStreamCopies;
         string[] words = ["the", "world", "people", "small", "house", "time", "dream", "river", "light"];

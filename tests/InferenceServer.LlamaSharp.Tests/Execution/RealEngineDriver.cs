@@ -6,7 +6,11 @@ using InferenceServer.Engine.Sequences;
 
 namespace InferenceServer.LlamaSharp.Tests.Execution;
 
-/// <summary>Steps a scheduler over the real runner without threads, checking llama.cpp's memory against the books.</summary>
+/// <summary>
+/// Steps a scheduler over the real runner without threads, checking llama.cpp's memory against the books each time a
+/// plan has run (then the runner has applied every KV change decided so far; between steps the books are ahead by the
+/// changes the next plan carries).
+/// </summary>
 public sealed class RealEngineDriver : IDisposable
 {
     private readonly LlamaModelRunner _runner;
@@ -14,14 +18,21 @@ public sealed class RealEngineDriver : IDisposable
     private static long _nextId;
 
     public RealEngineDriver(LlamaModelRunner runner, int numBlocks, int blockSize = 4, int maxSequences = 4, int maxBatchTokens = 16,
-        bool prefixCaching = true, int maxIdleCachedBlocks = -1, bool fixedChunks = false, bool? retainSlots = null)
+        bool prefixCaching = true, int maxIdleCachedBlocks = -1, bool fixedChunks = false, bool? retainStreams = null)
+        : this(runner, numBlocks, blockSize, maxSequences, maxBatchTokens, prefixCaching, maxIdleCachedBlocks, fixedChunks, retainStreams,
+            checkEachPlan: true)
+    {
+    }
+
+    private RealEngineDriver(LlamaModelRunner runner, int numBlocks, int blockSize, int maxSequences, int maxBatchTokens,
+        bool prefixCaching, int maxIdleCachedBlocks, bool fixedChunks, bool? retainStreams, bool checkEachPlan)
     {
         _runner = runner;
         Kv = new KvCacheManager(numBlocks, blockSize, prefixCaching ? runner.Info.NumCacheHolders : 0, maxIdleCachedBlocks);
-        // As the engine loop: per-sequence streams retain a free slot's cells whenever prefix caching is on.
+        // As the engine loop: per-sequence streams retain a free stream's cells whenever prefix caching is on.
         Scheduler = new Scheduler(Kv, runner.Info with { NumBlocks = numBlocks }, maxSequences, maxBatchTokens, true, TimeProvider.System, fixedChunks,
-            retainSlots ?? (prefixCaching && runner.PerSequenceStreams));
-        Core = new EngineCore(Scheduler, runner);
+            retainStreams ?? (prefixCaching && runner.PerSequenceStreams));
+        Core = new EngineCore(Scheduler, checkEachPlan ? new CheckingRunner(runner, this) : runner);
         MaxSequences = maxSequences;
     }
 
@@ -51,13 +62,20 @@ public sealed class RealEngineDriver : IDisposable
         return seqs;
     }
 
-    public IReadOnlyList<StepResult> Step() => Core.Step().Results;
+    public IReadOnlyList<StepResult> Step() => [.. Core.Step().Results];
 
-    public void Abort(Sequence seq) => Core.Abort(seq.SequenceId);
+    public void Abort(Sequence seq)
+    {
+        Scheduler.Requests.Collect(Scheduler.AbortSequence(seq.SequenceId));
+        // As the engine loop: an idle engine's next step is empty and carries the frees to the runner.
+        if (!Scheduler.HasWork)
+            Core.Step();
+    }
 
     public void RunToIdle()
     {
-        for (int i = 0; Scheduler.HasWork; i++)
+        // As the engine loop: once nothing is left to compute, an empty step carries the last frees to the runner.
+        for (int i = 0; Scheduler.HasWork || Core.HasPendingKvEvents; i++)
         {
             Assert.True(i < 100_000);
             Step();
@@ -65,12 +83,13 @@ public sealed class RealEngineDriver : IDisposable
         }
     }
 
-    /// <summary>Empties the prefix cache and free slots' retained cells so the shared runner starts clean for the next driver.</summary>
+    /// <summary>Empties the prefix cache and free streams' retained cells so the shared runner starts clean for the next driver.</summary>
     public void ClearCache()
     {
+        Assert.False(Scheduler.HasWork);
         Kv.ResetPrefixCache();
-        Scheduler.DropRetainedSlots();
-        _runner.Apply(Scheduler.TakeKvEvents());
+        Scheduler.DropRetainedStreams();
+        Assert.Empty(Core.Step().Plan.Scheduled);
         Assert.Empty(_runner.CachedCells);
     }
 
@@ -78,32 +97,46 @@ public sealed class RealEngineDriver : IDisposable
     public void Dispose()
     {
         foreach (var seq in All.Where(s => !s.IsFinished))
-            Scheduler.Abort(seq.SequenceId);
+            Scheduler.Requests.Collect(Scheduler.AbortSequence(seq.SequenceId));
         Kv.ResetPrefixCache();
-        Scheduler.DropRetainedSlots();
-        _runner.Apply(Scheduler.TakeKvEvents());
+        Scheduler.DropRetainedStreams();
+        Core.Step();
     }
 
     /// <summary>
-    /// llama.cpp holds positions 0…computed−1 for each running sequence's slot, 0…n−1 for a free slot retaining n
-    /// cells (per-sequence layout), and nothing for other free slots; each
+    /// llama.cpp holds positions 0…computed−1 for each running sequence's stream, 0…n−1 for a free stream retaining n
+    /// cells (per-sequence layout), and nothing for other free streams; each
     /// cache holder holds exactly the cells of its cached blocks. Cells are counted, not just bounded, so a
-    /// cell that llama.cpp holds and no block accounts for fails the check.
+    /// cell that llama.cpp holds and no block accounts for fails the check. While KV changes wait for the next plan the
+    /// memory lags the books: the check then stands on the one made when the last plan ran.
     /// </summary>
     public void CheckMemoryMatchesBooks()
     {
-        var running = Scheduler.Running.ToDictionary(s => s.Slot);
-        var retained = Scheduler.RetainedSlots;
-        Assert.Empty(retained.Keys.Intersect(running.Keys));
-        for (int slot = 0; slot < MaxSequences; slot++)
+        if (!Kv.HasEvents)
+            CheckMemoryAfter(executed: []);
+    }
+
+    // The check once `executed` ran: those sequences hold their new tokens, and their forks the parent's cells, which
+    // the books count only after the update.
+    private void CheckMemoryAfter(IReadOnlyList<ScheduledSequence> executed)
+    {
+        var running = Scheduler.Running.ToDictionary(s => s.KvStream!.Value);
+        var computed = running.ToDictionary(r => r.Key, r => r.Value.NumComputedTokens);
+        foreach (var s in executed)
+            foreach (int stream in s.Forks.Select(f => f.KvStream).Prepend(s.KvStream))
+                computed[stream] = s.StartPosition + s.TokenIds.Count;
+        var retained = Scheduler.RetainedStreams;
+        Assert.Empty(retained.Keys.Intersect(computed.Keys));
+        for (int stream = 0; stream < MaxSequences; stream++)
         {
-            var positions = _runner.GetSlotPositions(slot);
-            if (running.TryGetValue(slot, out var seq) && seq.NumComputedTokens > 0)
+            var positions = _runner.GetStreamPositions(stream);
+            if (computed.GetValueOrDefault(stream) is var n and > 0)
             {
-                Assert.Equal((0, seq.NumComputedTokens - 1), positions);
-                Assert.True(seq.BlockTable.Count * Kv.BlockSize >= seq.NumComputedTokens);
+                Assert.Equal((0, n - 1), positions);
+                if (running.TryGetValue(stream, out var seq))
+                    Assert.True(seq.BlockTable.Count * Kv.BlockSize >= n);
             }
-            else if (retained.TryGetValue(slot, out var tokens))
+            else if (retained.TryGetValue(stream, out var tokens))
                 Assert.Equal((0, tokens.Length - 1), positions);
             else
                 Assert.Equal((-1, -1), positions);
@@ -114,14 +147,15 @@ public sealed class RealEngineDriver : IDisposable
         foreach (var (blockId, (holder, start)) in _runner.CachedCells)
         {
             Assert.Equal(Kv.Pool[blockId].ChainIndex * Kv.BlockSize, start);
-            var (min, max) = _runner.GetSlotPositions(holder);
+            var (min, max) = _runner.GetSeqIdPositions(holder);
             Assert.True(min <= start && max >= start + Kv.BlockSize - 1, $"holder {holder} lacks positions {start}…");
         }
         var counter = CellCounter.For(_runner);
-        for (int slot = 0; slot < MaxSequences; slot++)
+        for (int stream = 0; stream < MaxSequences; stream++)
         {
-            int expected = running.TryGetValue(slot, out var seq) ? seq.NumComputedTokens : retained.GetValueOrDefault(slot)?.Length ?? 0;
-            Assert.True(counter.Count(slot) == expected, $"slot {slot} holds {counter.Count(slot)} cells, the books {expected}");
+            int expected = computed.TryGetValue(stream, out int n) ? n : retained.GetValueOrDefault(stream)?.Length ?? 0;
+            int cells = counter.Count(LlamaModelRunner.SeqIdOf(stream).Value);
+            Assert.True(cells == expected, $"stream {stream} holds {cells} cells, the books {expected}");
         }
         var blocksPerHolder = _runner.CachedCells.Values.GroupBy(c => c.CacheHolder).ToDictionary(g => g.Key, g => g.Count());
         for (int holder = _runner.FirstCacheHolder; holder < _runner.FirstCacheHolder + _runner.Info.NumCacheHolders; holder++)
@@ -147,13 +181,14 @@ public sealed class RealEngineDriver : IDisposable
         private CellCounter(LlamaModelRunner runner)
         {
             _runner = runner;
-            using var driver = new RealEngineDriver(runner, numBlocks: 8, prefixCaching: false);
+            using var driver = new RealEngineDriver(runner, 8, 4, 4, 16, prefixCaching: false, -1, false, null, checkEachPlan: false);
             var seq = driver.Add([10, 11, 12, 13, 14, 15, 16], maxTokens: 3);
-            _empty = runner.GetSequenceStateBytes(seq.Slot);
+            // The runner holds nothing yet, so any id's state is empty; the sequence gets its stream on its first step.
+            _empty = runner.GetSequenceStateBytes(LlamaModelRunner.SeqIdOf(0).Value);
             driver.Step();
-            long seven = runner.GetSequenceStateBytes(seq.Slot);
+            long seven = runner.GetSequenceStateBytes(LlamaModelRunner.SeqIdOf(seq.KvStream!.Value).Value);
             driver.Step();
-            long eight = runner.GetSequenceStateBytes(seq.Slot);
+            long eight = runner.GetSequenceStateBytes(LlamaModelRunner.SeqIdOf(seq.KvStream!.Value).Value);
             Assert.Equal(8, seq.NumComputedTokens);
             _perCell = eight - seven;
             _header = seven - 7 * _perCell;
@@ -171,6 +206,25 @@ public sealed class RealEngineDriver : IDisposable
                 return 0;
             Assert.True((bytes - _header) % _perCell == 0, $"sequence id {seqId}: {bytes} state bytes is no whole number of cells");
             return (int)((bytes - _header) / _perCell);
+        }
+    }
+
+    // Forwards to the real runner and checks memory against the books right after each plan ran.
+    private sealed class CheckingRunner(LlamaModelRunner inner, RealEngineDriver driver) : IModelRunner
+    {
+        public ModelInfo Info => inner.Info;
+
+        public RunnerOutput Execute(SchedulerOutput output)
+        {
+            var result = inner.Execute(output);
+            driver.CheckMemoryAfter(output.Scheduled);
+            return result;
+        }
+
+        public IReadOnlyList<int> Reconcile(KvBooks books) => inner.Reconcile(books);
+
+        public void Dispose()
+        {
         }
     }
 
