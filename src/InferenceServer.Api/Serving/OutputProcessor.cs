@@ -69,9 +69,6 @@ internal sealed class OutputProcessor
         await foreach (var result in _stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             int index = result.ChoiceIndex;
-            // The engine's echo of a stop-string abort (ParallelSamplesTests); goes when the engine stops echoing.
-            if (_finishReasons[index] is not null)
-                continue;
             if (result.FinishReason == FinishReason.Error)
                 throw new GenerationFailedException(result.Error ?? "The model failed.");
             var choice = _choices[index];
