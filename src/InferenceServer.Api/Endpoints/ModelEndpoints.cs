@@ -33,5 +33,7 @@ public static class ModelEndpoints
     private static IResult GetModel(string id, ModelCard card, EngineClient engine, HttpContext http) =>
         id == card.Id ? TypedResults.Ok(Describe(card, engine)) : ApiErrors.ToResult(ApiException.ModelNotFound(id));
 
-    private static Ok<EngineStats> GetStats(EngineClient engine) => TypedResults.Ok(engine.Stats);
+    // The engine thread answers between two steps; no request thread waits blocked meanwhile.
+    private static async Task<Ok<EngineStats>> GetStats(EngineClient engine, HttpContext http) =>
+        TypedResults.Ok(await engine.GetStatsAsync(http.RequestAborted).ConfigureAwait(false));
 }
