@@ -3,7 +3,9 @@ using InferenceServer.Engine.Execution;
 using InferenceServer.Engine.Models;
 using InferenceServer.LlamaSharp;
 using InferenceServer.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -15,12 +17,14 @@ namespace InferenceServer.Bench;
 /// </summary>
 internal sealed class InProcessEngine : IAsyncDisposable
 {
+    private readonly ServiceProvider _provider;
     private readonly EngineLoop _loop;
     private readonly LlamaModelHost _host;
     private readonly Capture _capture;
 
-    private InProcessEngine(EngineLoop loop, EngineClient client, LlamaModelHost host, Capture capture)
+    private InProcessEngine(ServiceProvider provider, EngineLoop loop, EngineClient client, LlamaModelHost host, Capture capture)
     {
+        _provider = provider;
         _loop = loop;
         Client = client;
         _host = host;
@@ -33,24 +37,36 @@ internal sealed class InProcessEngine : IAsyncDisposable
     public EngineClient Client { get; }
     public LlamaModelHost Host => _host;
 
+    /// <summary>
+    /// Composes the engine as the server does (<see cref="EngineServices.AddEngine"/>,
+    /// <see cref="LlamaCppServices.AddLlamaCppRunner"/>) on <paramref name="modelPath"/> and starts it.
+    /// </summary>
     public static async Task<InProcessEngine> StartAsync(string modelPath, EngineOptions options)
     {
-        var modelOptions = Options.Create(new ModelOptions { Path = modelPath });
-        var host = new LlamaModelHost(modelOptions);
-        var engineOptions = Options.Create(options);
-        var client = new EngineClient(engineOptions, TimeProvider.System);
-        var factory = new Capture(new LlamaModelRunnerFactory(host, modelOptions, NullLoggerFactory.Instance));
-        var loop = new EngineLoop(client, factory, engineOptions, TimeProvider.System, new NoLifetime(), NullLogger<EngineLoop>.Instance);
+        var services = new ServiceCollection()
+            .AddSingleton(Options.Create(new ModelOptions { Path = modelPath }))
+            .AddSingleton(Options.Create(options))
+            .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
+            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+            .AddSingleton<IHostApplicationLifetime, NoLifetime>()
+            .AddEngine()
+            .AddLlamaCppRunner();
+        // The bench reads the runner's grammar counters: keep the runner the factory makes.
+        services.AddSingleton(sp => new Capture(ActivatorUtilities.CreateInstance<LlamaModelRunnerFactory>(sp)));
+        services.AddSingleton<IModelRunnerFactory>(sp => sp.GetRequiredService<Capture>());
+        var provider = services.BuildServiceProvider();
+        var loop = provider.GetServices<IHostedService>().OfType<EngineLoop>().Single();
+        var client = provider.GetRequiredService<EngineClient>();
         await loop.StartAsync(CancellationToken.None);
         await Poll.UntilAsync(() => client.IsReady, TimeSpan.FromMinutes(10), $"the engine did not load {modelPath} within 10 minutes");
-        return new InProcessEngine(loop, client, host, factory);
+        return new InProcessEngine(provider, loop, client, provider.GetRequiredService<LlamaModelHost>(), provider.GetRequiredService<Capture>());
     }
 
     public async ValueTask DisposeAsync()
     {
         await _loop.StopAsync(CancellationToken.None);
-        _loop.Dispose();
-        _host.Dispose();
+        // Disposes the loop and the model host.
+        await _provider.DisposeAsync();
     }
 
     private sealed class Capture(IModelRunnerFactory inner) : IModelRunnerFactory

@@ -42,8 +42,7 @@ public static class InferenceServerHosting
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddLlamaCpp();
-        builder.Services.AddSingleton<EngineClient>();
-        builder.Services.AddHostedService<EngineLoop>();
+        builder.Services.AddEngine();
         builder.Services.AddSingleton<InputProcessor>();
         builder.Services.AddSingleton<GenerationServing>();
         builder.Services.AddSingleton<GracefulDrain>();

@@ -21,9 +21,7 @@ internal static class LlamaCppHosting
             .Validate(o => string.IsNullOrWhiteSpace(o.Path) || File.Exists(o.Path),
                 $"Model:Path names no file (working directory: {Environment.CurrentDirectory}).")
             .ValidateOnStart();
-        services.AddSingleton<LlamaModelHost>();
-        services.AddSingleton(sp => sp.GetRequiredService<LlamaModelHost>().Card);
-        services.AddSingleton<IModelRunnerFactory, LlamaModelRunnerFactory>();
+        services.AddLlamaCppRunner();
         return builder;
     }
 
