@@ -13,6 +13,9 @@ public sealed class ErrorTests(ContractServerFixture fixture)
     private const string Model = "inference-server-demo";
     private const string User = """[{"role":"user","content":"hi"}]""";
 
+    // The endpoint's prompt field: messages for chat, prompt for completions (each refuses the other's).
+    private static string PromptOf(string path) => path.Contains("chat") ? "\"messages\":" + User : "\"prompt\":\"hi\"";
+
     private static async Task<JsonNode> AssertError(HttpResponseMessage response, HttpStatusCode status, string? param, string? code = null)
     {
         string text = await response.Content.ReadAsStringAsync();
@@ -98,7 +101,7 @@ public sealed class ErrorTests(ContractServerFixture fixture)
     [InlineData("v1/completions")]
     public async Task Unknown_model_is_404(string path)
     {
-        using var response = await Server.PostJsonAsync(path, "{\"model\":\"gpt-9\",\"messages\":" + User + ",\"prompt\":\"hi\"}");
+        using var response = await Server.PostJsonAsync(path, "{\"model\":\"gpt-9\"," + PromptOf(path) + "}");
         await AssertError(response, HttpStatusCode.NotFound, "model", "model_not_found");
         using var get = await Server.Http.GetAsync("v1/models/gpt-9");
         await AssertError(get, HttpStatusCode.NotFound, "model", "model_not_found");
@@ -128,13 +131,31 @@ public sealed class ErrorTests(ContractServerFixture fixture)
     }
 
     [Fact]
-    public async Task Unknown_fields_are_ignored_and_the_server_keeps_serving_after_errors()
+    public async Task Unknown_fields_are_refused_by_name_and_the_server_keeps_serving_after_errors()
     {
         using (await Server.PostJsonAsync("v1/chat/completions", "{not json")) { }
-        var ok = await Server.ChatAsync(new
+        var messages = new[] { new { role = "user", content = "hi" } };
+        using var typo = await Server.PostAsync("v1/chat/completions", new { model = fixture.ModelId, messages, max_token = 2 });
+        var error = await AssertError(typo, HttpStatusCode.BadRequest, "max_token", "unknown_parameter");
+        Assert.Contains("max_token", (string?)error["message"]);
+        // A completions field on chat, and a future field on completions, are unknown there too.
+        using var prompt = await Server.PostAsync("v1/chat/completions", new { model = fixture.ModelId, messages, prompt = "hi" });
+        await AssertError(prompt, HttpStatusCode.BadRequest, "prompt", "unknown_parameter");
+        using var future = await Server.PostAsync("v1/completions", new { model = fixture.ModelId, prompt = "hi", some_future_field = 1 });
+        await AssertError(future, HttpStatusCode.BadRequest, "some_future_field", "unknown_parameter");
+
+        var ok = await Server.ChatAsync(new { model = fixture.ModelId, messages, max_tokens = 2, user = "abc", logprobs = false });
+        Assert.Equal(2, (int)ok["usage"]!["completion_tokens"]!);
+    }
+
+    [Fact]
+    public async Task With_IgnoreUnknownFields_unknown_fields_are_ignored()
+    {
+        await using var lenient = await TestServer.StartFakeAsync(new Dictionary<string, string?> { ["Server:IgnoreUnknownFields"] = "true" });
+        var ok = await lenient.ChatAsync(new
         {
-            model = fixture.ModelId, messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 2,
-            some_future_field = new { nested = true }, user = "abc", logprobs = false,
+            model = lenient.ModelId, messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 2,
+            some_future_field = new { nested = true },
         });
         Assert.Equal(2, (int)ok["usage"]!["completion_tokens"]!);
     }
@@ -196,7 +217,7 @@ public sealed class ErrorTests(ContractServerFixture fixture)
     public async Task A_body_not_declared_as_application_json_is_415_before_it_is_read(string path, string? contentType)
     {
         // What a web page can send cross-origin without a CORS preflight must not make the server generate.
-        string valid = "{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"prompt\":\"hi\",\"max_tokens\":1}";
+        string valid = "{\"model\":\"" + Model + "\"," + PromptOf(path) + ",\"max_tokens\":1}";
         using var served = await Server.Http.PostAsync(path, Body(valid, contentType));
         var error = await AssertError(served, HttpStatusCode.UnsupportedMediaType, null, "unsupported_media_type");
         Assert.Equal("invalid_request_error", (string?)error["type"]);
@@ -211,7 +232,7 @@ public sealed class ErrorTests(ContractServerFixture fixture)
     [InlineData("v1/completions", "Application/JSON")]
     public async Task Json_with_parameters_or_in_any_case_is_served(string path, string contentType)
     {
-        string valid = "{\"model\":\"" + Model + "\",\"messages\":" + User + ",\"prompt\":\"hi\",\"max_tokens\":1}";
+        string valid = "{\"model\":\"" + Model + "\"," + PromptOf(path) + ",\"max_tokens\":1}";
         using var response = await Server.Http.PostAsync(path, Body(valid, contentType));
         string text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);

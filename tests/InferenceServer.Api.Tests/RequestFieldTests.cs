@@ -52,6 +52,7 @@ public sealed class RequestFieldTests(ContractServerFixture fixture)
     [InlineData("completions", """{"reasoning_effort":"high"}""", "reasoning_effort")]
     [InlineData("completions", """{"chat_template_kwargs":{"enable_thinking":false}}""", "chat_template_kwargs")]
     [InlineData("completions", """{"max_completion_tokens":5}""", "max_completion_tokens")]
+    [InlineData("completions", """{"messages":[{"role":"user","content":"hi"}]}""", "messages")]
     public async Task Unsupported_fields_are_refused_by_name(string endpoint, string fields, string param)
     {
         var error = await ErrorAsync(endpoint, fields);
@@ -77,6 +78,15 @@ public sealed class RequestFieldTests(ContractServerFixture fixture)
     [InlineData("completions", """{"logprobs":-1}""", "logprobs", "invalid_value")]
     [InlineData("completions", """{"logprobs":true}""", "logprobs", "invalid_type")]
     [InlineData("completions", """{"best_of":21}""", "best_of", "invalid_value")]
+    [InlineData("completions", """{"n":2,"best_of":1}""", "best_of", "invalid_value")]
+    [InlineData("chat", """{"stream_options":{"include_usage":true}}""", "stream_options", "invalid_value")]
+    [InlineData("chat", """{"metadata":{"a":1}}""", "metadata.a", "invalid_type")]
+    [InlineData("chat", """{"metadata":{"a":"x","b":"x","c":"x","d":"x","e":"x","f":"x","g":"x","h":"x","i":"x","j":"x","k":"x","l":"x","m":"x","n":"x","o":"x","p":"x","q":"x"}}""", "metadata", "invalid_value")]
+    [InlineData("chat", """{"service_tier":"x"}""", "service_tier", "invalid_value")]
+    [InlineData("chat", """{"messages":[{"role":"user","content":[]}]}""", "messages[0].content", "empty_array")]
+    [InlineData("completions", """{"prompt":[]}""", "prompt", "empty_array")]
+    [InlineData("completions", """{"seed":9223372036854775808}""", "seed", "invalid_value")]
+    [InlineData("completions", """{"seed":-9223372036854775809}""", "seed", "invalid_value")]
     public async Task Values_the_openai_spec_forbids_are_refused_as_openai_does(string endpoint, string fields, string param, string code)
     {
         var error = await ErrorAsync(endpoint, fields);
@@ -100,7 +110,7 @@ public sealed class RequestFieldTests(ContractServerFixture fixture)
     }
 
     [Theory]
-    [InlineData("chat", """{"user":"user-1234","metadata":{"team":"search"},"store":false,"safety_identifier":"h-1","service_tier":"auto","prompt_cache_key":"k","prompt_cache_retention":"in_memory","some_future_field":{"nested":true}}""")]
+    [InlineData("chat", """{"user":"user-1234","metadata":{"team":"search"},"store":false,"safety_identifier":"h-1","service_tier":"auto","prompt_cache_key":"k","prompt_cache_retention":"in_memory"}""")]
     [InlineData("chat", """{"logprobs":false,"tools":[],"tool_choice":"none","parallel_tool_calls":true,"function_call":"none","response_format":{"type":"text"},"modalities":["text"],"reasoning_effort":"none","audio":null,"top_logprobs":null}""")]
     [InlineData("completions", """{"user":"user-1234","echo":false,"best_of":1,"suffix":null,"logprobs":null}""")]
     public async Task Metadata_fields_and_off_values_are_accepted(string endpoint, string fields)

@@ -14,10 +14,10 @@ namespace InferenceServer.Api.Endpoints;
 public static class GenerationEndpoints
 {
     private static readonly GenerationEndpoint<ChatCompletionResponse> Chat =
-        new("chat.completions", GenerationRequestParser.ParseChat, (model, created) => new ChatResponseShape(model, created));
+        new("chat.completions", RequestFields.Chat, GenerationRequestParser.ParseChat, (model, created) => new ChatResponseShape(model, created));
 
     private static readonly GenerationEndpoint<CompletionResponse> Completion =
-        new("completions", GenerationRequestParser.ParseCompletion, (model, created) => new CompletionResponseShape(model, created));
+        new("completions", RequestFields.Completion, GenerationRequestParser.ParseCompletion, (model, created) => new CompletionResponseShape(model, created));
 
     /// <summary>Maps both endpoints on <paramref name="v1"/>.</summary>
     public static RouteGroupBuilder MapGeneration(this RouteGroupBuilder v1)

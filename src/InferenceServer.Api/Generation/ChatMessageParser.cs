@@ -108,6 +108,9 @@ internal static class ChatMessageParser
                 throw Nested.Missing(param);
             case { ValueKind: JsonValueKind.String } s:
                 return s.GetString()!;
+            case { ValueKind: JsonValueKind.Array } parts when parts.GetArrayLength() == 0:
+                throw ApiException.BadRequest(
+                    $"Invalid '{param}': empty array. Expected an array with minimum length 1, but got an empty array instead.", param, "empty_array");
             case { ValueKind: JsonValueKind.Array } parts:
                 var text = new StringBuilder();
                 int j = 0;

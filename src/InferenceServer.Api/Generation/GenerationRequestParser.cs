@@ -107,6 +107,8 @@ public static class GenerationRequestParser
         {
             null => throw Nested.Missing("prompt"),
             { ValueKind: JsonValueKind.String } v => (v.GetString()!, null),
+            { ValueKind: JsonValueKind.Array } v when v.GetArrayLength() == 0 => throw ApiException.BadRequest(
+                "Invalid 'prompt': empty array. Expected an array with minimum length 1, but got an empty array instead.", "prompt", "empty_array"),
             { ValueKind: JsonValueKind.Array } v when v.GetArrayLength() == 1 && v[0].ValueKind == JsonValueKind.String =>
                 (v[0].GetString()!, null),
             { ValueKind: JsonValueKind.Array } v when v.GetArrayLength() > 0 && v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number) =>
@@ -145,6 +147,8 @@ public static class GenerationRequestParser
             if (so.ValueKind != JsonValueKind.Object)
                 throw JsonFieldReader.WrongType("stream_options", "an object", so);
             includeUsage = Nested.Read(() => new JsonFieldReader(so).Bool("include_usage"), "stream_options", "include_usage") ?? false;
+            if (!stream)
+                throw ApiException.BadRequest("The 'stream_options' parameter is only allowed when 'stream' is true.", "stream_options", "invalid_value");
         }
         var (grammar, grammarParam) = StructuredOutputParser.Parse(r);
         var sampling = new SamplingParams

@@ -41,6 +41,11 @@ internal readonly struct JsonFieldReader(JsonElement root)
     {
         if (Get(name) is not { } v)
             return null;
+        if (v.ValueKind == JsonValueKind.Number && !v.TryGetInt64(out _) && IsWholeNumber(v.GetRawText()))
+            throw ApiException.BadRequest(v.GetRawText().StartsWith('-')
+                    ? $"Invalid '{name}': integer below minimum value. Expected a value >= {min}, but got {v.GetRawText()} instead."
+                    : $"Invalid '{name}': integer above maximum value. Expected a value <= {max}, but got {v.GetRawText()} instead.",
+                name, "invalid_value");
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out long x))
             throw WrongType(name, "an integer", v);
         if (x < min || x > max)
@@ -50,6 +55,9 @@ internal readonly struct JsonFieldReader(JsonElement root)
                 name, "invalid_value");
         return x;
     }
+
+    // An integer literal (no fraction or exponent) too large for 64 bits.
+    private static bool IsWholeNumber(string raw) => raw.AsSpan().TrimStart('-').IndexOfAnyExcept("0123456789") < 0;
 
     public static ApiException WrongType(string name, string expected, JsonElement got) =>
         ApiException.BadRequest(

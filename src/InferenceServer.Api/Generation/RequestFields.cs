@@ -8,7 +8,8 @@ namespace InferenceServer.Api.Generation;
 /// with its allOf parts, CreateCompletionRequest) plus this server's extensions (<c>top_k</c>, <c>min_p</c>,
 /// <c>ignore_eos</c>, <c>chat_template_kwargs</c>, <c>grammar</c>, and <c>response_format</c> on completions as vLLM
 /// takes it) is implemented, ignored by design, or unsupported. <see cref="Check"/> enforces it before the parser reads
-/// the body; fields in neither the spec nor the table are ignored, as vLLM and llama.cpp's server do.
+/// the body; <see cref="RefuseUnknown"/> refuses top-level fields in neither table, as OpenAI does (vLLM and llama.cpp's
+/// server ignore them: <c>Server:IgnoreUnknownFields</c>).
 /// </summary>
 internal static class RequestFields
 {
@@ -28,8 +29,8 @@ internal static class RequestFields
         // Passed to the template; "none" sets enable_thinking: false where the template reads it.
         Implemented("reasoning_effort"),
 
-        Ignored("user", ExpectString), Ignored("safety_identifier", SafetyIdentifier), Ignored("metadata", ExpectObject),
-        Ignored("store", ExpectBool), Ignored("service_tier", ExpectString), Ignored("prompt_cache_key", ExpectString),
+        Ignored("user", ExpectString), Ignored("safety_identifier", SafetyIdentifier), Ignored("metadata", Metadata),
+        Ignored("store", ExpectBool), Ignored("service_tier", ServiceTier), Ignored("prompt_cache_key", ExpectString),
         Ignored("prompt_cache_retention", ExpectString), Ignored("prompt_cache_options", ExpectObject),
         // Predicted outputs only speed up generation; the output is the same without them.
         Ignored("prediction", ExpectObject),
@@ -58,7 +59,7 @@ internal static class RequestFields
         // the caller already has. Refused as a whole, so echo with logprobs is refused by name too.
         new("echo", FieldSupport.Unsupported, ExpectBool, "false"),
         new("suffix", FieldSupport.Unsupported, ExpectString, "\"\""),
-        new("best_of", FieldSupport.Unsupported, (r, name) => r.Integer(name, 0, 20), "1"),
+        new("best_of", FieldSupport.Unsupported, BestOf, "1"),
     ];
 
     /// <summary>
@@ -79,6 +80,27 @@ internal static class RequestFields
                 throw Unsupported(field);
     }
 
+    /// <summary>
+    /// Refuses the first top-level field of <paramref name="request"/> that <paramref name="fields"/> does not list, so a
+    /// misspelt field (<c>max_token</c>) fails instead of silently doing nothing. On <c>/v1/completions</c> the chat
+    /// fields are left to <see cref="RefuseChatOnly"/>, which names the endpoint to use. No-op for a non-object body.
+    /// </summary>
+    /// <exception cref="ApiException">400 <c>unknown_parameter</c> naming the field.</exception>
+    public static void RefuseUnknown(JsonElement request, IReadOnlyList<RequestField> fields)
+    {
+        if (request.ValueKind != JsonValueKind.Object)
+            return;
+        foreach (var property in request.EnumerateObject())
+        {
+            string name = property.Name;
+            if (fields.Any(f => f.Name == name) || (fields == Completion && Chat.Any(f => f.Name == name)))
+                continue;
+            throw ApiException.BadRequest(
+                $"Unrecognized request argument supplied: {name}. This server takes the OpenAI API's fields and those " +
+                "GET /v1/capabilities lists.", name, "unknown_parameter");
+        }
+    }
+
     /// <summary>Names of the fields of <paramref name="fields"/> with <paramref name="support"/>, in table order.</summary>
     public static IReadOnlyList<string> Names(IReadOnlyList<RequestField> fields, FieldSupport support) =>
         fields.Where(f => f.Support == support).Select(f => f.Name).ToArray();
@@ -88,17 +110,16 @@ internal static class RequestFields
         fields.Any(f => f.Name == name && f.Support == FieldSupport.Implemented);
 
     /// <summary>
-    /// Refuses, on <c>/v1/completions</c>, fields that only chat completions take (<c>tools</c>, <c>tool_choice</c>,
-    /// <c>reasoning_effort</c>, …): a caller sending them expects them to act, so ignoring them would drop them
-    /// silently. <c>messages</c> beside a <c>prompt</c> is left alone (the prompt is what completions read; without one
-    /// the request is refused for the missing prompt).
+    /// Refuses, on <c>/v1/completions</c>, fields that only chat completions take (<c>messages</c>, <c>tools</c>,
+    /// <c>tool_choice</c>, <c>reasoning_effort</c>, …): a caller sending them expects them to act, so ignoring them
+    /// would drop them silently.
     /// </summary>
     /// <exception cref="ApiException">400 <c>unsupported_parameter</c> naming the first such field.</exception>
     public static void RefuseChatOnly(JsonElement request)
     {
         var r = new JsonFieldReader(request);
         foreach (var field in Chat)
-            if (field.Support == FieldSupport.Implemented && field.Name != "messages" && Completion.All(c => c.Name != field.Name)
+            if (field.Support == FieldSupport.Implemented && Completion.All(c => c.Name != field.Name)
                 && r.Get(field.Name) is { ValueKind: not JsonValueKind.Null })
                 throw ApiException.BadRequest(
                     $"Unsupported parameter: '{field.Name}' is a chat completions field; /v1/completions does not take it (use /v1/chat/completions).",
@@ -123,6 +144,42 @@ internal static class RequestFields
     private static void ExpectBool(JsonFieldReader r, string name) => r.Bool(name);
 
     private static void ExpectObject(JsonFieldReader r, string name) => r.Object(name);
+
+    private static readonly string[] ServiceTiers = ["auto", "default", "flex", "scale", "priority"];
+
+    private static void ServiceTier(JsonFieldReader r, string name)
+    {
+        if (r.String(name) is { } tier && !ServiceTiers.Contains(tier))
+            throw ApiException.BadRequest(
+                $"Invalid value: '{tier}'. Supported values are: {string.Join(", ", ServiceTiers.Select(t => $"'{t}'"))}.", name, "invalid_value");
+    }
+
+    // OpenAI's metadata: at most 16 string values, keys of at most 64 characters, values of at most 512.
+    private static void Metadata(JsonFieldReader r, string name)
+    {
+        if (r.Object(name) is not { } metadata)
+            return;
+        int count = 0;
+        foreach (var p in metadata.EnumerateObject())
+        {
+            string at = $"{name}.{p.Name}";
+            if (++count > 16)
+                throw ApiException.BadRequest($"Invalid '{name}': too many properties. Expected at most 16 properties.", name, "invalid_value");
+            if (p.Name.Length > 64)
+                throw ApiException.BadRequest($"Invalid '{name}': a key is longer than 64 characters.", name, "invalid_value");
+            if (p.Value.ValueKind != JsonValueKind.String)
+                throw JsonFieldReader.WrongType(at, "a string", p.Value);
+            if (p.Value.GetString()!.Length > 512)
+                throw ApiException.BadRequest($"Invalid '{at}': string too long. Expected a string with maximum length 512.", at, "invalid_value");
+        }
+    }
+
+    // best_of is 0–20 and, as OpenAI requires, at least n.
+    private static void BestOf(JsonFieldReader r, string name)
+    {
+        if (r.Integer(name, 0, 20) is { } bestOf && bestOf < (r.Integer("n", 1, int.MaxValue) ?? 1))
+            throw ApiException.BadRequest($"Invalid '{name}': best_of must be greater than or equal to n.", name, "invalid_value");
+    }
 
     private static void SafetyIdentifier(JsonFieldReader r, string name)
     {

@@ -43,6 +43,12 @@ public sealed class ServerOptions
     /// <summary>Origins allowed by CORS for browser clients (e.g. <c>https://app.example.com</c>, or <c>*</c>). Empty: CORS off.</summary>
     public string[] CorsOrigins { get; set; } = [];
 
+    /// <summary>
+    /// Accept and ignore request fields this server does not know (vLLM's and llama.cpp's behaviour, for clients written
+    /// for their extensions). Default false: such a field gets 400 <c>unknown_parameter</c>, as OpenAI answers.
+    /// </summary>
+    public bool IgnoreUnknownFields { get; set; }
+
     /// <summary>On SIGTERM, how long in-flight requests may run before they are cancelled. Default 30 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -56,6 +56,8 @@ internal sealed class GenerationServing(EngineClient engine, InputProcessor inpu
         if (!engine.IsReady || engine.Served is not { } served || engine.Model is not { } info)
             throw ApiException.NotReady();
         using var body = await RequestBody.ReadJsonAsync(http).ConfigureAwait(false);
+        if (!server.Value.IgnoreUnknownFields)
+            RequestFields.RefuseUnknown(body.RootElement, endpoint.Fields);
         var request = endpoint.Parse(body);
         if (request.Model != model.Id)
             throw ApiException.ModelNotFound(request.Model);
