@@ -135,7 +135,8 @@ internal sealed class GenerationServing(EngineClient engine, InputProcessor inpu
                 if (e.FinishReason is not (null or FinishReason.Stop or FinishReason.Length))
                     break;
                 if (e.FinishReason is not null || e.HasOutput)
-                    yield return shape.EventChunk(e);
+                    foreach (string chunk in shape.EventChunks(e))
+                        yield return chunk;
             }
         }
         finally

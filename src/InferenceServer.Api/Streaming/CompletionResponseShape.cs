@@ -15,8 +15,8 @@ public sealed class CompletionResponseShape(string model, long created) : IRespo
     public string? FirstChunk(int index) => null;
 
     /// <inheritdoc />
-    public string EventChunk(GenerationEvent e) =>
-        Serialize([new CompletionChoice(e.ChoiceIndex, e.Text, e.WireFinishReason) { Logprobs = CompletionLogprobs.From(e.Logprobs) }]);
+    public IEnumerable<string> EventChunks(GenerationEvent e) =>
+        [Serialize([new CompletionChoice(e.ChoiceIndex, e.Text, e.WireFinishReason) { Logprobs = CompletionLogprobs.From(e.Logprobs) }])];
 
     /// <inheritdoc />
     public string UsageChunk(Usage usage) => Serialize([], usage);

@@ -17,10 +17,10 @@ public interface IResponseShape<TResponse>
     /// <summary>The chunk sent for a choice before any content (chat: the role), or null.</summary>
     string? FirstChunk(int index);
     /// <summary>
-    /// The chunk for one event of a choice: its new text (chat: reasoning, content and tool-call pieces), the logprobs
-    /// of the tokens it completes, and on the choice's last event its finish reason.
+    /// The chunks for one event of a choice (usually one): its new text (chat: reasoning, content and tool-call
+    /// pieces), the logprobs of the tokens it completes, and on the choice's last event its finish reason.
     /// </summary>
-    string EventChunk(GenerationEvent e);
+    IEnumerable<string> EventChunks(GenerationEvent e);
     /// <summary>The usage chunk (empty choices).</summary>
     string UsageChunk(Usage usage);
     /// <summary>The whole non-streaming response; <paramref name="choices"/> are in index order.</summary>
