@@ -17,10 +17,12 @@ public sealed partial class GracefulDrain(EngineClient engine, IOptions<ServerOp
     {
         var timeout = options.Value.DrainTimeout;
         engine.StopAccepting();
-        Log.Draining(logger, engine.Stats.NumRunning, engine.Stats.NumWaiting, timeout.TotalSeconds);
+        var before = engine.Stats;
+        Log.Draining(logger, before.NumRunning, before.NumWaiting, timeout.TotalSeconds);
         if (WaitIdle(timeout))
             return;
-        Log.Cancelling(logger, engine.Stats.NumRunning + engine.Stats.NumWaiting);
+        var left = engine.Stats;
+        Log.Cancelling(logger, left.NumRunning + left.NumWaiting);
         engine.AbortAll();
         WaitIdle(TimeSpan.FromSeconds(5));
         // Let the cancelled streams write their error event and [DONE] before the server closes connections.
@@ -41,10 +43,10 @@ public sealed partial class GracefulDrain(EngineClient engine, IOptions<ServerOp
 
     private static partial class Log
     {
-        [LoggerMessage(4000, LogLevel.Information, "Draining: {NumRunning} running and {NumWaiting} waiting requests may finish within {TimeoutSeconds} s; new requests get 503")]
+        [LoggerMessage(4000, LogLevel.Information, "Draining: {NumRunning} running and {NumWaiting} waiting sequences (a request with n choices may have n) may finish within {TimeoutSeconds} s; new requests get 503")]
         public static partial void Draining(ILogger logger, int numRunning, int numWaiting, double timeoutSeconds);
 
-        [LoggerMessage(4001, LogLevel.Warning, "Drain timeout: cancelling {NumLeft} requests")]
+        [LoggerMessage(4001, LogLevel.Warning, "Drain timeout: cancelling {NumLeft} sequences")]
         public static partial void Cancelling(ILogger logger, int numLeft);
     }
 }
