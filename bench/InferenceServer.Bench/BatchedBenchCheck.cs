@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using InferenceServer.Testing;
 using LLama;
 using static InferenceServer.Bench.ReportTables;
 
@@ -88,25 +89,13 @@ internal static class BatchedBenchCheck
     // Its output (stdout and stderr: llama.cpp logs to both), and what went wrong if it did not exit with 0 in time.
     private static async Task<(string Output, string? Problem)> RunAsync(string binary, string[] args, TimeSpan limit)
     {
-        var psi = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(binary);
         foreach (string a in args)
             psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi) ?? throw new FileNotFoundException($"could not start {binary}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(limit);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-        string output = await stdout + "\n" + await stderr;
-        string? problem = cts.IsCancellationRequested ? $"not finished after {LoadSweep.Duration(limit)}"
-            : process.ExitCode != 0 ? $"exited with {process.ExitCode}: {output.Split('\n').LastOrDefault(l => l.Trim().Length > 0)?.Trim()}" : null;
+        var (exitCode, stdout, stderr) = await ProcessRun.ToExitAsync(psi, limit);
+        string output = stdout + "\n" + stderr;
+        string? problem = exitCode is null ? $"not finished after {LoadSweep.Duration(limit)}"
+            : exitCode != 0 ? $"exited with {exitCode}: {output.Split('\n').LastOrDefault(l => l.Trim().Length > 0)?.Trim()}" : null;
         return (output, problem);
     }
 

@@ -76,21 +76,8 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
     /// <exception cref="OperationCanceledException">It still ran after <paramref name="limit"/>.</exception>
     public static async Task<(int ExitCode, string Error)> RunToExitAsync(string dll, IEnumerable<string> args, TimeSpan limit)
     {
-        using var process = Process.Start(StartInfo(dll, FreeLoopbackPort(), args))!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(limit);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        await stdout;
-        return (process.ExitCode, await stderr);
+        var (exitCode, _, error) = await ProcessRun.ToExitAsync(StartInfo(dll, FreeLoopbackPort(), args), limit);
+        return (exitCode ?? throw new OperationCanceledException($"The server still ran after {limit}."), error);
     }
 
     /// <summary>Sends SIGTERM, as Kubernetes and docker stop do.</summary>
