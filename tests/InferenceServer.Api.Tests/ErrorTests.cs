@@ -144,6 +144,13 @@ public sealed class ErrorTests(ContractServerFixture fixture)
         using var future = await Server.PostAsync("v1/completions", new { model = fixture.ModelId, prompt = "hi", some_future_field = 1 });
         await AssertError(future, HttpStatusCode.BadRequest, "some_future_field", "unknown_parameter");
 
+        // A long name is cut in the error, which stays small.
+        string longName = new('k', 100_000);
+        using var huge = await Server.PostJsonAsync("v1/chat/completions",
+            $$"""{"model":"{{fixture.ModelId}}","messages":[{"role":"user","content":"hi"}],"{{longName}}":1}""");
+        var cut = await AssertError(huge, HttpStatusCode.BadRequest, new string('k', 64) + "…", "unknown_parameter");
+        Assert.True(cut.ToJsonString().Length < 1000);
+
         var ok = await Server.ChatAsync(new { model = fixture.ModelId, messages, max_tokens = 2, user = "abc", logprobs = false });
         Assert.Equal(2, (int)ok["usage"]!["completion_tokens"]!);
     }

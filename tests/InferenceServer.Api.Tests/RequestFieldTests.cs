@@ -41,6 +41,18 @@ public sealed class RequestFieldTests(ContractServerFixture fixture)
     }
 
     [Theory]
+    [InlineData("""{"functions":[{"name":"f","parameters":{"type":"object"}}]}""", "functions")]
+    [InlineData("""{"audio":{"voice":"x"}}""", "audio")]
+    [InlineData("""{"safety_identifier":"h-1"}""", "safety_identifier")]
+    [InlineData("""{"metadata":{"a":"b"}}""", "metadata")]
+    public async Task Chat_fields_this_server_ignores_or_refuses_are_unknown_on_completions(string fields, string param)
+    {
+        var error = await ErrorAsync("completions", fields);
+        Assert.Equal("unknown_parameter", (string?)error["code"]);
+        Assert.Equal(param, (string?)error["param"]);
+    }
+
+    [Theory]
     [InlineData("chat", """{"functions":[{"name":"f","parameters":{"type":"object"}}]}""", "functions")]
     [InlineData("chat", """{"modalities":["text","audio"]}""", "modalities")]
     [InlineData("completions", """{"echo":true}""", "echo")]

@@ -83,7 +83,8 @@ internal static class RequestFields
     /// <summary>
     /// Refuses the first top-level field of <paramref name="request"/> that <paramref name="fields"/> does not list, so a
     /// misspelt field (<c>max_token</c>) fails instead of silently doing nothing. On <c>/v1/completions</c> the chat
-    /// fields are left to <see cref="RefuseChatOnly"/>, which names the endpoint to use. No-op for a non-object body.
+    /// fields this server implements are left to <see cref="RefuseChatOnly"/>; chat's ignored and unsupported ones are
+    /// unknown there. No-op for a non-object body.
     /// </summary>
     /// <exception cref="ApiException">400 <c>unknown_parameter</c> naming the field.</exception>
     public static void RefuseUnknown(JsonElement request, IReadOnlyList<RequestField> fields)
@@ -93,11 +94,15 @@ internal static class RequestFields
         foreach (var property in request.EnumerateObject())
         {
             string name = property.Name;
-            if (fields.Any(f => f.Name == name) || (fields == Completion && Chat.Any(f => f.Name == name)))
+            // Chat fields this server implements get RefuseChatOnly's message, which names the endpoint to use.
+            if (fields.Any(f => f.Name == name)
+                || (fields == Completion && Chat.Any(f => f.Name == name && f.Support == FieldSupport.Implemented)))
                 continue;
+            // A name is the caller's text: a long one is cut, so the error never grows with the request.
+            string shown = name.Length <= 64 ? name : name[..64] + "…";
             throw ApiException.BadRequest(
-                $"Unrecognized request argument supplied: {name}. This server takes the OpenAI API's fields and those " +
-                "GET /v1/capabilities lists.", name, "unknown_parameter");
+                $"Unrecognized request argument supplied: {shown}. This server takes the OpenAI API's fields and those " +
+                "GET /v1/capabilities lists.", shown, "unknown_parameter");
         }
     }
 
