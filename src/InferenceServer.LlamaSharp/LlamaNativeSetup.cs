@@ -86,6 +86,27 @@ public static class LlamaNativeSetup
                 "llama.cpp version README names, or leave Model:NativeLibrary empty.");
     }
 
+    /// <summary>
+    /// Null when <paramref name="llamaLibrary"/> loads and lines up with LLamaSharp (<see cref="UseLibrary"/>, then
+    /// <see cref="CheckLibrary"/>), else why not in one line. Loads the library, so it runs once, at start.
+    /// </summary>
+    public static string? LibraryProblem(string llamaLibrary)
+    {
+        try
+        {
+            UseLibrary(llamaLibrary);
+            CheckLibrary();
+            return null;
+        }
+        catch (Exception ex)
+        {
+            // Whatever the loader says about a file that is not a llama.cpp library: a missing symbol, a bad image, ...
+            var cause = ex is TypeInitializationException { InnerException: { } inner } ? inner : ex;
+            string reason = cause.Message.Split('\n')[0].Trim();
+            return $"{llamaLibrary} is not a llama.cpp library LLamaSharp can use ({cause.GetType().Name}: {reason})";
+        }
+    }
+
     /// <summary>Registers the log callback if nobody has yet; until <see cref="Configure"/> runs, lines are dropped.</summary>
     public static void EnsureRegistered()
     {

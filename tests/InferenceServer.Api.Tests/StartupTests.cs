@@ -19,4 +19,28 @@ public sealed class StartupTests
         Assert.Contains(named, error);
         Assert.DoesNotContain("Unhandled exception", error);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_native_library_that_is_missing_or_not_llama_cpp_stops_the_server_with_one_line(bool exists)
+    {
+        string path = exists ? Path.GetTempFileName() : Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "libllama.so");
+        try
+        {
+            if (exists)
+                await File.WriteAllTextAsync(path, "not a shared library");
+            var (exitCode, error) = await TestServerProcess.RunToExitAsync("--Model:NativeLibrary", path);
+
+            Assert.Equal(2, exitCode);
+            Assert.StartsWith("Invalid configuration: Model:NativeLibrary", error);
+            Assert.Contains(exists ? "is not a llama.cpp library" : "names no file", error);
+            Assert.Equal(1, error.Trim().Split('\n').Length);
+        }
+        finally
+        {
+            if (exists)
+                File.Delete(path);
+        }
+    }
 }

@@ -27,5 +27,7 @@ internal static class LlamaCppHosting
 
     /// <summary>What is wrong with the <c>Model</c> section; null when nothing is (see <see cref="ConfigurationCheck"/>).</summary>
     public static string? ConfigurationProblem(IConfiguration configuration) =>
-        ConfigurationCheck.Validate<ModelOptions>(configuration, ModelOptions.SectionName);
+        ConfigurationCheck.Validate<ModelOptions>(configuration, ModelOptions.SectionName)
+        ?? (configuration.GetSection(ModelOptions.SectionName).Get<ModelOptions>()?.NativeLibrary is { Length: > 0 } library
+            && LlamaNativeSetup.LibraryProblem(library) is { } problem ? $"Model:NativeLibrary: {problem}" : null);
 }
