@@ -196,7 +196,7 @@ public sealed partial class EngineLoop : BackgroundService
     {
         var s = core.Scheduler;
         var kv = s.KvCache;
-        return new EngineStats(true, s.NumRunning, s.NumWaiting, kv.NumBlocks, kv.NumFreeBlocks, kv.NumCachedBlocks,
+        return new EngineStats(_client.IsReady, s.NumRunning, s.NumWaiting, kv.NumBlocks, kv.NumFreeBlocks, kv.NumCachedBlocks,
             kv.NumCachedIdleBlocks, kv.BlockSize, s.NumPreemptions, s.NumPromptTokens, s.NumCachedPromptTokens,
             s.NumGeneratedTokens, kv.NumEvictions, core.NumSteps, _kvReport, core.StepTimes, core.NumFailedSteps);
     }

@@ -1,7 +1,7 @@
 namespace InferenceServer.Engine;
 
 /// <summary>A snapshot of the engine's books, computed by the engine thread between two steps when asked (see <see cref="EngineClient.Stats"/>).</summary>
-/// <param name="Ready">The model is loaded and the engine loop runs.</param>
+/// <param name="Ready">The model is loaded, the engine loop runs and requests are taken (false while draining).</param>
 /// <param name="NumRunning">Sequences holding blocks.</param>
 /// <param name="NumWaiting">Sequences waiting for admission, preempted ones included.</param>
 /// <param name="NumBlocks">Blocks in the KV pool.</param>
