@@ -20,8 +20,10 @@ public static class LlamaContextBuilder
         NativeApi.llama_empty_call();
         var p = LLamaContextParams.Default();
         p.n_ctx = (uint)numCells;
-        p.n_batch = (uint)batchTokens;
-        p.n_ubatch = Math.Min(512u, p.n_batch);
+        // Micro-batches of 512 however small the step's token budget: with 256, one-token decode steps were measurably
+        // slower (docs/benchmarks.md, "Micro-batches of 512").
+        p.n_batch = (uint)Math.Max(batchTokens, 512);
+        p.n_ubatch = 512;
         p.n_seq_max = (uint)numSequences;
         // llama.cpp reserves logits rows for at least n_seq_max outputs; its cap must cover that.
         p.n_outputs_max = Math.Max(p.n_batch, p.n_seq_max);

@@ -7,7 +7,7 @@ namespace InferenceServer.LlamaSharp.Tests.Execution;
 public sealed class LlamaContextBuilderTests
 {
     [Fact]
-    public void Defaults_give_a_unified_f16_context_with_flash_attention_and_micro_batches_of_at_most_512()
+    public void Defaults_give_a_unified_f16_context_with_flash_attention_and_micro_batches_of_512()
     {
         var p = LlamaContextBuilder.Build(new EngineOptions { Threads = 3 }, numCells: 4096, numSequences: 20, batchTokens: 1024);
 
@@ -26,7 +26,10 @@ public sealed class LlamaContextBuilderTests
 
         var p = LlamaContextBuilder.Build(options, numCells: 2048, numSequences: 64, batchTokens: 16);
 
-        Assert.Equal((16u, 16u, 64u), (p.n_batch, p.n_ubatch, p.n_outputs_max));
+        // A small step budget still gets micro-batches of 512 (one-token steps are slower with smaller ones).
+        Assert.Equal((512u, 512u, 512u), (p.n_batch, p.n_ubatch, p.n_outputs_max));
+        var many = LlamaContextBuilder.Build(options, numCells: 2048, numSequences: 600, batchTokens: 16);
+        Assert.Equal(600u, many.n_outputs_max);
         Assert.False(p.kv_unified);
         Assert.Equal((GGMLType.GGML_TYPE_Q8_0, GGMLType.GGML_TYPE_Q8_0), (p.type_k, p.type_v));
         Assert.Equal(LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED, p.llama_flash_attn_type);
