@@ -44,6 +44,8 @@ internal static class LoadSweep
         double seconds = wall.Elapsed.TotalSeconds;
         long? steps = await target.ReadNumStepsAsync() - stepsBefore;
         var done = timings.OfType<RequestTiming>().ToList();
+        if (TimingsDirectory is not null)
+            WriteTimings(target.Name, concurrency, prompts[0].Length, done);
         string? why = done.Count == prompts.Count ? null
             : failure is not null ? $"failed: {failure}" : $"not finished after {Duration(limit)}";
         return new LevelResult(target.Name, concurrency, done, seconds)
@@ -51,6 +53,23 @@ internal static class LoadSweep
             NumSteps = steps,
             Unfinished = why is null ? null : $"{why} ({done.Count} of {prompts.Count} requests done{(steps is { } s ? $", {s} steps" : "")})",
         };
+    }
+
+    /// <summary>
+    /// Where each level writes its requests' timings (<c>--timings DIR</c>), one CSV per level and target, numbered in run order; null: none.
+    /// </summary>
+    public static string? TimingsDirectory { get; set; }
+
+    private static int _numTimingFiles;
+
+    // One line per request, by send time: sent (ms from the level's first send), TTFT ms, e2e ms, output tokens.
+    private static void WriteTimings(string target, int concurrency, int promptTokens, IReadOnlyList<RequestTiming> done)
+    {
+        Directory.CreateDirectory(TimingsDirectory!);
+        long t0 = done.Count > 0 ? done.Min(r => r.StartTimestamp) : 0;
+        string name = $"{Interlocked.Increment(ref _numTimingFiles):D3}-{new string([.. target.Where(char.IsLetterOrDigit)])}-p{promptTokens}-c{concurrency}.csv";
+        File.WriteAllLines(Path.Combine(TimingsDirectory!, name), done.OrderBy(r => r.StartTimestamp).Select(r => string.Create(CultureInfo.InvariantCulture,
+            $"{(r.StartTimestamp - t0) * 1000.0 / Stopwatch.Frequency:0.0},{r.TtftMs:0.0},{r.E2eMs:0.0},{r.OutputTokens}")).Prepend("sent_ms,ttft_ms,e2e_ms,output_tokens"));
     }
 
     /// <summary>"10 min", or "30 s" under a minute.</summary>

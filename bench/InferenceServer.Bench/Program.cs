@@ -8,6 +8,7 @@ var cli = new Cli(args);
 const string nativeLibraryArg = "Model:NativeLibrary=";
 if (cli.GetAll("server-arg").Select(a => a.TrimStart('-')).LastOrDefault(a => a.StartsWith(nativeLibraryArg, StringComparison.Ordinal)) is { } native)
     InferenceServer.LlamaSharp.LlamaNativeSetup.UseLibrary(native[nativeLibraryArg.Length..]);
+LoadSweep.TimingsDirectory = cli.Get("timings");
 try
 {
     switch (args.FirstOrDefault())
@@ -67,6 +68,7 @@ try
                                   [--batched-layout unified|per-sequence] [--batched-flash-attention]]
                                   [--preset base --weights q8_0] [--threads N] [--server-arg Section:Key=value]...
                                   [--scenarios decode-heavy,long-prompt,shared-prefix] [--level-minutes 10] [--quick] [--out FILE]   (the issue's table: this server / peer)
+                                  [--timings DIR]   (compare, report, load: each level's requests as CSV, by send time)
                   load            --url http://127.0.0.1:8000/v1 --model ID [--concurrency 1,2,4,8,16,32] [--prompt-tokens 32]
                                   [--output-tokens 128] [--vocab 8192]   (any OpenAI-compatible server)
                   soak            --preset tiny|small|base [--weights f16] [--threads N] [--server-arg Section:Key=value]...
