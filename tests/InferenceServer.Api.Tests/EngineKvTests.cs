@@ -17,7 +17,7 @@ public sealed class EngineKvTests(DemoServerFixture fixture)
 {
     private static readonly string[] SnapshotKeys =
     [
-        "num_blocks", "block_size", "num_free_blocks", "num_in_use_blocks", "num_cached_idle_blocks", "num_shared_blocks",
+        "num_blocks", "block_size", "num_free_blocks", "num_empty_blocks", "num_in_use_blocks", "num_cached_idle_blocks", "num_shared_blocks",
         "num_running", "num_waiting", "prefix_cache_hit_rate", "num_prompt_tokens", "num_cached_prompt_tokens",
         "num_evictions", "num_preemptions", "num_steps", "blocks", "sequences",
     ];
@@ -62,7 +62,10 @@ public sealed class EngineKvTests(DemoServerFixture fixture)
         Assert.Equal(Enumerable.Range(0, numBlocks), blocks.Select(b => (int)b!["block_id"]!));
         Assert.All(blocks, b => Assert.Equal(BlockKeys, Keys(b)));
         Assert.All(blocks, b => Assert.Contains((string)b!["state"]!, new[] { "free", "in_use", "cached_idle" }));
-        Assert.Equal(numBlocks, (int)running["num_free_blocks"]! + (int)running["num_in_use_blocks"]! + (int)running["num_cached_idle_blocks"]!);
+        Assert.Equal(numBlocks, (int)running["num_empty_blocks"]! + (int)running["num_in_use_blocks"]! + (int)running["num_cached_idle_blocks"]!);
+        // Free as in /v1/engine/stats: held by no sequence, idle cached blocks included.
+        Assert.Equal(numBlocks - (int)running["num_in_use_blocks"]!, (int)running["num_free_blocks"]!);
+        Assert.Equal((int)running["num_empty_blocks"]!, blocks.Count(b => (string)b!["state"]! == "free"));
         Assert.Equal((int)running["num_in_use_blocks"]!, blocks.Count(b => (string)b!["state"]! == "in_use"));
         var sequence = Assert.Single(running["sequences"]!.AsArray())!;
         Assert.Equal(SequenceKeys, Keys(sequence));

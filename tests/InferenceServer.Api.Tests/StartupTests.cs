@@ -35,7 +35,7 @@ public sealed class StartupTests
             Assert.Equal(2, exitCode);
             Assert.StartsWith("Invalid configuration: Model:NativeLibrary", error);
             Assert.Contains(exists ? "is not a llama.cpp library" : "names no file", error);
-            Assert.Equal(1, error.Trim().Split('\n').Length);
+            Assert.Single(error.Trim().Split('\n'));
         }
         finally
         {

@@ -27,7 +27,7 @@ public class KvCacheSnapshotTests
         Assert.Equal(new KvBlockInfo(2, KvBlockState.InUse, 1, [a.SequenceId], 2, false, false), s.Blocks[2], Equal);
         Assert.Equal(new KvBlockInfo(3, KvBlockState.InUse, 1, [b.SequenceId], 2, false, false), s.Blocks[3], Equal);
         Assert.All(s.Blocks.Skip(4), block => Assert.Equal((KvBlockState.Free, 0, null), (block.State, block.RefCount, block.ChainDepth)));
-        Assert.Equal((8, 4, 4, 4, 0, 2), (s.NumBlocks, s.BlockSize, s.NumFreeBlocks, s.NumInUseBlocks, s.NumCachedIdleBlocks, s.NumSharedBlocks));
+        Assert.Equal((8, 4, 4, 4, 4, 0, 2), (s.NumBlocks, s.BlockSize, s.NumFreeBlocks, s.NumEmptyBlocks, s.NumInUseBlocks, s.NumCachedIdleBlocks, s.NumSharedBlocks));
         Assert.Equal((2, 0, 20L, 8L, 0.4, 2L), (s.NumRunning, s.NumWaiting, s.NumPromptTokens, s.NumCachedPromptTokens, s.PrefixCacheHitRate, s.NumSteps));
         Assert.Equal([a.SequenceId, b.SequenceId], s.Sequences.Select(q => q.SequenceId));
         Assert.Equal([0, 1, 3], s.Sequences[1].BlockTable);
@@ -48,7 +48,7 @@ public class KvCacheSnapshotTests
         Assert.Equal([0, 1], s.Blocks.Take(2).Select(b => b.ChainDepth));
         Assert.All(s.Blocks, b => Assert.Empty(b.SequenceIds));
         Assert.All(s.Blocks.Skip(2), b => Assert.Equal(KvBlockState.Free, b.State));
-        Assert.Equal((6, 0, 2, 0), (s.NumFreeBlocks, s.NumInUseBlocks, s.NumCachedIdleBlocks, s.NumRunning));
+        Assert.Equal((8, 6, 0, 2, 0), (s.NumFreeBlocks, s.NumEmptyBlocks, s.NumInUseBlocks, s.NumCachedIdleBlocks, s.NumRunning));
     }
 
     [Fact]

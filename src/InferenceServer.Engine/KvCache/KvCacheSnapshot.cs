@@ -9,7 +9,8 @@ namespace InferenceServer.Engine.KvCache;
 /// </summary>
 /// <param name="NumBlocks">Blocks in the pool.</param>
 /// <param name="BlockSize">Tokens per block.</param>
-/// <param name="NumFreeBlocks">Blocks in state free.</param>
+/// <param name="NumFreeBlocks">Blocks held by no sequence: states free and cached_idle (as <see cref="EngineStats.NumFreeBlocks"/>).</param>
+/// <param name="NumEmptyBlocks">Blocks in state free: held by no sequence and holding nothing reusable (as <see cref="EngineStats.NumEmptyBlocks"/>).</param>
 /// <param name="NumInUseBlocks">Blocks in state in_use.</param>
 /// <param name="NumCachedIdleBlocks">Blocks in state cached_idle.</param>
 /// <param name="NumSharedBlocks">Blocks held by more than one sequence.</param>
@@ -24,7 +25,7 @@ namespace InferenceServer.Engine.KvCache;
 /// <param name="Blocks">Every block, by id.</param>
 /// <param name="Sequences">Every sequence holding blocks, by id.</param>
 public sealed record KvCacheSnapshot(
-    int NumBlocks, int BlockSize, int NumFreeBlocks, int NumInUseBlocks, int NumCachedIdleBlocks, int NumSharedBlocks,
+    int NumBlocks, int BlockSize, int NumFreeBlocks, int NumEmptyBlocks, int NumInUseBlocks, int NumCachedIdleBlocks, int NumSharedBlocks,
     int NumRunning, int NumWaiting, double PrefixCacheHitRate, long NumPromptTokens, long NumCachedPromptTokens,
     long NumEvictions, long NumPreemptions, long NumSteps, IReadOnlyList<KvBlockInfo> Blocks, IReadOnlyList<KvSequenceInfo> Sequences)
 {
@@ -52,9 +53,9 @@ public sealed record KvCacheSnapshot(
         }
         var sequences = holding.Select(s => new KvSequenceInfo(s.SequenceId, s.ChoiceIndex, s.NumPromptTokens, s.NumOutputTokens,
             s.NumComputedTokens, s.NumCachedTokens, s.NumPreemptions, [.. s.BlockTable])).ToArray();
-        return new KvCacheSnapshot(kv.NumBlocks, kv.BlockSize,
-            blocks.Count(b => b.State == KvBlockState.Free), blocks.Count(b => b.State == KvBlockState.InUse),
-            blocks.Count(b => b.State == KvBlockState.CachedIdle), blocks.Count(b => b.RefCount > 1),
+        int numEmpty = blocks.Count(b => b.State == KvBlockState.Free), numCachedIdle = blocks.Count(b => b.State == KvBlockState.CachedIdle);
+        return new KvCacheSnapshot(kv.NumBlocks, kv.BlockSize, numEmpty + numCachedIdle, numEmpty,
+            blocks.Count(b => b.State == KvBlockState.InUse), numCachedIdle, blocks.Count(b => b.RefCount > 1),
             scheduler.NumRunning, scheduler.NumWaiting,
             scheduler.NumPromptTokens == 0 ? 0 : (double)scheduler.NumCachedPromptTokens / scheduler.NumPromptTokens,
             scheduler.NumPromptTokens, scheduler.NumCachedPromptTokens, kv.NumEvictions, scheduler.NumPreemptions, numSteps,

@@ -10,7 +10,7 @@ function notice(text) { $('notice').textContent = text; $('notice').hidden = !te
 function counters(s) {
   const items = [
     ['blocks', s.num_blocks], ['block size', s.block_size], ['in use', s.num_in_use_blocks],
-    ['cached idle', s.num_cached_idle_blocks], ['free', s.num_free_blocks], ['shared', s.num_shared_blocks],
+    ['cached idle', s.num_cached_idle_blocks], ['free', s.num_empty_blocks], ['shared', s.num_shared_blocks],
     ['running', s.num_running], ['waiting', s.num_waiting],
     ['prefix-cache hit rate', (100 * s.prefix_cache_hit_rate).toFixed(1) + ' %'],
     ['evictions', s.num_evictions], ['preemptions', s.num_preemptions], ['steps', s.num_steps],
