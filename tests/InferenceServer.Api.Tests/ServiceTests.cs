@@ -37,6 +37,25 @@ public sealed class ServiceTests(ContractServerFixture fixture)
     }
 
     [Fact]
+    public async Task Markdown_is_rendered_up_to_its_length_limit_and_longer_text_is_refused_naming_the_field()
+    {
+        var server = fixture.Server;
+        int max = Page.PageEndpoints.MaxMarkdownChars;
+        string atLimit = "# Title\n\n" + new string('x', max - 9);
+
+        using var ok = await server.PostAsync("v1/render/markdown", new { text = atLimit });
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.StartsWith("<h1>Title</h1>", (string)JsonNode.Parse(await ok.Content.ReadAsStringAsync())!["html"]!);
+
+        // Unclosed links cost the parser more than linear time: past the limit nothing is parsed.
+        using var tooLong = await server.PostAsync("v1/render/markdown", new { text = string.Concat(Enumerable.Repeat("[a](", max / 4 + 1)) });
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        var error = JsonNode.Parse(await tooLong.Content.ReadAsStringAsync())!["error"]!;
+        Assert.Equal(("text", "string_above_max_length"), ((string?)error["param"], (string?)error["code"]));
+        Assert.Contains($"maximum length {max}, but got a string with length {max + 4}", (string)error["message"]!);
+    }
+
+    [Fact]
     public async Task Before_the_model_is_loaded_ready_and_generation_answer_503_then_200()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

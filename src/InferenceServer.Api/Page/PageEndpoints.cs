@@ -36,6 +36,13 @@ internal static class PageEndpoints
             .Produces<Contracts.ErrorResponse>(StatusCodes.Status400BadRequest);
     }
 
+    /// <summary>
+    /// Longest text <c>POST /v1/render/markdown</c> renders, in UTF-16 characters: a long reply of about 8,000 tokens.
+    /// Parsing costs more than linear time on some inputs (unclosed links), so longer text is refused; the page then
+    /// shows the reply as plain text.
+    /// </summary>
+    public const int MaxMarkdownChars = 32 * 1024;
+
     private static IResult Html(string name) => Results.Stream(Files.GetFileInfo(name).CreateReadStream(), "text/html; charset=utf-8");
 
     private static async Task<IResult> RenderMarkdownAsync(HttpContext http)
@@ -47,7 +54,11 @@ internal static class PageEndpoints
             if (body.RootElement.ValueKind != JsonValueKind.Object
                 || !body.RootElement.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
                 throw ApiException.BadRequest("'text' must be a string of Markdown.", "text", "invalid_type");
-            return TypedResults.Ok(new RenderedMarkdown(MarkdownRenderer.ToHtml(text.GetString()!)));
+            string markdown = text.GetString()!;
+            if (markdown.Length > MaxMarkdownChars)
+                throw ApiException.BadRequest($"Invalid 'text': string too long. Expected a string with maximum length {MaxMarkdownChars}, " +
+                    $"but got a string with length {markdown.Length} instead.", "text", "string_above_max_length");
+            return TypedResults.Ok(new RenderedMarkdown(MarkdownRenderer.ToHtml(markdown)));
         }
         catch (ApiException ex)
         {
