@@ -97,6 +97,17 @@ public sealed class ErrorTests(ContractServerFixture fixture)
     }
 
     [Theory]
+    [InlineData("[\"a\",\"b\"]", 2)]
+    [InlineData("[[1,2],[3]]", 2)]
+    [InlineData("[\"a\",[3],\"c\"]", 3)]
+    public async Task Batched_prompts_are_refused_saying_so(string prompt, int count)
+    {
+        using var response = await Server.PostJsonAsync("v1/completions", "{\"model\":\"" + Model + "\",\"prompt\":" + prompt + "}");
+        var error = await AssertError(response, HttpStatusCode.BadRequest, "prompt", "unsupported_value");
+        Assert.StartsWith($"Batched prompts ({count} prompts in one request) are not supported", (string)error["message"]!);
+    }
+
+    [Theory]
     [InlineData("v1/chat/completions")]
     [InlineData("v1/completions")]
     public async Task Unknown_model_is_404(string path)
@@ -128,6 +139,21 @@ public sealed class ErrorTests(ContractServerFixture fixture)
         string longText = string.Join(' ', Enumerable.Repeat("people world", Server.Engine.Model!.MaxModelLength));
         using var response = await Server.PostAsync("v1/completions", new { model = fixture.ModelId, prompt = longText });
         await AssertError(response, HttpStatusCode.BadRequest, "prompt", "context_length_exceeded");
+    }
+
+    [Fact]
+    public async Task Messages_longer_than_any_template_renders_are_refused_for_the_context_not_the_template()
+    {
+        // 5 Mi characters: over the template's render budget (4 Mi), and over the context whatever the tokenizer.
+        string huge = new('a', 5 * 1024 * 1024);
+        using var response = await Server.PostAsync("v1/chat/completions", new
+        {
+            model = fixture.ModelId, messages = new[] { new { role = "system", content = "be brief" }, new { role = "user", content = huge } },
+        });
+
+        var error = await AssertError(response, HttpStatusCode.BadRequest, "messages", "context_length_exceeded");
+        Assert.StartsWith($"This model's maximum context length is {Server.Engine.Model!.MaxModelLength} tokens. However, your messages resulted in at least ",
+            (string)error["message"]!);
     }
 
     [Fact]

@@ -113,6 +113,9 @@ public static class GenerationRequestParser
                 (v[0].GetString()!, null),
             { ValueKind: JsonValueKind.Array } v when v.GetArrayLength() > 0 && v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number) =>
                 ((string?)null, TokenIds(v)),
+            { ValueKind: JsonValueKind.Array } v when v.EnumerateArray().All(e => e.ValueKind is JsonValueKind.String or JsonValueKind.Array) =>
+                throw ApiException.BadRequest($"Batched prompts ({v.GetArrayLength()} prompts in one request) are not supported: send one " +
+                    "request per prompt, as a string or an array of token ids.", "prompt", "unsupported_value"),
             { } v => throw JsonFieldReader.WrongType("prompt", "a string or an array of token ids", v),
         };
         if (prompt is { Length: 0 })

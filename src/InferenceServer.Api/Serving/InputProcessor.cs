@@ -77,6 +77,11 @@ internal sealed class InputProcessor(IOptions<EngineOptions> options, IOptions<S
         // spending time on the template.
         if (messages.Count > maxModelLength)
             throw TooLong(messages.Count, maxModelLength, "messages");
+        // The rendered prompt holds at least the messages' text, so text over the limit is refused before rendering
+        // (a template refuses to build strings past its render budget, which would hide the real reason).
+        long minTokens = messages.Sum(m => (long)System.Text.Encoding.UTF8.GetByteCount(m.Content)) / Math.Max(1, model.Tokenizer.MaxTokenBytes);
+        if (minTokens > maxModelLength)
+            throw TooLong(minTokens, maxModelLength, "messages");
         var chat = model.ChatTemplate;
         var format = ChatOutputPlan.ToolCallFormat(request, chat);
         string prompt;
@@ -105,6 +110,7 @@ internal sealed class InputProcessor(IOptions<EngineOptions> options, IOptions<S
     }
 
     private static ApiException TooLong(long atLeast, int maxModelLength, string param) => ApiException.BadRequest(
-        $"This model's maximum context length is {maxModelLength} tokens; the {param} alone need at least {atLeast}.",
+        $"This model's maximum context length is {maxModelLength} tokens. However, your {param} resulted in at least {atLeast} tokens. " +
+        $"Please reduce the length of the {param}.",
         param, "context_length_exceeded");
 }
