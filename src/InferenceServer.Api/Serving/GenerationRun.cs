@@ -27,7 +27,8 @@ internal sealed class GenerationRun(string requestId, string endpoint, string mo
     public void Observe(GenerationEvent e)
     {
         double now = Stopwatch.GetElapsedTime(_start).TotalMilliseconds;
-        if (_ttftMs is null)
+        // The first token, not the first event: a request cancelled before any token has no TTFT.
+        if (_ttftMs is null && e.NumCompletionTokens > 0)
         {
             _ttftMs = now;
             metrics.TimeToFirstToken.Observe(now / 1000);
