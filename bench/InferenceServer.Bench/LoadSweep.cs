@@ -9,10 +9,11 @@ internal static class LoadSweep
     /// <summary>
     /// Runs <paramref name="prompts"/> through <paramref name="target"/> with <paramref name="concurrency"/> workers. A
     /// level still running after <paramref name="limit"/>, or whose target fails a request, is cancelled and returned
-    /// as unfinished (<see cref="LevelResult.Unfinished"/>) with the requests that did finish, so the run goes on.
+    /// as unfinished (<see cref="LevelResult.Unfinished"/>) with the requests that did finish, so the run goes on. With
+    /// <paramref name="writeTimings"/> the requests go to <see cref="TimingsDirectory"/> when one is set.
     /// </summary>
     public static async Task<LevelResult> RunAsync(ILoadTarget target, int concurrency, IReadOnlyList<int[]> prompts, int outputTokens,
-        TimeSpan limit)
+        TimeSpan limit, bool writeTimings = true)
     {
         long? stepsBefore = await target.ReadNumStepsAsync();
         using var cts = new CancellationTokenSource(limit);
@@ -44,7 +45,7 @@ internal static class LoadSweep
         double seconds = wall.Elapsed.TotalSeconds;
         long? steps = await target.ReadNumStepsAsync() - stepsBefore;
         var done = timings.OfType<RequestTiming>().ToList();
-        if (TimingsDirectory is not null)
+        if (writeTimings && TimingsDirectory is not null)
             WriteTimings(target.Name, concurrency, prompts[0].Length, done);
         string? why = done.Count == prompts.Count ? null
             : failure is not null ? $"failed: {failure}" : $"not finished after {Duration(limit)}";
@@ -56,7 +57,7 @@ internal static class LoadSweep
     }
 
     /// <summary>
-    /// Where each level writes its requests' timings (<c>--timings DIR</c>), one CSV per level and target, numbered in run order; null: none.
+    /// Where each level writes its requests' timings (<c>--timings DIR</c>), one CSV per level and target (warm-ups aside), numbered in run order; null: none.
     /// </summary>
     public static string? TimingsDirectory { get; set; }
 
@@ -78,7 +79,7 @@ internal static class LoadSweep
 
     /// <summary>Two short requests before a target's first level, so the level measures steady state, not JIT compilation.</summary>
     public static Task WarmUpAsync(ILoadTarget target, int vocabSize) =>
-        RunAsync(target, 1, Prompts(2, 16, vocabSize, 7), 16, TimeSpan.FromMinutes(5));
+        RunAsync(target, 1, Prompts(2, 16, vocabSize, 7), 16, TimeSpan.FromMinutes(5), writeTimings: false);
 
     /// <summary>Random prompts of <paramref name="length"/> tokens, optionally after a shared prefix.</summary>
     public static List<int[]> Prompts(int count, int length, int vocabSize, int seed, int[]? sharedPrefix = null)

@@ -50,6 +50,7 @@ try
                 Console.Error.WriteLine($"unknown command '{args[0]}'");
             Console.WriteLine("""
                 usage: InferenceServer.Bench <command> [--option value]...
+                  (compare, report and load also take --timings DIR: each level's requests as CSV, by send time)
                   generate-model  --preset tiny|small|base [--type f16|q8_0|q4_k_m] [--seed N] [--out PATH]
                                   [--template FILE.jinja]   (a catalogued real template and its special tokens; preset default tiny)
                   kv-layout       [--preset small] [--sequences 16] [--tokens 256,1024] [--threads 2] [--steps 16] [--flash-attention]
@@ -68,7 +69,6 @@ try
                                   [--batched-layout unified|per-sequence] [--batched-flash-attention]]
                                   [--preset base --weights q8_0] [--threads N] [--server-arg Section:Key=value]...
                                   [--scenarios decode-heavy,long-prompt,shared-prefix] [--level-minutes 10] [--quick] [--out FILE]   (the issue's table: this server / peer)
-                                  [--timings DIR]   (compare, report, load: each level's requests as CSV, by send time)
                   load            --url http://127.0.0.1:8000/v1 --model ID [--concurrency 1,2,4,8,16,32] [--prompt-tokens 32]
                                   [--output-tokens 128] [--vocab 8192]   (any OpenAI-compatible server)
                   soak            --preset tiny|small|base [--weights f16] [--threads N] [--server-arg Section:Key=value]...
