@@ -191,6 +191,54 @@ public sealed class ErrorTests(ContractServerFixture fixture)
             some_future_field = new { nested = true },
         });
         Assert.Equal(2, (int)ok["usage"]!["completion_tokens"]!);
+        var nested = await lenient.ChatAsync(new
+        {
+            model = lenient.ModelId, messages = new[] { new { role = "user", content = "hi", cache_control = new { type = "ephemeral" } } },
+            max_tokens = 2,
+        });
+        Assert.Equal(2, (int)nested["usage"]!["completion_tokens"]!);
+    }
+
+    private const string Assistant = """,{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]""";
+    private const string ToolReply = """,{"role":"tool","tool_call_id":"c1","content":"ok"}""";
+    private const string Tools = ""","tools":[{"type":"function","function":{"name":"f"}}]""";
+
+    [Theory]
+    [InlineData("""[{"role":"user","content":"hi","foo":1}]""", "", "messages[0].foo", "unknown_parameter")]
+    [InlineData("""[{"role":"user","content":"hi","tool_calls":[]}]""", "", "messages[0].tool_calls", "unknown_parameter")]
+    [InlineData("""[{"role":"user","content":[{"type":"text","text":"hi","cache_control":{}}]}]""", "", "messages[0].content[0].cache_control", "unknown_parameter")]
+    [InlineData("""[{"role":"user","content":"hi"}""" + Assistant + ""","foo":1}""" + ToolReply + "]", Tools, "messages[1].foo", "unknown_parameter")]
+    [InlineData("""[{"role":"user","content":"hi"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","x":1,"function":{"name":"f","arguments":"{}"}}]}""" + ToolReply + "]", Tools, "messages[1].tool_calls[0].x", "unknown_parameter")]
+    [InlineData("""[{"role":"user","content":"hi"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}","x":1}}]}""" + ToolReply + "]", Tools, "messages[1].tool_calls[0].function.x", "unknown_parameter")]
+    [InlineData("""[{"role":"user","content":"hi"},{"role":"assistant","content":"a","audio":{"id":"au_1"}},{"role":"user","content":"b"}]""", "", "messages[1].audio", "unsupported_parameter")]
+    [InlineData("""[{"role":"user","content":"hi"},{"role":"assistant","content":"a","refusal":"no"},{"role":"user","content":"b"}]""", "", "messages[1].refusal", "unsupported_parameter")]
+    [InlineData(User, ""","tools":[{"type":"function","foo":1,"function":{"name":"f"}}]""", "tools[0].foo", "unknown_parameter")]
+    [InlineData(User, ""","tools":[{"type":"function","function":{"name":"f","foo":1}}]""", "tools[0].function.foo", "unknown_parameter")]
+    [InlineData(User, Tools + ""","tool_choice":{"type":"function","function":{"name":"f","foo":1}}""", "tool_choice.function.foo", "unknown_parameter")]
+    [InlineData(User, ""","response_format":{"type":"json_object","x":1}""", "response_format.x", "unknown_parameter")]
+    [InlineData(User, ""","response_format":{"type":"json_schema","json_schema":{"name":"a","schema":{},"foo":1}}""", "response_format.json_schema.foo", "unknown_parameter")]
+    [InlineData(User, ""","stream":true,"stream_options":{"bogus":true}""", "stream_options.bogus", "unknown_parameter")]
+    [InlineData(User, ""","stream":true,"stream_options":{"include_obfuscation":true}""", "stream_options.include_obfuscation", "unsupported_parameter")]
+    public async Task Unknown_fields_inside_nested_objects_are_refused_by_path(string messages, string extra, string param, string code)
+    {
+        using var response = await Server.PostJsonAsync("v1/chat/completions", "{\"model\":\"" + Model + "\",\"messages\":" + messages + extra + "}");
+        var error = await AssertError(response, HttpStatusCode.BadRequest, param, code);
+        Assert.Contains(param, (string)error["message"]!);
+    }
+
+    [Fact]
+    public async Task An_assistant_message_echoed_back_with_its_empty_response_fields_is_accepted()
+    {
+        string body = "{\"model\":\"" + Model + "\",\"max_tokens\":2" + Tools + ""","stream_options":{"include_usage":true,"include_obfuscation":false},"stream":true,""" +
+            "\"messages\":" + """[{"role":"user","content":[{"type":"text","text":"hi"}]},""" +
+            """{"role":"assistant","content":null,"refusal":null,"annotations":[],"audio":null,"function_call":null,""" +
+            "\"tool_calls\":" + """[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},""" +
+            """{"role":"tool","tool_call_id":"c1","name":"f","content":"ok"}]}""";
+
+        using var response = await Server.PostJsonAsync("v1/chat/completions", body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"completion_tokens\":2", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -57,7 +57,10 @@ internal sealed class GenerationServing(EngineClient engine, InputProcessor inpu
             throw ApiException.NotReady();
         using var body = await RequestBody.ReadJsonAsync(http).ConfigureAwait(false);
         if (!server.Value.IgnoreUnknownFields)
+        {
             RequestFields.RefuseUnknown(body.RootElement, endpoint.Fields);
+            NestedFields.RefuseUnknown(body.RootElement);
+        }
         var request = endpoint.Parse(body);
         if (request.Model != model.Id)
             throw ApiException.ModelNotFound(request.Model);
