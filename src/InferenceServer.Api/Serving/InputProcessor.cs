@@ -77,11 +77,6 @@ internal sealed class InputProcessor(IOptions<EngineOptions> options, IOptions<S
         // spending time on the template.
         if (messages.Count > maxModelLength)
             throw TooLong(messages.Count, maxModelLength, "messages");
-        // The rendered prompt holds at least the messages' text, so text over the limit is refused before rendering
-        // (a template refuses to build strings past its render budget, which would hide the real reason).
-        long minTokens = messages.Sum(m => (long)System.Text.Encoding.UTF8.GetByteCount(m.Content)) / Math.Max(1, model.Tokenizer.MaxTokenBytes);
-        if (minTokens > maxModelLength)
-            throw TooLong(minTokens, maxModelLength, "messages");
         var chat = model.ChatTemplate;
         var format = ChatOutputPlan.ToolCallFormat(request, chat);
         string prompt;
@@ -92,6 +87,11 @@ internal sealed class InputProcessor(IOptions<EngineOptions> options, IOptions<S
         }
         catch (Templates.TemplateException e)
         {
+            // A template stops building strings past its render budget; when the messages' text alone is over the
+            // context, that is the reason to give.
+            long minTokens = messages.Sum(m => (long)System.Text.Encoding.UTF8.GetByteCount(m.Content)) / Math.Max(1, model.Tokenizer.MaxTokenBytes);
+            if (minTokens > maxModelLength)
+                throw TooLong(minTokens, maxModelLength, "messages");
             // raise_exception carries the template's own message (e.g. roles must alternate); other failures name the line.
             throw ApiException.BadRequest(e.IsRaisedByTemplate ? e.Reason : $"The model's chat template failed on these messages: {e.Message}",
                 "messages", "chat_template_error");
