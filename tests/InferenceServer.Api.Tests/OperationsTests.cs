@@ -128,8 +128,13 @@ public sealed class OperationsTests
         Assert.Equal(HttpStatusCode.OK, (await server.Http.SendAsync(Chat("b"))).StatusCode);
         using var overRate = await server.Http.SendAsync(Chat("b"));
         Assert.Equal(HttpStatusCode.TooManyRequests, overRate.StatusCode);
-        Assert.True(overRate.Headers.RetryAfter?.Delta > TimeSpan.Zero);
-        Assert.Contains("inference_server_http_requests_total{endpoint=\"chat.completions\",status=\"429\"} 2",
+        Assert.InRange(overRate.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+        // Retry-After is what is left of the minute that began with b's first request, not a whole minute.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        using var later = await server.Http.SendAsync(Chat("b"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, later.StatusCode);
+        Assert.InRange(later.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(58));
+        Assert.Contains("inference_server_http_requests_total{endpoint=\"chat.completions\",status=\"429\"} 3",
             await server.Http.GetStringAsync("metrics"));
     }
 
